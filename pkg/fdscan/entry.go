@@ -1,0 +1,85 @@
+package fdscan
+
+// Kind says which of a process's references to a file an entry is.
+type Kind uint8
+
+// The kinds of entry, in the order lsof lists them for one process.
+const (
+	KindCWD  Kind = iota // current working directory
+	KindRoot             // root directory
+	KindText             // program text (/proc/PID/exe)
+	KindMem              // a memory-mapped file
+	KindDel              // a memory-mapped file that has been deleted
+	KindFD               // a file descriptor
+)
+
+// Type is the kind of object a file is.
+type Type uint8
+
+// File types. TypeUnknown is used when the entry could not be inspected.
+const (
+	TypeUnknown Type = iota
+	TypeReg
+	TypeDir
+	TypeChr
+	TypeBlk
+	TypeFIFO
+	TypeLink
+	TypeSock
+	TypeAnon // an anonymous inode (eventfd, epoll, timerfd, pidfd, ...)
+)
+
+// Mode is the access mode of a file descriptor.
+type Mode uint8
+
+// Access modes, as lsof shows them after the fd number.
+const (
+	ModeNone      Mode = 0
+	ModeRead      Mode = 'r'
+	ModeWrite     Mode = 'w'
+	ModeReadWrite Mode = 'u'
+)
+
+// File is one open file of a process.
+type File struct {
+	Kind Kind
+	FD   int // the descriptor number when Kind is KindFD, else -1
+
+	// Link is what the kernel's symbolic link in /proc says the file is:
+	// a path, "pipe:[N]", "socket:[N]", "anon_inode:[eventfd]" and so on.
+	// For mapped files it is the path from /proc/PID/maps.
+	Link string
+	// Err is set when the entry could not be inspected; Op names the
+	// operation that failed ("readlink" or "stat").
+	Err error
+	Op  string
+
+	Type   Type
+	Mode   Mode
+	Lock   byte // lsof's lock character, or 0 when not locked
+	Dev    uint64
+	Rdev   uint64
+	Inode  uint64
+	Size   int64
+	NLink  uint64
+	HasPos bool // Pos and Flags come from fdinfo
+	Pos    int64
+	Flags  uint32 // open flags from fdinfo, in octal there
+	MntID  int
+
+	// Details of anonymous inodes, from fdinfo.
+	EventfdID int    // eventfd-id, or -1
+	EpollTFDs []int  // descriptors an epoll instance watches
+	PidfdPID  int    // the process a pidfd refers to, or 0
+	SockProto string // socket protocol name (system.sockprotoname)
+}
+
+// Process is one process and the files it holds open.
+type Process struct {
+	PID     int
+	PPID    int
+	PGID    int
+	UID     uint32
+	Command string
+	Files   []File
+}

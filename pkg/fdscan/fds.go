@@ -1,0 +1,175 @@
+package fdscan
+
+import (
+	"bytes"
+	"slices"
+	"strconv"
+	"strings"
+
+	"golang.org/x/sys/unix"
+)
+
+// fdEntries adds an entry for each open descriptor, in numeric order.
+func (r *reader) fdEntries(dirfd int, pid string, p *Process) {
+	fdDir, err := unix.Openat(dirfd, "fd", unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return
+	}
+	defer unix.Close(fdDir)
+	r.fds = r.fds[:0]
+	for {
+		n, err := unix.ReadDirent(fdDir, r.ents)
+		if err != nil || n <= 0 {
+			break
+		}
+		r.fds = appendDirentNumbers(r.fds, r.ents[:n])
+	}
+	slices.Sort(r.fds)
+	infoDir, err := unix.Openat(dirfd, "fdinfo", unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+	if err == nil {
+		defer unix.Close(infoDir)
+	} else {
+		infoDir = -1
+	}
+	var name []byte
+	for _, fd := range r.fds {
+		name = strconv.AppendInt(name[:0], int64(fd), 10)
+		f, ok := r.fdEntry(fdDir, infoDir, pid, string(name), fd, p.PID)
+		if ok {
+			p.Files = append(p.Files, f)
+		}
+	}
+}
+
+// appendDirentNumbers appends the names in a getdents buffer that are
+// decimal numbers.
+func appendDirentNumbers(fds []int, buf []byte) []int {
+	for len(buf) > 0 {
+		// struct linux_dirent64: ino u64, off u64, reclen u16, type u8, name.
+		if len(buf) < 19 {
+			break
+		}
+		reclen := int(buf[16]) | int(buf[17])<<8
+		if reclen == 0 || reclen > len(buf) {
+			break
+		}
+		name := buf[19:reclen]
+		if i := bytes.IndexByte(name, 0); i >= 0 {
+			name = name[:i]
+		}
+		n, ok := 0, len(name) > 0
+		for _, c := range name {
+			if c < '0' || c > '9' {
+				ok = false
+				break
+			}
+			n = n*10 + int(c-'0')
+		}
+		if ok {
+			fds = append(fds, n)
+		}
+		buf = buf[reclen:]
+	}
+	return fds
+}
+
+// fdEntry reads one descriptor. It reports false when the descriptor was
+// closed while it was read.
+func (r *reader) fdEntry(fdDir, infoDir int, pid, name string, fd, pidNum int) (File, bool) {
+	f := File{Kind: KindFD, FD: fd, EventfdID: -1}
+	key := pid + "/fd/" + name
+	link, err := r.readlink(fdDir, name, key)
+	if err != nil {
+		if vanished(err) {
+			return f, false
+		}
+		f.Err, f.Op = err, "readlink"
+		return f, true
+	}
+	f.Link = link
+	var st unix.Stat_t
+	if err := r.stat(fdDir, name, key, &st); err != nil {
+		if vanished(err) && r.s.stats == nil {
+			return f, false
+		}
+		f.Err, f.Op = err, "stat"
+	} else {
+		f.setStat(&st)
+	}
+	if infoDir >= 0 {
+		if b, err := r.readFile(infoDir, name); err == nil {
+			parseFdinfo(b, &f)
+		}
+	}
+	if f.HasPos {
+		f.Mode = modeOf(f.Flags)
+	}
+	if f.Type == TypeSock {
+		f.SockProto = r.sockProto(pidNum, name, key)
+	}
+	if f.Err == nil && (f.Type == TypeReg || f.Type == TypeDir) {
+		f.Lock = r.s.lockChar(pidNum, f.Dev, f.Inode)
+	}
+	return f, true
+}
+
+// modeOf derives the access mode from open flags. An O_PATH descriptor
+// has no access mode of its own; the kernel shows its link as readable
+// and writable, and so does lsof.
+func modeOf(flags uint32) Mode {
+	if flags&unix.O_PATH != 0 {
+		return ModeReadWrite
+	}
+	switch flags & unix.O_ACCMODE {
+	case unix.O_RDONLY:
+		return ModeRead
+	case unix.O_WRONLY:
+		return ModeWrite
+	default:
+		return ModeReadWrite
+	}
+}
+
+func (r *reader) sockProto(pid int, name, key string) string {
+	if r.s.stats != nil {
+		return r.s.stats[key].Proto
+	}
+	n, err := unix.Getxattr(r.s.pidPath(pid, "fd/"+name), "system.sockprotoname", r.link)
+	if err != nil || n <= 0 {
+		return ""
+	}
+	return strings.TrimRight(string(r.link[:n]), "\x00")
+}
+
+// parseFdinfo takes the fields lsof uses from /proc/PID/fdinfo/N.
+func parseFdinfo(b []byte, f *File) {
+	for len(b) > 0 {
+		var line []byte
+		line, b, _ = bytes.Cut(b, []byte("\n"))
+		key, val, ok := bytes.Cut(line, []byte(":"))
+		if !ok {
+			continue
+		}
+		switch string(key) {
+		case "pos":
+			v, _ := firstUint(val)
+			f.Pos, f.HasPos = int64(v), true
+		case "flags":
+			val = bytes.TrimSpace(val)
+			v, _ := strconv.ParseUint(string(val), 8, 32)
+			f.Flags = uint32(v)
+		case "mnt_id":
+			v, _ := firstUint(val)
+			f.MntID = int(v)
+		case "eventfd-id":
+			v, _ := firstUint(val)
+			f.EventfdID = int(v)
+		case "tfd":
+			v, _ := firstUint(val)
+			f.EpollTFDs = append(f.EpollTFDs, int(v))
+		case "Pid":
+			v, _ := firstUint(val)
+			f.PidfdPID = int(v)
+		}
+	}
+}

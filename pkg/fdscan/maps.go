@@ -1,0 +1,120 @@
+package fdscan
+
+import (
+	"bytes"
+	"strconv"
+	"strings"
+
+	"golang.org/x/sys/unix"
+)
+
+// Mapping is one file-backed line of /proc/PID/maps.
+type Mapping struct {
+	Dev   uint64
+	Inode uint64
+	Path  string
+}
+
+// deletedSuffix is what the kernel appends to the path of a mapping whose
+// file has been unlinked.
+const deletedSuffix = " (deleted)"
+
+// ParseMapsLine parses one line of /proc/PID/maps. It reports false for
+// lines that map no file (anonymous memory, [heap], [stack] and the like,
+// whose inode is 0) and for malformed lines.
+func ParseMapsLine(line []byte) (Mapping, bool) {
+	// start-end perms offset dev inode [path]
+	var m Mapping
+	rest := line
+	var field []byte
+	for i := 0; i < 5; i++ {
+		rest = bytes.TrimLeft(rest, " ")
+		end := bytes.IndexByte(rest, ' ')
+		if end < 0 {
+			end = len(rest)
+		}
+		field, rest = rest[:end], rest[end:]
+		switch i {
+		case 3:
+			maj, min, ok := bytes.Cut(field, []byte(":"))
+			a, err1 := strconv.ParseUint(string(maj), 16, 32)
+			b, err2 := strconv.ParseUint(string(min), 16, 32)
+			if !ok || err1 != nil || err2 != nil {
+				return m, false
+			}
+			m.Dev = unix.Mkdev(uint32(a), uint32(b))
+		case 4:
+			ino, err := strconv.ParseUint(string(field), 10, 64)
+			if err != nil || ino == 0 {
+				return m, false
+			}
+			m.Inode = ino
+		}
+	}
+	path := bytes.TrimLeft(rest, " ")
+	if len(path) == 0 || path[0] != '/' {
+		return m, false
+	}
+	m.Path = string(path)
+	return m, true
+}
+
+// maps adds a mem (or DEL) entry for each file mapped into the process,
+// once per file, in the order of the maps, leaving out the program text.
+func (r *reader) maps(dirfd int, p *Process, exeDev, exeIno uint64, haveExe bool) {
+	b, err := r.readFile(dirfd, "maps")
+	if err != nil {
+		return
+	}
+	type devIno struct{ dev, ino uint64 }
+	var seen []devIno // a process maps few files: a slice beats a map
+	if haveExe {
+		seen = append(seen, devIno{exeDev, exeIno})
+	}
+	for len(b) > 0 {
+		var line []byte
+		line, b, _ = bytes.Cut(b, []byte("\n"))
+		m, ok := ParseMapsLine(line)
+		if !ok {
+			continue
+		}
+		k := devIno{m.Dev, m.Inode}
+		dup := false
+		for _, s := range seen {
+			if s == k {
+				dup = true
+				break
+			}
+		}
+		if dup {
+			continue
+		}
+		seen = append(seen, k)
+		p.Files = append(p.Files, r.mapped(m))
+	}
+}
+
+func (r *reader) mapped(m Mapping) File {
+	f := File{Kind: KindMem, FD: -1, EventfdID: -1, Link: m.Path, Dev: m.Dev, Inode: m.Inode, Type: TypeReg}
+	if path, ok := strings.CutSuffix(m.Path, deletedSuffix); ok {
+		f.Kind, f.Link = KindDel, path
+		return f
+	}
+	var st unix.Stat_t
+	var err error
+	if r.s.stats != nil {
+		e, ok := r.s.stats[m.Path]
+		st, err = e.Stat, e.Err
+		if !ok {
+			err = unix.ENOENT
+		}
+	} else {
+		err = unix.Stat(m.Path, &st)
+	}
+	if err != nil {
+		f.Err, f.Op = err, "stat"
+		return f
+	}
+	f.setStat(&st)
+	return f
+}

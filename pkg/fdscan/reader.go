@@ -1,0 +1,213 @@
+package fdscan
+
+import (
+	"bytes"
+	"slices"
+	"strconv"
+
+	"golang.org/x/sys/unix"
+)
+
+var errESRCH = unix.ESRCH
+
+// reader holds one worker's buffers, reused across processes so that the
+// per-entry work allocates little beyond the records it returns.
+type reader struct {
+	s    *Scanner
+	buf  []byte // file contents: stat, status, fdinfo, maps
+	link []byte // readlink results
+	ents []byte // directory entries
+	fds  []int
+}
+
+func newReader(s *Scanner) *reader {
+	return &reader{
+		s:    s,
+		buf:  make([]byte, 64<<10),
+		link: make([]byte, unix.PathMax+64),
+		ents: make([]byte, 16<<10),
+	}
+}
+
+// process reads one process, or returns nil when it does not exist or
+// vanished before its identity could be read.
+func (r *reader) process(pid int) *Process {
+	key := strconv.Itoa(pid)
+	dirfd, err := unix.Open(r.s.pidPath(pid, ""), unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return nil
+	}
+	defer unix.Close(dirfd)
+	p := &Process{PID: pid}
+	if !r.readStat(dirfd, p) || !r.readStatus(dirfd, p) {
+		return nil
+	}
+	p.Files = append(p.Files,
+		r.special(dirfd, key, "cwd", KindCWD),
+		r.special(dirfd, key, "root", KindRoot),
+		r.special(dirfd, key, "exe", KindText))
+	exe := p.Files[2]
+	r.maps(dirfd, p, exe.Dev, exe.Inode, exe.Err == nil)
+	r.fdEntries(dirfd, key, p)
+	return p
+}
+
+// readFile reads a small file relative to dirfd into the worker's buffer,
+// growing it as needed.
+func (r *reader) readFile(dirfd int, name string) ([]byte, error) {
+	fd, err := unix.Openat(dirfd, name, unix.O_RDONLY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return nil, err
+	}
+	defer unix.Close(fd)
+	n := 0
+	for {
+		if n == len(r.buf) {
+			r.buf = slices.Grow(r.buf[:n], len(r.buf))[:2*len(r.buf)]
+		}
+		m, err := unix.Read(fd, r.buf[n:])
+		if err == unix.EINTR {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		if m == 0 {
+			return r.buf[:n], nil
+		}
+		n += m
+	}
+}
+
+// readStat takes the command, parent and process group from stat. The
+// command is between the first '(' and the last ')', since it may itself
+// hold parentheses and blanks.
+func (r *reader) readStat(dirfd int, p *Process) bool {
+	b, err := r.readFile(dirfd, "stat")
+	if err != nil {
+		return false
+	}
+	open := bytes.IndexByte(b, '(')
+	close := bytes.LastIndexByte(b, ')')
+	if open < 0 || close < open {
+		return false
+	}
+	p.Command = string(b[open+1 : close])
+	rest := b[close+1:]
+	// Fields after the command: state ppid pgrp ...
+	var f [3][]byte
+	for i := range f {
+		rest = bytes.TrimLeft(rest, " ")
+		end := bytes.IndexByte(rest, ' ')
+		if end < 0 {
+			return false
+		}
+		f[i], rest = rest[:end], rest[end:]
+	}
+	p.PPID, _ = strconv.Atoi(string(f[1]))
+	p.PGID, _ = strconv.Atoi(string(f[2]))
+	return true
+}
+
+// readStatus takes the real user ID from status.
+func (r *reader) readStatus(dirfd int, p *Process) bool {
+	b, err := r.readFile(dirfd, "status")
+	if err != nil {
+		return false
+	}
+	i := bytes.Index(b, []byte("\nUid:"))
+	if i < 0 {
+		return false
+	}
+	uid, _ := firstUint(b[i+len("\nUid:"):])
+	p.UID = uint32(uid)
+	return true
+}
+
+// firstUint parses the first unsigned decimal number in b after blanks,
+// returning it and the rest of b.
+func firstUint(b []byte) (uint64, []byte) {
+	i := 0
+	for i < len(b) && (b[i] == ' ' || b[i] == '\t') {
+		i++
+	}
+	var v uint64
+	for ; i < len(b) && b[i] >= '0' && b[i] <= '9'; i++ {
+		v = v*10 + uint64(b[i]-'0')
+	}
+	return v, b[i:]
+}
+
+// readlink reads a link relative to dirfd; key names it in a fixture's
+// stat table.
+func (r *reader) readlink(dirfd int, name, key string) (string, error) {
+	if e, ok := r.s.stats[key]; ok && e.ReadlinkErr {
+		return "", e.Err
+	}
+	for {
+		n, err := unix.Readlinkat(dirfd, name, r.link)
+		if err != nil {
+			return "", err
+		}
+		if n < len(r.link) {
+			return string(r.link[:n]), nil
+		}
+		r.link = make([]byte, 2*len(r.link))
+	}
+}
+
+// stat stats what a link relative to dirfd points to; key names it in a
+// fixture's stat table.
+func (r *reader) stat(dirfd int, name, key string, st *unix.Stat_t) error {
+	if r.s.stats != nil {
+		e, ok := r.s.stats[key]
+		if !ok {
+			return unix.ENOENT
+		}
+		*st = e.Stat
+		return e.Err
+	}
+	return unix.Fstatat(dirfd, name, st, 0)
+}
+
+// special reads cwd, root or exe.
+func (r *reader) special(dirfd int, pid, name string, kind Kind) File {
+	f := File{Kind: kind, FD: -1, EventfdID: -1}
+	key := pid + "/" + name
+	link, err := r.readlink(dirfd, name, key)
+	if err != nil {
+		f.Err, f.Op = err, "readlink"
+		return f
+	}
+	f.Link = link
+	var st unix.Stat_t
+	if err := r.stat(dirfd, name, key, &st); err != nil {
+		f.Err, f.Op = err, "stat"
+		return f
+	}
+	f.setStat(&st)
+	return f
+}
+
+func (f *File) setStat(st *unix.Stat_t) {
+	f.Dev, f.Rdev, f.Inode, f.Size, f.NLink = st.Dev, st.Rdev, st.Ino, st.Size, st.Nlink
+	switch st.Mode & unix.S_IFMT {
+	case unix.S_IFREG:
+		f.Type = TypeReg
+	case unix.S_IFDIR:
+		f.Type = TypeDir
+	case unix.S_IFCHR:
+		f.Type = TypeChr
+	case unix.S_IFBLK:
+		f.Type = TypeBlk
+	case unix.S_IFIFO:
+		f.Type = TypeFIFO
+	case unix.S_IFLNK:
+		f.Type = TypeLink
+	case unix.S_IFSOCK:
+		f.Type = TypeSock
+	}
+	if len(f.Link) > len("anon_inode:") && f.Link[:len("anon_inode:")] == "anon_inode:" {
+		f.Type = TypeAnon
+	}
+}

@@ -1,0 +1,141 @@
+package fdscan
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strconv"
+	"sync"
+
+	"github.com/prometheus/procfs"
+)
+
+// Options configure a Scanner. The zero value scans /proc with one worker
+// per CPU.
+type Options struct {
+	Root    string    // proc root; "/proc" when empty
+	Workers int       // processes scanned at once; runtime.NumCPU() when 0
+	Stats   StatTable // stat results for a fixture tree; nil on a live system
+}
+
+// Scanner reads processes and their open files from a proc root. It is safe
+// for one Scan at a time.
+type Scanner struct {
+	root    string
+	workers int
+	stats   StatTable
+	fs      procfs.FS
+
+	locksOnce sync.Once
+	locks     map[lockKey]byte
+}
+
+// New returns a Scanner for the proc root in opts. It fails when the root
+// cannot be opened as a proc file system.
+func New(opts Options) (*Scanner, error) {
+	root := opts.Root
+	if root == "" {
+		root = procfs.DefaultMountPoint
+	}
+	fs, err := procfs.NewFS(root)
+	if err != nil {
+		return nil, err
+	}
+	w := opts.Workers
+	if w <= 0 {
+		w = runtime.NumCPU()
+	}
+	return &Scanner{root: root, workers: w, stats: opts.Stats, fs: fs}, nil
+}
+
+// Root returns the proc root the Scanner reads.
+func (s *Scanner) Root() string { return s.root }
+
+// PIDs returns the IDs of all processes under the proc root, in ascending
+// order.
+func (s *Scanner) PIDs() ([]int, error) {
+	procs, err := s.fs.AllProcs()
+	if err != nil {
+		return nil, err
+	}
+	pids := make([]int, len(procs))
+	for i, p := range procs {
+		pids[i] = p.PID
+	}
+	slices.Sort(pids)
+	return pids, nil
+}
+
+// Scan inspects the processes in pids and calls fn with each, in the order
+// of pids, from the calling goroutine. Processes are read in parallel, a
+// bounded number ahead of the one being delivered. A process that does not
+// exist, or exits while it is read, is skipped. Scan stops at the first
+// error fn returns and returns it.
+func (s *Scanner) Scan(pids []int, fn func(*Process) error) error {
+	if len(pids) == 0 {
+		return nil
+	}
+	workers := min(s.workers, len(pids))
+	window := 4 * workers
+	slots := make([]chan *Process, len(pids))
+	for i := range slots {
+		slots[i] = make(chan *Process, 1)
+	}
+	jobs := make(chan int)
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			r := newReader(s)
+			for i := range jobs {
+				slots[i] <- r.process(pids[i])
+			}
+		}()
+	}
+	// Feed jobs no more than window ahead of delivery, so memory stays
+	// bounded however many processes there are.
+	credit := make(chan struct{}, window)
+	go func() {
+		defer close(jobs)
+		for i := range pids {
+			select {
+			case credit <- struct{}{}:
+			case <-done:
+				return
+			}
+			select {
+			case jobs <- i:
+			case <-done:
+				return
+			}
+		}
+	}()
+	var err error
+	for i := range pids {
+		p := <-slots[i]
+		<-credit
+		if p != nil {
+			if err = fn(p); err != nil {
+				break
+			}
+		}
+	}
+	// Slots are buffered, so no worker is blocked on delivery; closing
+	// done stops the feeder, which closes jobs and lets the workers end.
+	close(done)
+	wg.Wait()
+	return err
+}
+
+// vanished reports whether err means the process or entry went away.
+func vanished(err error) bool {
+	return errors.Is(err, os.ErrNotExist) || errors.Is(err, errESRCH)
+}
+
+func (s *Scanner) pidPath(pid int, name string) string {
+	return filepath.Join(s.root, strconv.Itoa(pid), name)
+}

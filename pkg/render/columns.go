@@ -1,0 +1,203 @@
+package render
+
+import (
+	"strconv"
+	"strings"
+
+	"github.com/openfiles/openfiles/pkg/fdscan"
+	"golang.org/x/sys/unix"
+)
+
+// offsetDigits is how many decimal digits lsof prints an offset in (as
+// 0tN) before it switches to hexadecimal (0xN).
+const offsetDigits = 8
+
+// FD returns lsof's FD text without the mode and lock characters: cwd,
+// rtd, txt, mem, DEL, or the descriptor number, with numbers of 10000 and
+// above shown as * and their last three digits.
+func FD(f *fdscan.File) string {
+	switch f.Kind {
+	case fdscan.KindCWD:
+		return "cwd"
+	case fdscan.KindRoot:
+		return "rtd"
+	case fdscan.KindText:
+		return "txt"
+	case fdscan.KindMem:
+		return "mem"
+	case fdscan.KindDel:
+		return "DEL"
+	}
+	if f.FD >= 10000 {
+		s := strconv.Itoa(f.FD % 1000)
+		return "*" + strings.Repeat("0", 3-len(s)) + s
+	}
+	return strconv.Itoa(f.FD)
+}
+
+// Mode returns the access mode character, or a blank.
+func Mode(f *fdscan.File) byte {
+	if f.Mode == fdscan.ModeNone || f.Err != nil {
+		return ' '
+	}
+	return byte(f.Mode)
+}
+
+// Lock returns the lock character, or a blank.
+func Lock(f *fdscan.File) byte {
+	if f.Lock == 0 {
+		return ' '
+	}
+	return f.Lock
+}
+
+// Type returns lsof's TYPE text.
+func Type(f *fdscan.File) string {
+	if f.Err != nil {
+		return "unknown"
+	}
+	switch f.Type {
+	case fdscan.TypeReg:
+		return "REG"
+	case fdscan.TypeDir:
+		return "DIR"
+	case fdscan.TypeChr:
+		return "CHR"
+	case fdscan.TypeBlk:
+		return "BLK"
+	case fdscan.TypeFIFO:
+		return "FIFO"
+	case fdscan.TypeLink:
+		return "LINK"
+	case fdscan.TypeSock:
+		return "sock"
+	case fdscan.TypeAnon:
+		return "a_inode"
+	}
+	return "unknown"
+}
+
+// Device returns the DEVICE text: major,minor of the device a character or
+// block special file is, or of the file system holding any other file.
+func Device(f *fdscan.File) string {
+	if f.Err != nil {
+		return ""
+	}
+	d := f.Dev
+	if f.Type == fdscan.TypeChr || f.Type == fdscan.TypeBlk {
+		d = f.Rdev
+	}
+	return strconv.FormatUint(uint64(unix.Major(d)), 10) + "," + strconv.FormatUint(uint64(unix.Minor(d)), 10)
+}
+
+// SizeOff returns the SIZE/OFF text: the size of regular files,
+// directories and anonymous inodes, the offset (0tN, or 0xN past eight
+// digits) of devices, pipes and sockets, and nothing for deleted mappings.
+func SizeOff(f *fdscan.File) string {
+	if f.Err != nil || f.Kind == fdscan.KindDel {
+		return ""
+	}
+	switch f.Type {
+	case fdscan.TypeReg, fdscan.TypeDir, fdscan.TypeAnon, fdscan.TypeLink:
+		return strconv.FormatInt(f.Size, 10)
+	}
+	if !f.HasPos {
+		return ""
+	}
+	return Offset(f.Pos)
+}
+
+// Offset formats a file offset as lsof does.
+func Offset(off int64) string {
+	if off < 100_000_000 {
+		return "0t" + strconv.FormatInt(off, 10)
+	}
+	return "0x" + strconv.FormatInt(off, 16)
+}
+
+// Node returns the NODE text: the inode number.
+func Node(f *fdscan.File) string {
+	if f.Err != nil {
+		return ""
+	}
+	return strconv.FormatUint(f.Inode, 10)
+}
+
+// Name returns the NAME text before escaping. procRoot is the proc root
+// the entry was read from, for naming entries that could not be read.
+func Name(p *fdscan.Process, f *fdscan.File, procRoot string) string {
+	if f.Err != nil {
+		if f.Op == "readlink" {
+			path := procPath(p, f, procRoot)
+			if f.Err == unix.ENOENT && f.Kind == fdscan.KindText {
+				// A kernel thread has no program text; lsof says no more.
+				return path
+			}
+			return path + " (" + f.Op + ": " + strerror(f.Err) + ")"
+		}
+		return f.Link + " (" + f.Op + ": " + strerror(f.Err) + ")"
+	}
+	link := f.Link
+	switch {
+	case strings.HasPrefix(link, "pipe:["):
+		return "pipe"
+	case strings.HasPrefix(link, "socket:["):
+		if f.SockProto == "" {
+			return "can't identify protocol"
+		}
+		return "protocol: " + f.SockProto
+	case strings.HasPrefix(link, "anon_inode:"):
+		return anonName(f, link[len("anon_inode:"):])
+	}
+	return link
+}
+
+func anonName(f *fdscan.File, kind string) string {
+	switch kind {
+	case "[eventfd]":
+		if f.EventfdID >= 0 {
+			return "[eventfd:" + strconv.Itoa(f.EventfdID) + "]"
+		}
+	case "[eventpoll]":
+		if len(f.EpollTFDs) > 0 {
+			b := []byte("[eventpoll:")
+			for i, fd := range f.EpollTFDs {
+				if i > 0 {
+					b = append(b, ',')
+				}
+				b = strconv.AppendInt(b, int64(fd), 10)
+			}
+			return string(append(b, ']'))
+		}
+	case "[pidfd]":
+		if f.PidfdPID != 0 {
+			return "[pidfd:" + strconv.Itoa(f.PidfdPID) + "]"
+		}
+	}
+	return kind
+}
+
+func procPath(p *fdscan.Process, f *fdscan.File, procRoot string) string {
+	base := procRoot + "/" + strconv.Itoa(p.PID) + "/"
+	switch f.Kind {
+	case fdscan.KindCWD:
+		return base + "cwd"
+	case fdscan.KindRoot:
+		return base + "root"
+	case fdscan.KindText:
+		return base + "exe"
+	case fdscan.KindFD:
+		return base + "fd/" + strconv.Itoa(f.FD)
+	}
+	return f.Link
+}
+
+// strerror returns the C library's text for an error: Go's, with the
+// first letter in upper case.
+func strerror(err error) string {
+	s := err.Error()
+	if s != "" && s[0] >= 'a' && s[0] <= 'z' {
+		s = string(s[0]-'a'+'A') + s[1:]
+	}
+	return s
+}

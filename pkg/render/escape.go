@@ -1,0 +1,101 @@
+package render
+
+import (
+	"os"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
+// Escaper makes names safe to print the way lsof does: control characters
+// as ^X or \n-style escapes, and bytes that are not printable characters
+// of the locale as \xNN, so that no name can move the cursor or forge a
+// line.
+type Escaper struct {
+	// UTF8 is true when the locale's character set is UTF-8: printable
+	// multi-byte characters then pass through, as lsof prints them.
+	UTF8 bool
+}
+
+// LocaleEscaper returns the Escaper for the locale named by the
+// environment (LC_ALL, then LC_CTYPE, then LANG), as lsof's setlocale
+// would choose it.
+func LocaleEscaper() Escaper {
+	for _, v := range []string{"LC_ALL", "LC_CTYPE", "LANG"} {
+		if s := os.Getenv(v); s != "" {
+			s = strings.ToLower(s)
+			return Escaper{UTF8: strings.Contains(s, "utf-8") || strings.Contains(s, "utf8")}
+		}
+	}
+	return Escaper{}
+}
+
+// Append appends s to dst, escaped. When space is true, blanks are
+// escaped too, as lsof does in command names.
+func (e Escaper) Append(dst []byte, s string, space bool) []byte {
+	for i := 0; i < len(s); {
+		c := s[i]
+		switch {
+		case c == ' ' && space:
+			dst = append(dst, `\x20`...)
+		case c >= 0x20 && c < 0x7f:
+			dst = append(dst, c)
+		case c < 0x20 || c == 0x7f:
+			dst = appendControl(dst, c)
+		default:
+			if e.UTF8 {
+				r, n := utf8.DecodeRuneInString(s[i:])
+				if r != utf8.RuneError && unicode.IsPrint(r) {
+					dst = append(dst, s[i:i+n]...)
+					i += n
+					continue
+				}
+			}
+			dst = appendHex(dst, c)
+		}
+		i++
+	}
+	return dst
+}
+
+// String returns s escaped.
+func (e Escaper) String(s string, space bool) string {
+	if e.clean(s, space) {
+		return s
+	}
+	return string(e.Append(nil, s, space))
+}
+
+// clean reports whether s needs no escaping.
+func (e Escaper) clean(s string, space bool) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c < 0x20 || c >= 0x7f || (space && c == ' ') {
+			return false
+		}
+	}
+	return true
+}
+
+func appendControl(dst []byte, c byte) []byte {
+	switch c {
+	case '\b':
+		return append(dst, `\b`...)
+	case '\f':
+		return append(dst, `\f`...)
+	case '\n':
+		return append(dst, `\n`...)
+	case '\r':
+		return append(dst, `\r`...)
+	case '\t':
+		return append(dst, `\t`...)
+	case 0x7f:
+		return append(dst, '^', '?')
+	}
+	return append(dst, '^', c+'@')
+}
+
+func appendHex(dst []byte, c byte) []byte {
+	const hex = "0123456789abcdef"
+	return append(dst, '\\', 'x', hex[c>>4], hex[c&0xf])
+}

@@ -1,0 +1,147 @@
+package render
+
+import (
+	"bufio"
+	"io"
+	"strconv"
+
+	"github.com/openfiles/openfiles/pkg/fdscan"
+)
+
+// commandWidth is how many characters of a command name lsof shows.
+const commandWidth = 9
+
+// Table collects rows and writes them as lsof's table. Column widths are
+// the widest value in each column over all rows, so nothing is written
+// until every row is in.
+type Table struct {
+	esc      Escaper
+	procRoot string
+	rows     []row
+	w        widths
+}
+
+type row struct {
+	command, pid, user, fd string
+	mode, lock             byte
+	typ, device, sizeOff   string
+	node, name             string
+}
+
+type widths struct {
+	command, pid, user, fd, typ, device, sizeOff, node int
+}
+
+// NewTable returns an empty table. procRoot names the proc root in rows
+// for entries that could not be read.
+func NewTable(esc Escaper, procRoot string) *Table {
+	return &Table{
+		esc:      esc,
+		procRoot: procRoot,
+		w: widths{
+			command: len("COMMAND"), pid: len("PID"), user: len("USER"),
+			fd: 4, typ: len("TYPE"), device: len("DEVICE"),
+			sizeOff: len("SIZE/OFF"), node: len("NODE"),
+		},
+	}
+}
+
+// Len returns the number of rows added.
+func (t *Table) Len() int { return len(t.rows) }
+
+// Add adds a row for file f of process p, owned by user.
+func (t *Table) Add(p *fdscan.Process, f *fdscan.File, user string) {
+	cmd := t.esc.String(p.Command, true)
+	if len(cmd) > commandWidth {
+		cmd = cmd[:commandWidth]
+	}
+	r := row{
+		command: cmd,
+		pid:     strconv.Itoa(p.PID),
+		user:    user,
+		fd:      FD(f),
+		mode:    Mode(f),
+		lock:    Lock(f),
+		typ:     Type(f),
+		device:  Device(f),
+		sizeOff: SizeOff(f),
+		node:    Node(f),
+		name:    t.esc.String(Name(p, f, t.procRoot), false),
+	}
+	w := &t.w
+	w.command = max(w.command, len(r.command))
+	w.pid = max(w.pid, len(r.pid))
+	w.user = max(w.user, len(r.user))
+	w.fd = max(w.fd, len(r.fd))
+	w.typ = max(w.typ, len(r.typ))
+	w.device = max(w.device, len(r.device))
+	w.sizeOff = max(w.sizeOff, len(r.sizeOff))
+	w.node = max(w.node, len(r.node))
+	t.rows = append(t.rows, r)
+}
+
+// WriteTo writes the header and every row. It writes nothing when the
+// table is empty.
+func (t *Table) WriteTo(out io.Writer) (int64, error) {
+	if len(t.rows) == 0 {
+		return 0, nil
+	}
+	cw := &countWriter{w: out}
+	bw := bufio.NewWriterSize(cw, 64<<10)
+	var b []byte
+	w := t.w
+	b = padRight(b, "COMMAND", w.command)
+	b = padLeft(append(b, ' '), "PID", w.pid)
+	b = padLeft(append(b, ' '), "USER", w.user)
+	b = padLeft(append(b, ' '), "FD", w.fd)
+	b = padLeft(append(b, "   "...), "TYPE", w.typ)
+	b = padLeft(append(b, ' '), "DEVICE", w.device)
+	b = padLeft(append(b, ' '), "SIZE/OFF", w.sizeOff)
+	b = padLeft(append(b, ' '), "NODE", w.node)
+	b = append(b, " NAME\n"...)
+	bw.Write(b)
+	for i := range t.rows {
+		r := &t.rows[i]
+		b = padRight(b[:0], r.command, w.command)
+		b = padLeft(append(b, ' '), r.pid, w.pid)
+		b = padLeft(append(b, ' '), r.user, w.user)
+		b = padLeft(append(b, ' '), r.fd, w.fd)
+		b = append(b, r.mode, r.lock, ' ')
+		b = padLeft(b, r.typ, w.typ)
+		b = padLeft(append(b, ' '), r.device, w.device)
+		b = padLeft(append(b, ' '), r.sizeOff, w.sizeOff)
+		b = padLeft(append(b, ' '), r.node, w.node)
+		b = append(append(append(b, ' '), r.name...), '\n')
+		if _, err := bw.Write(b); err != nil {
+			return cw.n, err
+		}
+	}
+	err := bw.Flush()
+	return cw.n, err
+}
+
+func padLeft(b []byte, s string, w int) []byte {
+	for i := len(s); i < w; i++ {
+		b = append(b, ' ')
+	}
+	return append(b, s...)
+}
+
+func padRight(b []byte, s string, w int) []byte {
+	b = append(b, s...)
+	for i := len(s); i < w; i++ {
+		b = append(b, ' ')
+	}
+	return b
+}
+
+type countWriter struct {
+	w io.Writer
+	n int64
+}
+
+func (c *countWriter) Write(p []byte) (int, error) {
+	n, err := c.w.Write(p)
+	c.n += int64(n)
+	return n, err
+}
