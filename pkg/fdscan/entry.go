@@ -50,7 +50,8 @@ type File struct {
 	// For mapped files it is the path from /proc/PID/maps.
 	Link string
 	// Err is set when the entry could not be inspected; Op names the
-	// operation that failed ("readlink" or "stat").
+	// operation that failed ("readlink" or "stat"). A mapped file whose
+	// stat failed still has the device and inode the maps name.
 	Err error
 	Op  string
 
@@ -66,6 +67,12 @@ type File struct {
 	Pos    int64
 	Flags  uint32 // open flags from fdinfo, in octal there
 	MntID  int
+
+	// PathDev and PathInode are set for a mapped file whose path now
+	// names another file than the one mapped (its device and inode, from
+	// /proc/PID/maps, are in Dev and Inode).
+	PathDev   uint64
+	PathInode uint64
 
 	// Details of anonymous inodes, from fdinfo.
 	EventfdID int    // eventfd-id, or -1

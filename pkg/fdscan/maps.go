@@ -115,6 +115,10 @@ func (r *reader) mapped(m Mapping) File {
 		f.Err, f.Op = err, "stat"
 		return f
 	}
+	if st.Dev != m.Dev || st.Ino != m.Inode {
+		f.PathDev, f.PathInode = st.Dev, st.Ino
+		return f
+	}
 	f.setStat(&st)
 	return f
 }

@@ -1,6 +1,7 @@
 package render
 
 import (
+	"slices"
 	"strconv"
 	"strings"
 
@@ -53,7 +54,7 @@ func Lock(f *fdscan.File) byte {
 
 // Type returns lsof's TYPE text.
 func Type(f *fdscan.File) string {
-	if f.Err != nil {
+	if unreadable(f) {
 		return "unknown"
 	}
 	switch f.Type {
@@ -80,21 +81,31 @@ func Type(f *fdscan.File) string {
 // Device returns the DEVICE text: major,minor of the device a character or
 // block special file is, or of the file system holding any other file.
 func Device(f *fdscan.File) string {
-	if f.Err != nil {
+	if unreadable(f) {
 		return ""
 	}
 	d := f.Dev
 	if f.Type == fdscan.TypeChr || f.Type == fdscan.TypeBlk {
 		d = f.Rdev
 	}
+	return devString(d)
+}
+
+func devString(d uint64) string {
 	return strconv.FormatUint(uint64(unix.Major(d)), 10) + "," + strconv.FormatUint(uint64(unix.Minor(d)), 10)
+}
+
+// unreadable reports whether nothing but a name is known of f. A mapped
+// file still has the device and inode from the maps when stat fails.
+func unreadable(f *fdscan.File) bool {
+	return f.Err != nil && f.Kind != fdscan.KindMem
 }
 
 // SizeOff returns the SIZE/OFF text: the size of regular files,
 // directories and anonymous inodes, the offset (0tN, or 0xN past eight
 // digits) of devices, pipes and sockets, and nothing for deleted mappings.
 func SizeOff(f *fdscan.File) string {
-	if f.Err != nil || f.Kind == fdscan.KindDel {
+	if f.Err != nil || f.Kind == fdscan.KindDel || f.PathInode != 0 {
 		return ""
 	}
 	switch f.Type {
@@ -117,7 +128,7 @@ func Offset(off int64) string {
 
 // Node returns the NODE text: the inode number.
 func Node(f *fdscan.File) string {
-	if f.Err != nil {
+	if unreadable(f) {
 		return ""
 	}
 	return strconv.FormatUint(f.Inode, 10)
@@ -138,9 +149,10 @@ func Name(p *fdscan.Process, f *fdscan.File, procRoot string) string {
 		return f.Link + " (" + f.Op + ": " + strerror(f.Err) + ")"
 	}
 	link := f.Link
+	if f.PathInode != 0 {
+		return link + " (path dev=" + devString(f.PathDev) + ", inode=" + strconv.FormatUint(f.PathInode, 10) + ")"
+	}
 	switch {
-	case strings.HasPrefix(link, "pipe:["):
-		return "pipe"
 	case strings.HasPrefix(link, "socket:["):
 		if f.SockProto == "" {
 			return "can't identify protocol"
@@ -148,6 +160,10 @@ func Name(p *fdscan.Process, f *fdscan.File, procRoot string) string {
 		return "protocol: " + f.SockProto
 	case strings.HasPrefix(link, "anon_inode:"):
 		return anonName(f, link[len("anon_inode:"):])
+	}
+	// Other pseudo files ("pipe:[N]", "net:[N]") show only their kind.
+	if kind, rest, ok := strings.Cut(link, ":["); ok && !strings.HasPrefix(link, "/") && strings.HasSuffix(rest, "]") {
+		return kind
 	}
 	return link
 }
@@ -160,14 +176,7 @@ func anonName(f *fdscan.File, kind string) string {
 		}
 	case "[eventpoll]":
 		if len(f.EpollTFDs) > 0 {
-			b := []byte("[eventpoll:")
-			for i, fd := range f.EpollTFDs {
-				if i > 0 {
-					b = append(b, ',')
-				}
-				b = strconv.AppendInt(b, int64(fd), 10)
-			}
-			return string(append(b, ']'))
+			return epollName(f.EpollTFDs)
 		}
 	case "[pidfd]":
 		if f.PidfdPID != 0 {
@@ -175,6 +184,28 @@ func anonName(f *fdscan.File, kind string) string {
 		}
 	}
 	return kind
+}
+
+// epollTargets is how many watched descriptors lsof names for an epoll
+// instance: the first ones fdinfo lists, in numeric order, with "..." when
+// there may be more.
+const epollTargets = 32
+
+func epollName(tfds []int) string {
+	n := min(len(tfds), epollTargets)
+	shown := slices.Clone(tfds[:n])
+	slices.Sort(shown)
+	b := []byte("[eventpoll:")
+	for i, fd := range shown {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = strconv.AppendInt(b, int64(fd), 10)
+	}
+	if len(tfds) >= epollTargets {
+		b = append(b, "..."...)
+	}
+	return string(append(b, ']'))
 }
 
 func procPath(p *fdscan.Process, f *fdscan.File, procRoot string) string {

@@ -30,51 +30,76 @@ func LocaleEscaper() Escaper {
 	return Escaper{}
 }
 
-// Append appends s to dst, escaped. When space is true, blanks are
-// escaped too, as lsof does in command names.
-func (e Escaper) Append(dst []byte, s string, space bool) []byte {
+// Append appends the name s to dst, escaped.
+func (e Escaper) Append(dst []byte, s string) []byte {
 	for i := 0; i < len(s); {
 		c := s[i]
-		switch {
-		case c == ' ' && space:
-			dst = append(dst, `\x20`...)
-		case c >= 0x20 && c < 0x7f:
-			dst = append(dst, c)
-		case c < 0x20 || c == 0x7f:
-			dst = appendControl(dst, c)
-		default:
-			if e.UTF8 {
-				r, n := utf8.DecodeRuneInString(s[i:])
-				if r != utf8.RuneError && unicode.IsPrint(r) {
-					dst = append(dst, s[i:i+n]...)
-					i += n
-					continue
-				}
+		if c >= 0x80 && e.UTF8 {
+			r, n := utf8.DecodeRuneInString(s[i:])
+			if r != utf8.RuneError && unicode.IsPrint(r) {
+				dst = append(dst, s[i:i+n]...)
+				i += n
+				continue
 			}
-			dst = appendHex(dst, c)
 		}
+		dst = appendByte(dst, c, false)
 		i++
 	}
 	return dst
 }
 
-// String returns s escaped.
-func (e Escaper) String(s string, space bool) string {
-	if e.clean(s, space) {
+// String returns the name s escaped.
+func (e Escaper) String(s string) string {
+	if clean(s, false) {
 		return s
 	}
-	return string(e.Append(nil, s, space))
+	return string(e.Append(nil, s))
+}
+
+// Command returns a command name escaped and cut to at most width bytes,
+// as lsof shows it: blanks and every byte outside printable ASCII are
+// escaped whatever the locale, and an escape that would not fit whole is
+// left out.
+func Command(s string, width int) string {
+	if clean(s, true) {
+		return s[:min(len(s), width)]
+	}
+	var b []byte
+	for i := 0; i < len(s); i++ {
+		n := len(b)
+		b = appendByte(b, s[i], true)
+		if len(b) > width {
+			b = b[:n]
+			break
+		}
+	}
+	return string(b)
 }
 
 // clean reports whether s needs no escaping.
-func (e Escaper) clean(s string, space bool) bool {
+func clean(s string, space bool) bool {
 	for i := 0; i < len(s); i++ {
 		c := s[i]
-		if c < 0x20 || c >= 0x7f || (space && c == ' ') {
+		if c < 0x20 || c >= 0x7f || c == '\\' || (space && c == ' ') {
 			return false
 		}
 	}
 	return true
+}
+
+// appendByte appends one byte, escaped unless it is printable ASCII.
+func appendByte(dst []byte, c byte, space bool) []byte {
+	switch {
+	case c == '\\':
+		return append(dst, '\\', '\\')
+	case c == ' ' && space:
+		return appendHex(dst, c)
+	case c >= 0x20 && c < 0x7f:
+		return append(dst, c)
+	case c < 0x20:
+		return appendControl(dst, c)
+	}
+	return appendHex(dst, c)
 }
 
 func appendControl(dst []byte, c byte) []byte {
@@ -89,8 +114,6 @@ func appendControl(dst []byte, c byte) []byte {
 		return append(dst, `\r`...)
 	case '\t':
 		return append(dst, `\t`...)
-	case 0x7f:
-		return append(dst, '^', '?')
 	}
 	return append(dst, '^', c+'@')
 }

@@ -51,12 +51,8 @@ func (t *Table) Len() int { return len(t.rows) }
 
 // Add adds a row for file f of process p, owned by user.
 func (t *Table) Add(p *fdscan.Process, f *fdscan.File, user string) {
-	cmd := t.esc.String(p.Command, true)
-	if len(cmd) > commandWidth {
-		cmd = cmd[:commandWidth]
-	}
 	r := row{
-		command: cmd,
+		command: Command(p.Command, commandWidth),
 		pid:     strconv.Itoa(p.PID),
 		user:    user,
 		fd:      FD(f),
@@ -66,7 +62,7 @@ func (t *Table) Add(p *fdscan.Process, f *fdscan.File, user string) {
 		device:  Device(f),
 		sizeOff: SizeOff(f),
 		node:    Node(f),
-		name:    t.esc.String(Name(p, f, t.procRoot), false),
+		name:    t.esc.String(Name(p, f, t.procRoot)),
 	}
 	w := &t.w
 	w.command = max(w.command, len(r.command))
