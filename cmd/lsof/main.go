@@ -32,8 +32,10 @@ func main() {
 
 // options are the parsed command line.
 type options struct {
-	help bool
-	pids []int // -p; nil when absent
+	help    bool
+	pids    []int // -p; nil when absent
+	noHosts bool  // -n: no host names
+	noPorts bool  // -P: no port names
 }
 
 // usageError is a command-line mistake: lsof prints it, then a short usage.
@@ -52,7 +54,9 @@ func run(args []string, stdout, stderr io.Writer, e env) int {
 		fmt.Fprint(stderr, longUsage)
 		return 0
 	}
-	sc, err := fdscan.New(fdscan.Options{Root: e.procRoot, Stats: e.stats})
+	// As lsof, a listing with no selection shows every task too.
+	all := opts.pids == nil
+	sc, err := fdscan.New(fdscan.Options{Root: e.procRoot, Stats: e.stats, Tasks: all})
 	if err != nil {
 		fmt.Fprintf(stderr, "lsof: can't open %s: %v\n", e.procRoot, err)
 		return 1
@@ -64,14 +68,12 @@ func run(args []string, stdout, stderr io.Writer, e env) int {
 			return 1
 		}
 	}
-	users := fdscan.LoadUsers(e.passwd)
-	table := render.NewTable(e.esc, e.procRoot)
+	table := render.NewTable(e.esc, e.procRoot, fdscan.LoadUsers(e.passwd))
 	found := map[int]bool{}
 	err = sc.Scan(pids, func(p *fdscan.Process) error {
 		found[p.PID] = true
-		user := users.Name(p.UID)
 		for i := range p.Files {
-			table.Add(p, &p.Files[i], user)
+			table.Add(p, &p.Files[i])
 		}
 		return nil
 	})
@@ -119,6 +121,10 @@ func parseArgs(args []string) (options, error) {
 			switch c := a[j]; c {
 			case 'h', '?':
 				o.help = true
+			case 'n':
+				o.noHosts = true
+			case 'P':
+				o.noPorts = true
 			case 'p':
 				v := a[j+1:]
 				if v == "" {
@@ -171,13 +177,15 @@ func parsePIDs(v string) ([]int, error) {
 	return pids, nil
 }
 
-const shortUsage = `usage: lsof [-?h] [-p s]
+const shortUsage = `usage: lsof [-?hnP] [-p s]
 Use the "-h" option to get more help information.
 `
 
-const longUsage = `usage: lsof [-?h] [-p s]
+const longUsage = `usage: lsof [-?hnP] [-p s]
 List open files of processes, read from /proc.
   -?|-h   print this help
+  -n      no host names (socket addresses as numbers)
+  -P      no port names (port numbers as numbers)
   -p s    select processes by PID: a comma-separated list (1,2,3)
 With no option, every process is listed. Exit status: 0 when something was
 listed, 1 when nothing was or a selected process was not found.

@@ -117,6 +117,14 @@ func hold(dir string) error {
 	_, err = unix.Write(memfd, data[:99])
 	must(err)
 
+	// O_PATH: no access mode of its own.
+	open(filepath.Join(dir, "readonly"), unix.O_PATH)
+	// A descriptor number past 9999, which lsof shows as *NNN.
+	var lim unix.Rlimit
+	if unix.Getrlimit(unix.RLIMIT_NOFILE, &lim) == nil && lim.Cur > 10042 {
+		must(unix.Dup3(rw, 10042, unix.O_CLOEXEC))
+	}
+
 	for _, name := range []string{"with space", "with\nnewline", "with\x1bescape", "non-ascii-äöü"} {
 		open(create(dir, name, data[:5]), unix.O_RDONLY)
 	}

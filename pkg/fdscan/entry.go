@@ -11,6 +11,7 @@ const (
 	KindMem              // a memory-mapped file
 	KindDel              // a memory-mapped file that has been deleted
 	KindFD               // a file descriptor
+	KindNoFD             // the descriptor directory could not be read
 )
 
 // Type is the kind of object a file is.
@@ -81,9 +82,17 @@ type File struct {
 	SockProto string // socket protocol name (system.sockprotoname)
 }
 
-// Process is one process and the files it holds open.
+// Process is one process, or one task of a process, and the files it
+// holds open.
 type Process struct {
-	PID     int
+	PID int
+	// TID is the task ID of a task other than the process's main one, and
+	// 0 for the process itself; TaskCommand is then the task's name.
+	TID         int
+	TaskCommand string
+	// Dir is the directory the entry was read from, relative to the proc
+	// root: "PID" or "PID/task/TID".
+	Dir     string
 	PPID    int
 	PGID    int
 	UID     uint32

@@ -2,6 +2,7 @@ package fdscan
 
 import (
 	"bytes"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -10,9 +11,12 @@ import (
 )
 
 // fdEntries adds an entry for each open descriptor, in numeric order.
-func (r *reader) fdEntries(dirfd int, pid string, p *Process) {
+func (r *reader) fdEntries(dirfd int, rel string, p *Process) {
 	fdDir, err := unix.Openat(dirfd, "fd", unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
 	if err != nil {
+		if !vanished(err) {
+			p.Files = append(p.Files, File{Kind: KindNoFD, FD: -1, EventfdID: -1, Err: err, Op: "opendir"})
+		}
 		return
 	}
 	defer unix.Close(fdDir)
@@ -34,7 +38,7 @@ func (r *reader) fdEntries(dirfd int, pid string, p *Process) {
 	var name []byte
 	for _, fd := range r.fds {
 		name = strconv.AppendInt(name[:0], int64(fd), 10)
-		f, ok := r.fdEntry(fdDir, infoDir, pid, string(name), fd, p.PID)
+		f, ok := r.fdEntry(fdDir, infoDir, rel, string(name), fd, p.PID)
 		if ok {
 			p.Files = append(p.Files, f)
 		}
@@ -75,9 +79,9 @@ func appendDirentNumbers(fds []int, buf []byte) []int {
 
 // fdEntry reads one descriptor. It reports false when the descriptor was
 // closed while it was read.
-func (r *reader) fdEntry(fdDir, infoDir int, pid, name string, fd, pidNum int) (File, bool) {
+func (r *reader) fdEntry(fdDir, infoDir int, rel, name string, fd, pid int) (File, bool) {
 	f := File{Kind: KindFD, FD: fd, EventfdID: -1}
-	key := pid + "/fd/" + name
+	key := rel + "/fd/" + name
 	link, err := r.readlink(fdDir, name, key)
 	if err != nil {
 		if vanished(err) {
@@ -105,10 +109,10 @@ func (r *reader) fdEntry(fdDir, infoDir int, pid, name string, fd, pidNum int) (
 		f.Mode = modeOf(f.Flags)
 	}
 	if f.Type == TypeSock {
-		f.SockProto = r.sockProto(pidNum, name, key)
+		f.SockProto = r.sockProto(key)
 	}
-	if f.Err == nil && (f.Type == TypeReg || f.Type == TypeDir) {
-		f.Lock = r.s.lockChar(pidNum, f.Dev, f.Inode)
+	if f.Err == nil {
+		f.Lock = r.s.lockChar(pid, f.Dev, f.Inode)
 	}
 	return f, true
 }
@@ -130,11 +134,11 @@ func modeOf(flags uint32) Mode {
 	}
 }
 
-func (r *reader) sockProto(pid int, name, key string) string {
+func (r *reader) sockProto(key string) string {
 	if r.s.stats != nil {
 		return r.s.stats[key].Proto
 	}
-	n, err := unix.Getxattr(r.s.pidPath(pid, "fd/"+name), "system.sockprotoname", r.link)
+	n, err := unix.Getxattr(filepath.Join(r.s.root, key), "system.sockprotoname", r.link)
 	if err != nil || n <= 0 {
 		return ""
 	}

@@ -94,31 +94,36 @@ func (r *reader) maps(dirfd int, p *Process, exeDev, exeIno uint64, haveExe bool
 	}
 }
 
+// mapped makes the entry of one mapped file. Its path is stat'ed to learn
+// the size; when that fails, or the path now names another file, the entry
+// keeps the device and inode of the maps and says so, or is a DEL entry
+// when the kernel marked the mapping deleted.
 func (r *reader) mapped(m Mapping) File {
 	f := File{Kind: KindMem, FD: -1, EventfdID: -1, Link: m.Path, Dev: m.Dev, Inode: m.Inode, Type: TypeReg}
-	if path, ok := strings.CutSuffix(m.Path, deletedSuffix); ok {
-		f.Kind, f.Link = KindDel, path
-		return f
+	path, deleted := strings.CutSuffix(m.Path, deletedSuffix)
+	if deleted {
+		f.Link = path
 	}
 	var st unix.Stat_t
 	var err error
 	if r.s.stats != nil {
-		e, ok := r.s.stats[m.Path]
+		e, ok := r.s.stats[path]
 		st, err = e.Stat, e.Err
 		if !ok {
 			err = unix.ENOENT
 		}
 	} else {
-		err = unix.Stat(m.Path, &st)
+		err = unix.Stat(path, &st)
 	}
-	if err != nil {
+	switch {
+	case deleted && (err != nil || st.Dev != m.Dev || st.Ino != m.Inode):
+		f.Kind = KindDel
+	case err != nil:
 		f.Err, f.Op = err, "stat"
-		return f
-	}
-	if st.Dev != m.Dev || st.Ino != m.Inode {
+	case st.Dev != m.Dev || st.Ino != m.Inode:
 		f.PathDev, f.PathInode = st.Dev, st.Ino
-		return f
+	default:
+		f.setStat(&st)
 	}
-	f.setStat(&st)
 	return f
 }

@@ -2,8 +2,10 @@ package fdscan
 
 import (
 	"bytes"
+	"path/filepath"
 	"slices"
 	"strconv"
+	"strings"
 
 	"golang.org/x/sys/unix"
 )
@@ -29,26 +31,72 @@ func newReader(s *Scanner) *reader {
 	}
 }
 
-// process reads one process, or returns nil when it does not exist or
-// vanished before its identity could be read.
-func (r *reader) process(pid int) *Process {
-	key := strconv.Itoa(pid)
-	dirfd, err := unix.Open(r.s.pidPath(pid, ""), unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+// process reads one process and, when the scanner lists tasks, each of
+// its other tasks. It returns nil when the process does not exist, is a
+// zombie, or vanished before its identity could be read.
+func (r *reader) process(pid int) []*Process {
+	rel := strconv.Itoa(pid)
+	p := r.entity(pid, rel)
+	if p == nil {
+		return nil
+	}
+	list := []*Process{p}
+	if !r.s.tasks {
+		return list
+	}
+	tids := r.taskIDs(rel)
+	for _, tid := range tids {
+		if tid == pid {
+			continue
+		}
+		t := r.entity(pid, rel+"/task/"+strconv.Itoa(tid))
+		if t == nil {
+			continue
+		}
+		t.TID, t.TaskCommand, t.Command = tid, t.Command, p.Command
+		list = append(list, t)
+	}
+	return list
+}
+
+// taskIDs lists a process's tasks in ascending order.
+func (r *reader) taskIDs(rel string) []int {
+	fd, err := unix.Open(filepath.Join(r.s.root, rel, "task"), unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return nil
+	}
+	defer unix.Close(fd)
+	var tids []int
+	for {
+		n, err := unix.ReadDirent(fd, r.ents)
+		if err != nil || n <= 0 {
+			break
+		}
+		tids = appendDirentNumbers(tids, r.ents[:n])
+	}
+	slices.Sort(tids)
+	return tids
+}
+
+// entity reads a process or task from its directory rel under the proc
+// root, or returns nil when it is gone or a zombie.
+func (r *reader) entity(pid int, rel string) *Process {
+	dirfd, err := unix.Open(filepath.Join(r.s.root, rel), unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
 	if err != nil {
 		return nil
 	}
 	defer unix.Close(dirfd)
-	p := &Process{PID: pid}
+	p := &Process{PID: pid, Dir: rel}
 	if !r.readStat(dirfd, p) || !r.readStatus(dirfd, p) {
 		return nil
 	}
 	p.Files = append(p.Files,
-		r.special(dirfd, key, "cwd", KindCWD),
-		r.special(dirfd, key, "root", KindRoot),
-		r.special(dirfd, key, "exe", KindText))
+		r.special(dirfd, rel, "cwd", KindCWD),
+		r.special(dirfd, rel, "root", KindRoot),
+		r.special(dirfd, rel, "exe", KindText))
 	exe := p.Files[2]
 	r.maps(dirfd, p, exe.Dev, exe.Inode, exe.Err == nil)
-	r.fdEntries(dirfd, key, p)
+	r.fdEntries(dirfd, rel, p)
 	return p
 }
 
@@ -94,6 +142,9 @@ func (r *reader) readStat(dirfd int, p *Process) bool {
 	}
 	p.Command = string(b[open+1 : close])
 	rest := b[close+1:]
+	if len(rest) > 1 && rest[1] == 'Z' {
+		return false // lsof leaves zombies out
+	}
 	// Fields after the command: state ppid pgrp ...
 	var f [3][]byte
 	for i := range f {
@@ -207,7 +258,9 @@ func (f *File) setStat(st *unix.Stat_t) {
 	case unix.S_IFSOCK:
 		f.Type = TypeSock
 	}
-	if len(f.Link) > len("anon_inode:") && f.Link[:len("anon_inode:")] == "anon_inode:" {
+	// Only a link into the anonymous inode file system, with no file type
+	// in its mode, is an anonymous inode: lsof's rule.
+	if st.Mode&unix.S_IFMT == 0 && strings.HasPrefix(f.Link, "anon_inode:") {
 		f.Type = TypeAnon
 	}
 }

@@ -3,10 +3,8 @@ package fdscan
 import (
 	"errors"
 	"os"
-	"path/filepath"
 	"runtime"
 	"slices"
-	"strconv"
 	"sync"
 
 	"github.com/prometheus/procfs"
@@ -18,6 +16,9 @@ type Options struct {
 	Root    string    // proc root; "/proc" when empty
 	Workers int       // processes scanned at once; runtime.NumCPU() when 0
 	Stats   StatTable // stat results for a fixture tree; nil on a live system
+	// Tasks lists each task (thread) of a process after it, with all of
+	// its files, as lsof does in a listing with no selection.
+	Tasks bool
 }
 
 // Scanner reads processes and their open files from a proc root. It is safe
@@ -26,6 +27,7 @@ type Scanner struct {
 	root    string
 	workers int
 	stats   StatTable
+	tasks   bool
 	fs      procfs.FS
 
 	locksOnce sync.Once
@@ -47,7 +49,7 @@ func New(opts Options) (*Scanner, error) {
 	if w <= 0 {
 		w = runtime.NumCPU()
 	}
-	return &Scanner{root: root, workers: w, stats: opts.Stats, fs: fs}, nil
+	return &Scanner{root: root, workers: w, stats: opts.Stats, tasks: opts.Tasks, fs: fs}, nil
 }
 
 // Root returns the proc root the Scanner reads.
@@ -69,7 +71,8 @@ func (s *Scanner) PIDs() ([]int, error) {
 }
 
 // Scan inspects the processes in pids and calls fn with each, in the order
-// of pids, from the calling goroutine. Processes are read in parallel, a
+// of pids, from the calling goroutine; with Options.Tasks, each process is
+// followed by its other tasks in the order of their IDs. Processes are read in parallel, a
 // bounded number ahead of the one being delivered. A process that does not
 // exist, or exits while it is read, is skipped. Scan stops at the first
 // error fn returns and returns it.
@@ -79,9 +82,9 @@ func (s *Scanner) Scan(pids []int, fn func(*Process) error) error {
 	}
 	workers := min(s.workers, len(pids))
 	window := 4 * workers
-	slots := make([]chan *Process, len(pids))
+	slots := make([]chan []*Process, len(pids))
 	for i := range slots {
-		slots[i] = make(chan *Process, 1)
+		slots[i] = make(chan []*Process, 1)
 	}
 	jobs := make(chan int)
 	done := make(chan struct{})
@@ -116,12 +119,15 @@ func (s *Scanner) Scan(pids []int, fn func(*Process) error) error {
 	}()
 	var err error
 	for i := range pids {
-		p := <-slots[i]
+		list := <-slots[i]
 		<-credit
-		if p != nil {
+		for _, p := range list {
 			if err = fn(p); err != nil {
 				break
 			}
+		}
+		if err != nil {
+			break
 		}
 	}
 	// Slots are buffered, so no worker is blocked on delivery; closing
@@ -134,8 +140,4 @@ func (s *Scanner) Scan(pids []int, fn func(*Process) error) error {
 // vanished reports whether err means the process or entry went away.
 func vanished(err error) bool {
 	return errors.Is(err, os.ErrNotExist) || errors.Is(err, errESRCH)
-}
-
-func (s *Scanner) pidPath(pid int, name string) string {
-	return filepath.Join(s.root, strconv.Itoa(pid), name)
 }

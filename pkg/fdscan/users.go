@@ -35,10 +35,11 @@ func LoadUsers(path string) Users {
 	return u
 }
 
-// Name returns the login name of uid, or the number when it has none.
-func (u Users) Name(uid uint32) string {
+// Lookup returns the login name of uid and true, or the number and false
+// when it has none.
+func (u Users) Lookup(uid uint32) (string, bool) {
 	if n, ok := u[uid]; ok {
-		return n
+		return n, true
 	}
-	return strconv.FormatUint(uint64(uid), 10)
+	return strconv.FormatUint(uint64(uid), 10), false
 }

@@ -9,10 +9,6 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// offsetDigits is how many decimal digits lsof prints an offset in (as
-// 0tN) before it switches to hexadecimal (0xN).
-const offsetDigits = 8
-
 // FD returns lsof's FD text without the mode and lock characters: cwd,
 // rtd, txt, mem, DEL, or the descriptor number, with numbers of 10000 and
 // above shown as * and their last three digits.
@@ -28,6 +24,8 @@ func FD(f *fdscan.File) string {
 		return "mem"
 	case fdscan.KindDel:
 		return "DEL"
+	case fdscan.KindNoFD:
+		return "NOFD"
 	}
 	if f.FD >= 10000 {
 		s := strconv.Itoa(f.FD % 1000)
@@ -36,9 +34,13 @@ func FD(f *fdscan.File) string {
 	return strconv.Itoa(f.FD)
 }
 
-// Mode returns the access mode character, or a blank.
+// Mode returns the access mode character: a blank when there is none, or
+// '-' when there is none but a lock is held.
 func Mode(f *fdscan.File) byte {
 	if f.Mode == fdscan.ModeNone || f.Err != nil {
+		if f.Lock != 0 {
+			return '-'
+		}
 		return ' '
 	}
 	return byte(f.Mode)
@@ -54,6 +56,9 @@ func Lock(f *fdscan.File) byte {
 
 // Type returns lsof's TYPE text.
 func Type(f *fdscan.File) string {
+	if f.Kind == fdscan.KindNoFD {
+		return ""
+	}
 	if unreadable(f) {
 		return "unknown"
 	}
@@ -118,9 +123,13 @@ func SizeOff(f *fdscan.File) string {
 	return Offset(f.Pos)
 }
 
+// maxDecimalOffset is the largest offset lsof prints in decimal (0tN, at
+// most eight digits); larger ones are in hexadecimal (0xN).
+const maxDecimalOffset = 99_999_999
+
 // Offset formats a file offset as lsof does.
 func Offset(off int64) string {
-	if off < 100_000_000 {
+	if off <= maxDecimalOffset {
 		return "0t" + strconv.FormatInt(off, 10)
 	}
 	return "0x" + strconv.FormatInt(off, 16)
@@ -137,35 +146,37 @@ func Node(f *fdscan.File) string {
 // Name returns the NAME text before escaping. procRoot is the proc root
 // the entry was read from, for naming entries that could not be read.
 func Name(p *fdscan.Process, f *fdscan.File, procRoot string) string {
-	if f.Err != nil {
-		if f.Op == "readlink" {
-			path := procPath(p, f, procRoot)
-			if f.Err == unix.ENOENT && f.Kind == fdscan.KindText {
-				// A kernel thread has no program text; lsof says no more.
-				return path
-			}
-			return path + " (" + f.Op + ": " + strerror(f.Err) + ")"
+	if f.Err != nil && f.Op != "stat" {
+		path := procPath(p, f, procRoot)
+		if f.Err == unix.ENOENT && f.Kind == fdscan.KindText {
+			// A kernel thread has no program text; lsof says no more.
+			return path
 		}
-		return f.Link + " (" + f.Op + ": " + strerror(f.Err) + ")"
+		return path + " (" + f.Op + ": " + strerror(f.Err) + ")"
+	}
+	if f.Err != nil {
+		return f.Link + " (stat: " + strerror(f.Err) + ")"
 	}
 	link := f.Link
 	if f.PathInode != 0 {
 		return link + " (path dev=" + devString(f.PathDev) + ", inode=" + strconv.FormatUint(f.PathInode, 10) + ")"
 	}
+	if strings.HasPrefix(link, "/") {
+		return link
+	}
+	// Links that are not paths ("pipe:[N]", "net:[N]", "anon_inode:[x]")
+	// show the part before the colon, or what an anonymous inode is.
+	kind, rest, _ := strings.Cut(link, ":")
 	switch {
-	case strings.HasPrefix(link, "socket:["):
+	case f.Type == fdscan.TypeSock:
 		if f.SockProto == "" {
 			return "can't identify protocol"
 		}
 		return "protocol: " + f.SockProto
-	case strings.HasPrefix(link, "anon_inode:"):
-		return anonName(f, link[len("anon_inode:"):])
+	case f.Type == fdscan.TypeAnon && rest != "":
+		return anonName(f, rest)
 	}
-	// Other pseudo files ("pipe:[N]", "net:[N]") show only their kind.
-	if kind, rest, ok := strings.Cut(link, ":["); ok && !strings.HasPrefix(link, "/") && strings.HasSuffix(rest, "]") {
-		return kind
-	}
-	return link
+	return kind
 }
 
 func anonName(f *fdscan.File, kind string) string {
@@ -209,8 +220,10 @@ func epollName(tfds []int) string {
 }
 
 func procPath(p *fdscan.Process, f *fdscan.File, procRoot string) string {
-	base := procRoot + "/" + strconv.Itoa(p.PID) + "/"
+	base := procRoot + "/" + p.Dir + "/"
 	switch f.Kind {
+	case fdscan.KindNoFD:
+		return base + "fd"
 	case fdscan.KindCWD:
 		return base + "cwd"
 	case fdscan.KindRoot:

@@ -56,14 +56,32 @@ func (e Escaper) String(s string) string {
 	return string(e.Append(nil, s))
 }
 
-// Command returns a command name escaped and cut to at most width bytes,
-// as lsof shows it: blanks and every byte outside printable ASCII are
-// escaped whatever the locale, and an escape that would not fit whole is
-// left out.
-func Command(s string, width int) string {
-	if clean(s, true) {
-		return s[:min(len(s), width)]
+// Command returns a command name escaped as lsof shows it, and the width
+// lsof gives it. Blanks and every byte outside printable ASCII are escaped
+// whatever the locale. The width is lsof's estimate of the escaped length
+// (two for a byte at or past 0x80, four for a blank or DEL, two for other
+// escapes), at most limit; the name is cut to that width, leaving out an
+// escape that would not fit whole.
+func Command(s string, limit int) (string, int) {
+	if s == "" {
+		s = "(unknown)"
 	}
+	if clean(s, true) {
+		n := min(len(s), limit)
+		return s[:n], n
+	}
+	width := 0
+	for i := 0; i < len(s) && width < limit; i++ {
+		switch c := s[i]; {
+		case c == ' ' || c == 0x7f:
+			width += 4
+		case c < 0x20 || c >= 0x80 || c == '\\':
+			width += 2
+		default:
+			width++
+		}
+	}
+	width = min(width, limit)
 	var b []byte
 	for i := 0; i < len(s); i++ {
 		n := len(b)
@@ -73,7 +91,7 @@ func Command(s string, width int) string {
 			break
 		}
 	}
-	return string(b)
+	return string(b), width
 }
 
 // clean reports whether s needs no escaping.

@@ -17,29 +17,37 @@ const commandWidth = 9
 type Table struct {
 	esc      Escaper
 	procRoot string
+	users    fdscan.Users
 	rows     []row
 	w        widths
+	tasks    bool // some row is a task's: show TID and TASKCMD
 }
 
 type row struct {
-	command, pid, user, fd string
-	mode, lock             byte
-	typ, device, sizeOff   string
-	node, name             string
+	command, pid, tid, taskCmd, user, fd string
+	mode, lock                           byte
+	typ, device, sizeOff                 string
+	node, name                           string
 }
 
 type widths struct {
-	command, pid, user, fd, typ, device, sizeOff, node int
+	command, pid, tid, taskCmd, user, fd, typ, device, sizeOff, node int
 }
 
+// unknownUserWidth is the width lsof prints a user ID with no login name
+// in.
+const unknownUserWidth = 8
+
 // NewTable returns an empty table. procRoot names the proc root in rows
-// for entries that could not be read.
-func NewTable(esc Escaper, procRoot string) *Table {
+// for entries that could not be read; users names the owners.
+func NewTable(esc Escaper, procRoot string, users fdscan.Users) *Table {
 	return &Table{
 		esc:      esc,
 		procRoot: procRoot,
+		users:    users,
 		w: widths{
-			command: len("COMMAND"), pid: len("PID"), user: len("USER"),
+			command: len("COMMAND"), pid: len("PID"), tid: len("TID"),
+			taskCmd: len("TASKCMD"), user: len("USER"),
 			fd: 4, typ: len("TYPE"), device: len("DEVICE"),
 			sizeOff: len("SIZE/OFF"), node: len("NODE"),
 		},
@@ -49,10 +57,17 @@ func NewTable(esc Escaper, procRoot string) *Table {
 // Len returns the number of rows added.
 func (t *Table) Len() int { return len(t.rows) }
 
-// Add adds a row for file f of process p, owned by user.
-func (t *Table) Add(p *fdscan.Process, f *fdscan.File, user string) {
+// Add adds a row for file f of process p.
+func (t *Table) Add(p *fdscan.Process, f *fdscan.File) {
+	w := &t.w
+	user, ok := t.users.Lookup(p.UID)
+	if !ok {
+		user = string(padLeft(nil, user, unknownUserWidth))
+	}
+	cmd, cmdWidth := Command(p.Command, commandWidth)
+	w.command = max(w.command, cmdWidth)
 	r := row{
-		command: Command(p.Command, commandWidth),
+		command: cmd,
 		pid:     strconv.Itoa(p.PID),
 		user:    user,
 		fd:      FD(f),
@@ -64,8 +79,14 @@ func (t *Table) Add(p *fdscan.Process, f *fdscan.File, user string) {
 		node:    Node(f),
 		name:    t.esc.String(Name(p, f, t.procRoot)),
 	}
-	w := &t.w
-	w.command = max(w.command, len(r.command))
+	if p.TID != 0 {
+		t.tasks = true
+		r.tid = strconv.Itoa(p.TID)
+		var n int
+		r.taskCmd, n = Command(p.TaskCommand, commandWidth)
+		w.tid = max(w.tid, len(r.tid))
+		w.taskCmd = max(w.taskCmd, n)
+	}
 	w.pid = max(w.pid, len(r.pid))
 	w.user = max(w.user, len(r.user))
 	w.fd = max(w.fd, len(r.fd))
@@ -88,6 +109,10 @@ func (t *Table) WriteTo(out io.Writer) (int64, error) {
 	w := t.w
 	b = padRight(b, "COMMAND", w.command)
 	b = padLeft(append(b, ' '), "PID", w.pid)
+	if t.tasks {
+		b = padLeft(append(b, ' '), "TID", w.tid)
+		b = padRight(append(b, ' '), "TASKCMD", w.taskCmd)
+	}
 	b = padLeft(append(b, ' '), "USER", w.user)
 	b = padLeft(append(b, ' '), "FD", w.fd)
 	b = padLeft(append(b, "   "...), "TYPE", w.typ)
@@ -100,6 +125,10 @@ func (t *Table) WriteTo(out io.Writer) (int64, error) {
 		r := &t.rows[i]
 		b = padRight(b[:0], r.command, w.command)
 		b = padLeft(append(b, ' '), r.pid, w.pid)
+		if t.tasks {
+			b = padLeft(append(b, ' '), r.tid, w.tid)
+			b = padRight(append(b, ' '), r.taskCmd, w.taskCmd)
+		}
 		b = padLeft(append(b, ' '), r.user, w.user)
 		b = padLeft(append(b, ' '), r.fd, w.fd)
 		b = append(b, r.mode, r.lock, ' ')

@@ -1,0 +1,142 @@
+// Package livetest starts the processes that live tests list and compares
+// listings with the installed reference tools. Every process it starts is
+// ended when the test ends; it never touches a process it did not start.
+package livetest
+
+import (
+	"bufio"
+	"bytes"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"runtime"
+	"strings"
+	"sync"
+	"testing"
+)
+
+var (
+	buildOnce sync.Once
+	buildDir  string
+	buildErr  error
+)
+
+// moduleRoot is the directory holding go.mod.
+func moduleRoot() string {
+	_, file, _, _ := runtime.Caller(0)
+	return filepath.Join(filepath.Dir(file), "..", "..")
+}
+
+// Build compiles a package of this module (such as "./internal/holder")
+// once per test binary and returns the path of the executable.
+func Build(t testing.TB, pkg string) string {
+	t.Helper()
+	buildOnce.Do(func() {
+		buildDir, buildErr = os.MkdirTemp("", "livetest-bin-")
+	})
+	if buildErr != nil {
+		t.Fatal(buildErr)
+	}
+	out := filepath.Join(buildDir, filepath.Base(pkg))
+	if _, err := os.Stat(out); err == nil {
+		return out
+	}
+	cmd := exec.Command("go", "build", "-o", out, pkg)
+	cmd.Dir = moduleRoot()
+	if b, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("go build %s: %v\n%s", pkg, err, b)
+	}
+	return out
+}
+
+// Holder is a running holder process.
+type Holder struct {
+	Cmd *exec.Cmd
+	Dir string // the directory its files are in
+	PID int
+}
+
+// StartHolder starts the holder fixture process in a fresh directory and
+// waits until it reports that every file is open. The process is ended
+// when the test ends.
+func StartHolder(t testing.TB) *Holder {
+	t.Helper()
+	bin := Build(t, "./internal/holder")
+	dir := t.TempDir()
+	cmd := exec.Command(bin, dir)
+	cmd.Dir = dir
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd.Stderr = os.Stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		stdin.Close() // the holder exits when its input closes
+		_ = cmd.Wait()
+	})
+	line, err := bufio.NewReader(stdout).ReadString('\n')
+	if err != nil || line != "ready\n" {
+		_ = cmd.Process.Kill()
+		t.Fatalf("holder did not get ready: %q, %v", line, err)
+	}
+	return &Holder{Cmd: cmd, Dir: dir, PID: cmd.Process.Pid}
+}
+
+// Reference returns the path of an installed reference tool, failing the
+// test when it is missing: a differential test that cannot run must not
+// pass.
+func Reference(t testing.TB, path string) string {
+	t.Helper()
+	if _, err := os.Stat(path); err != nil {
+		t.Fatalf("reference tool %s is not installed: %v", path, err)
+	}
+	return path
+}
+
+// Result is what a command printed and how it exited.
+type Result struct {
+	Stdout, Stderr string
+	Code           int
+}
+
+// Run runs a command with extra environment variables.
+func Run(t testing.TB, env []string, name string, args ...string) Result {
+	t.Helper()
+	cmd := exec.Command(name, args...)
+	cmd.Env = append(os.Environ(), env...)
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	err := cmd.Run()
+	code := 0
+	if ee, ok := err.(*exec.ExitError); ok {
+		code = ee.ExitCode()
+	} else if err != nil {
+		t.Fatalf("%s %v: %v", name, args, err)
+	}
+	return Result{Stdout: out.String(), Stderr: errb.String(), Code: code}
+}
+
+var blanks = regexp.MustCompile(` +`)
+
+// Fold replaces each run of blanks with one, so that lines compare
+// independently of column widths.
+func Fold(line string) string {
+	return blanks.ReplaceAllString(line, " ")
+}
+
+// Lines splits output into lines, dropping the final newline.
+func Lines(s string) []string {
+	s = strings.TrimSuffix(s, "\n")
+	if s == "" {
+		return nil
+	}
+	return strings.Split(s, "\n")
+}
