@@ -12,7 +12,7 @@ import (
 
 // fdEntries adds an entry for each open descriptor, in numeric order.
 func (r *reader) fdEntries(dirfd int, rel string, p *Process) {
-	fdDir, err := unix.Openat(dirfd, "fd", unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+	fdDir, err := r.openDir(dirfd, "fd", rel+"/fd")
 	if err != nil {
 		if !vanished(err) {
 			p.Files = append(p.Files, File{Kind: KindNoFD, FD: -1, EventfdID: -1, Err: err, Op: "opendir"})
@@ -43,6 +43,15 @@ func (r *reader) fdEntries(dirfd int, rel string, p *Process) {
 			p.Files = append(p.Files, f)
 		}
 	}
+}
+
+// openDir opens a directory relative to dirfd; key names it in a
+// fixture's stat table, which may say that opening it fails.
+func (r *reader) openDir(dirfd int, name, key string) (int, error) {
+	if e, ok := r.s.stats[key]; ok && e.Err != nil {
+		return -1, e.Err
+	}
+	return unix.Openat(dirfd, name, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
 }
 
 // appendDirentNumbers appends the names in a getdents buffer that are

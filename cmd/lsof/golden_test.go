@@ -1,0 +1,69 @@
+package main
+
+import (
+	"bytes"
+	"flag"
+	"os"
+	"path/filepath"
+	"strconv"
+	"testing"
+
+	"github.com/openfiles/openfiles/pkg/fdscan"
+	"github.com/openfiles/openfiles/pkg/render"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files in testdata")
+
+// testdata is the repository's testdata directory.
+const testdata = "../../testdata"
+
+func fixtureEnv(t *testing.T, name string, utf8 bool) env {
+	t.Helper()
+	root := filepath.Join(testdata, "proc", name)
+	stats, err := fdscan.LoadStatTable(root + ".stat")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return env{procRoot: root, stats: stats, passwd: root + ".passwd", esc: render.Escaper{UTF8: utf8}}
+}
+
+// TestGolden lists the fixture trees and compares stdout, stderr and the
+// exit status with testdata/*.golden.
+func TestGolden(t *testing.T) {
+	for _, tc := range []struct {
+		golden string
+		args   []string
+		utf8   bool
+	}{
+		{"lsof-basic-full", nil, false},
+		{"lsof-basic-full-utf8", nil, true},
+		{"lsof-basic-p100", []string{"-p", "100"}, false},
+		{"lsof-basic-p1-2", []string{"-p1,2"}, false},
+		{"lsof-basic-p102", []string{"-p", "102"}, true},
+		{"lsof-basic-zombie", []string{"-p", "101"}, false},
+		{"lsof-basic-missing", []string{"-p", "100,4711"}, false},
+		{"lsof-usage-bad-pid", []string{"-p", "x1"}, false},
+		{"lsof-usage-unsupported", []string{"-i"}, false},
+		{"lsof-usage-illegal", []string{"-Y"}, false},
+	} {
+		t.Run(tc.golden, func(t *testing.T) {
+			var stdout, stderr bytes.Buffer
+			code := run(tc.args, &stdout, &stderr, fixtureEnv(t, "basic", tc.utf8))
+			got := stdout.String() + "--- stderr\n" + stderr.String() + "--- exit " + strconv.Itoa(code) + "\n"
+			path := filepath.Join(testdata, tc.golden+".golden")
+			if *update {
+				if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			want, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatalf("%v (run go test ./... -update to create it)", err)
+			}
+			if got != string(want) {
+				t.Errorf("lsof %v:\ngot:\n%s\nwant (%s):\n%s", tc.args, got, path, want)
+			}
+		})
+	}
+}

@@ -1,0 +1,93 @@
+package fdscan
+
+import (
+	"errors"
+	"slices"
+	"strings"
+	"testing"
+)
+
+func fixture(t *testing.T, tasks bool, workers int) *Scanner {
+	t.Helper()
+	stats, err := LoadStatTable("../../testdata/proc/basic.stat")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := New(Options{Root: "../../testdata/proc/basic", Stats: stats, Tasks: tasks, Workers: workers})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// TestScanOrder checks that processes arrive in PID order, tasks after
+// their process, zombies and missing PIDs left out, whatever the number
+// of workers.
+func TestScanOrder(t *testing.T) {
+	for _, workers := range []int{1, 2, 8} {
+		s := fixture(t, true, workers)
+		pids, err := s.PIDs()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := []int{1, 2, 100, 101, 102}; !slices.Equal(pids, want) {
+			t.Fatalf("PIDs() = %v, want %v", pids, want)
+		}
+		var got []string
+		err = s.Scan(append(pids, 4711), func(p *Process) error {
+			got = append(got, p.Dir)
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := []string{"1", "2", "100", "100/task/105", "102"}; !slices.Equal(got, want) {
+			t.Errorf("%d workers: scanned %v, want %v", workers, got, want)
+		}
+	}
+}
+
+func TestScanStopsOnError(t *testing.T) {
+	s := fixture(t, false, 2)
+	stop := errors.New("stop")
+	n := 0
+	err := s.Scan([]int{1, 2, 100, 102}, func(*Process) error {
+		n++
+		return stop
+	})
+	if err != stop || n != 1 {
+		t.Errorf("Scan returned %v after %d calls, want %v after 1", err, n, stop)
+	}
+}
+
+func TestScanEntries(t *testing.T) {
+	s := fixture(t, false, 1)
+	var p *Process
+	if err := s.Scan([]int{100}, func(q *Process) error { p = q; return nil }); err != nil || p == nil {
+		t.Fatalf("Scan: %v, %v", p, err)
+	}
+	if p.Command != "server" || p.PPID != 1 || p.PGID != 100 || p.UID != 1000 {
+		t.Errorf("process = %+v", p)
+	}
+	var kinds []Kind
+	for _, f := range p.Files {
+		kinds = append(kinds, f.Kind)
+	}
+	want := []Kind{KindCWD, KindRoot, KindText, KindMem, KindDel, KindMem, KindMem, KindDel}
+	if !slices.Equal(kinds[:len(want)], want) {
+		t.Errorf("entry kinds = %v, want %v then descriptors", kinds, want)
+	}
+	if n := len(p.Files) - len(want); n != 18 {
+		t.Errorf("%d descriptors, want 18", n)
+	}
+}
+
+func TestLoadStatTableErrors(t *testing.T) {
+	for _, line := range []string{"k mode=9", "k dev=1", "k err=ENOPE", "k what=1", "k size"} {
+		e := StatEntry{}
+		k, v, _ := strings.Cut(line[2:], "=")
+		if err := e.set(k, v); err == nil {
+			t.Errorf("set(%q) accepted a bad field", line)
+		}
+	}
+}

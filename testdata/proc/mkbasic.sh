@@ -1,0 +1,138 @@
+#!/usr/bin/env bash
+# Builds testdata/proc/basic, a fake /proc tree, and basic.stat, the stat
+# results of the files its links point to. Run from testdata/proc; the
+# output is committed, so the tests never run this.
+set -euo pipefail
+cd "$(dirname "$0")"
+rm -rf basic
+mkdir basic
+cd basic
+
+proc() { # PID COMM STATE PPID PGID UID
+	mkdir -p "$1/fd" "$1/fdinfo"
+	printf '%s (%s) %s %s %s 0 0 -1 4194560 0 0 0 0 0 0 0 0 20 0 1 0 100 0 0\n' "$1" "$2" "$3" "$4" "$5" >"$1/stat"
+	printf 'Name:\t%s\nUmask:\t0022\nState:\t%s\nTgid:\t%s\nPid:\t%s\nPPid:\t%s\nUid:\t%s\t%s\t%s\t%s\nGid:\t0\t0\t0\t0\n' \
+		"$2" "$3" "$1" "$1" "$4" "$6" "$6" "$6" "$6" >"$1/status"
+	: >"$1/maps"
+}
+fd() { # DIR N TARGET FLAGS POS [EXTRA]
+	ln -s "$3" "$1/fd/$2"
+	printf 'pos:\t%s\nflags:\t%s\nmnt_id:\t21\nino:\t0\n%b' "$5" "$4" "${6:-}" >"$1/fdinfo/$2"
+}
+
+# PID 1: everything refuses readlink, as PID 1 does on the CI machine.
+proc 1 process_a S 0 1 0
+fd 1 0 /dev/null 0100000 0
+fd 1 1 /dev/null 0100001 0
+
+# PID 2: a kernel thread, with no program text and no descriptors.
+proc 2 kthreadd S 0 0 0
+ln -s / 2/cwd
+ln -s / 2/root
+
+# PID 100: a server with one descriptor of every kind, and a second task.
+proc 100 server S 1 100 1000
+ln -s /srv 100/cwd
+ln -s / 100/root
+ln -s /usr/bin/server 100/exe
+cat >100/maps <<'MAPS'
+55d0c0a00000-55d0c0a20000 r--p 00000000 fe:00 1001                       /usr/bin/server
+55d0c0a20000-55d0c0a80000 r-xp 00020000 fe:00 1001                       /usr/bin/server
+55d0c1a00000-55d0c1a21000 rw-p 00000000 00:00 0                          [heap]
+7f1c2a000000-7f1c2a028000 r--p 00000000 fe:00 1002                       /usr/lib/libc.so.6
+7f1c2a028000-7f1c2a1bd000 r-xp 00028000 fe:00 1002                       /usr/lib/libc.so.6
+7f1c2a200000-7f1c2a300000 r--s 00000000 fe:00 1003                       /var/cache/old.idx (deleted)
+7f1c2a300000-7f1c2a400000 r--s 00000000 fe:00 1004                       /var/cache/replaced.idx
+7f1c2a400000-7f1c2a500000 r--s 00000000 fe:00 1005                       /var/cache/gone.idx
+7f1c2a500000-7f1c2a600000 rw-s 00000000 00:01 2048                       /memfd:shm (deleted)
+7ffc1e000000-7ffc1e021000 rw-p 00000000 00:00 0                          [stack]
+MAPS
+fd 100 0 /dev/null 0100000 0
+fd 100 1 /var/log/server.log 0102001 0
+fd 100 2 'pipe:[5000]' 01 0
+fd 100 3 'socket:[6000]' 02 0
+fd 100 4 'anon_inode:[eventfd]' 02004002 0 'eventfd-count:\t0\neventfd-id: 17\n'
+fd 100 5 'anon_inode:[eventpoll]' 02000002 0 'tfd:        9 events:       19 data: 0\ntfd:        4 events:       19 data: 0\n'
+fd 100 6 'anon_inode:[pidfd]' 02000002 0 'Pid:\t2\nNSpid:\t2\n'
+fd 100 7 'anon_inode:inotify' 02000000 0
+fd 100 8 '/memfd:cache (deleted)' 02100002 99
+fd 100 9 '/data/old.db (deleted)' 0100002 4096
+fd 100 10 $'/data/we\nird' 0100000 0
+fd 100 11 $'/data/\033[31mred' 0100000 0
+fd 100 12 $'/data/caf\xc3\xa9' 0100000 0
+fd 100 13 /srv 0200000 0
+fd 100 14 /data/locked.db 0100002 0
+fd 100 15 /dev/zero 0100000 123456789
+fd 100 16 /data/opath 010000000 0
+fd 100 10001 /data/many 0100000 0
+mkdir -p 100/task/105
+for f in stat status; do cp "100/$f" "100/task/100/$f" 2>/dev/null || { mkdir -p 100/task/100; cp "100/$f" "100/task/100/$f"; }; done
+# The second task, "worker", shares the process's files.
+sed 's/(server)/(worker)/; s/^100 /105 /' 100/stat >100/task/105/stat
+cp 100/status 100/task/105/status
+cp -P 100/cwd 100/root 100/exe 100/maps 100/task/105/
+cp -rP 100/fd 100/fdinfo 100/task/105/
+
+# PID 101: a zombie, which lsof leaves out.
+proc 101 defunct Z 100 100 1000
+
+# PID 102: a command name with a blank, a user with no login name, and a
+# descriptor directory that cannot be read.
+proc 102 'two words' S 1 102 4242
+ln -s /tmp 102/cwd
+ln -s / 102/root
+ln -s /usr/bin/python3 102/exe
+
+cat >locks <<'LOCKS'
+1: POSIX  ADVISORY  READ 100 fe:00:3004 10 109
+2: FLOCK  ADVISORY  WRITE 100 fe:00:2001 0 EOF
+3: OFDLCK ADVISORY  WRITE -1 fe:00:3005 0 EOF
+4: -> POSIX  ADVISORY  WRITE 102 fe:00:3004 0 EOF
+LOCKS
+
+cat >../basic.passwd <<'PASSWD'
+root:x:0:0:root:/root:/bin/bash
+alice:x:1000:1000:Alice:/home/alice:/bin/sh
+PASSWD
+
+cat >../basic.stat <<'STAT'
+# Stat results of the fixture's link targets; see fdscan.LoadStatTable.
+1/cwd readlink=1 err=EACCES
+1/root readlink=1 err=EACCES
+1/exe readlink=1 err=EACCES
+1/fd/0 readlink=1 err=EACCES
+1/fd/1 readlink=1 err=EACCES
+2/cwd mode=040755 dev=254,0 size=4096 ino=2 nlink=18
+2/root mode=040755 dev=254,0 size=4096 ino=2 nlink=18
+2/exe readlink=1 err=ENOENT
+100/cwd mode=040755 dev=254,0 size=4096 ino=2001 nlink=2
+100/root mode=040755 dev=254,0 size=4096 ino=2 nlink=18
+100/exe mode=0100755 dev=254,0 size=1265648 ino=1001 nlink=1
+/usr/lib/libc.so.6 mode=0100755 dev=254,0 size=1926232 ino=1002 nlink=1
+/var/cache/replaced.idx mode=0100644 dev=0,39 size=10 ino=7 nlink=1
+100/fd/0 mode=020666 dev=0,5 rdev=1,3 ino=4 nlink=1
+100/fd/1 mode=0100644 dev=254,0 size=52371 ino=3001 nlink=1
+100/fd/2 mode=010600 dev=0,15 ino=5000 nlink=1
+100/fd/3 mode=0140777 dev=0,8 ino=6000 nlink=1 proto=TCP
+100/fd/4 mode=0600 dev=0,16 ino=1038 nlink=1
+100/fd/5 mode=0600 dev=0,16 ino=1038 nlink=1
+100/fd/6 mode=0600 dev=0,16 ino=1038 nlink=1
+100/fd/7 mode=0600 dev=0,16 ino=1038 nlink=1
+100/fd/8 mode=0100777 dev=0,1 size=99 ino=1025 nlink=0
+100/fd/9 mode=0100644 dev=254,0 size=8192 ino=3002 nlink=0
+100/fd/10 mode=0100644 dev=254,0 size=5 ino=3010 nlink=1
+100/fd/11 mode=0100644 dev=254,0 size=5 ino=3011 nlink=1
+100/fd/12 mode=0100644 dev=254,0 size=5 ino=3012 nlink=1
+100/fd/13 mode=040755 dev=254,0 size=4096 ino=2001 nlink=2
+100/fd/14 mode=0100644 dev=254,0 size=65536 ino=3004 nlink=1
+100/fd/15 mode=020666 dev=0,5 rdev=1,5 ino=5 nlink=1
+100/fd/16 mode=0100644 dev=254,0 size=0 ino=3006 nlink=1
+100/fd/10001 mode=0100644 dev=254,0 size=1 ino=3007 nlink=1
+102/cwd mode=041777 dev=254,0 size=4096 ino=12 nlink=9
+102/root mode=040755 dev=254,0 size=4096 ino=2 nlink=18
+102/exe mode=0100755 dev=254,0 size=6000 ino=1010 nlink=1
+102/fd err=EACCES
+STAT
+# The task shares the process's stat results.
+sed -n 's|^100/\([^ ]*\) |100/task/105/\1 |p' ../basic.stat >>../basic.stat.tmp
+cat ../basic.stat.tmp >>../basic.stat && rm ../basic.stat.tmp
