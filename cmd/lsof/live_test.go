@@ -118,3 +118,22 @@ func TestLiveFullListing(t *testing.T) {
 		t.Errorf("holder rows differ\nours:\n%s\nlsof's:\n%s", strings.Join(ourRows, "\n"), strings.Join(refRows, "\n"))
 	}
 }
+
+// TestLiveChurn lists everything while processes of the test's own come
+// and go as fast as they can: each listing must succeed and say nothing
+// on stderr about entries that vanished.
+func TestLiveChurn(t *testing.T) {
+	ours := livetest.Build(t, "./cmd/lsof")
+	for range 2 {
+		livetest.StartShell(t, "while :; do /bin/true; done")
+	}
+	for i := range 5 {
+		got := livetest.Run(t, nil, ours)
+		if got.Code != 0 || got.Stderr != "" {
+			t.Fatalf("listing %d: exit status %d, stderr %q", i, got.Code, got.Stderr)
+		}
+		if !strings.Contains(got.Stdout, " cwd ") {
+			t.Fatalf("listing %d shows no cwd row", i)
+		}
+	}
+}

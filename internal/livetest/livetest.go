@@ -140,3 +140,19 @@ func Lines(s string) []string {
 	}
 	return strings.Split(s, "\n")
 }
+
+// StartShell starts sh -c script and kills that shell, by its own PID,
+// when the test ends. The script's own children end with it or by
+// themselves: scripts given here only run short-lived commands.
+func StartShell(t testing.TB, script string) *exec.Cmd {
+	t.Helper()
+	cmd := exec.Command("sh", "-c", script)
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		_ = cmd.Process.Kill()
+		_ = cmd.Wait()
+	})
+	return cmd
+}

@@ -110,8 +110,12 @@ func (r *reader) fdEntry(fdDir, infoDir int, rel, name string, fd, pid int) (Fil
 		f.setStat(&st)
 	}
 	if infoDir >= 0 {
-		if b, err := r.readFile(infoDir, name); err == nil {
+		b, err := r.readFile(infoDir, name)
+		switch {
+		case err == nil:
 			parseFdinfo(b, &f)
+		case vanished(err) && r.s.stats == nil:
+			return f, false // closed since its link was read
 		}
 	}
 	if f.HasPos {

@@ -94,6 +94,11 @@ func (r *reader) entity(pid int, rel string) *Process {
 		r.special(dirfd, rel, "cwd", KindCWD),
 		r.special(dirfd, rel, "root", KindRoot),
 		r.special(dirfd, rel, "exe", KindText))
+	// Every live process has a working and a root directory; when they
+	// are gone, so is the process, and it is left out as if never seen.
+	if vanished(p.Files[0].Err) || vanished(p.Files[1].Err) {
+		return nil
+	}
 	exe := p.Files[2]
 	r.maps(dirfd, p, exe.Dev, exe.Inode, exe.Err == nil)
 	r.fdEntries(dirfd, rel, p)
