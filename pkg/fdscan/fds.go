@@ -20,15 +20,7 @@ func (r *reader) fdEntries(dirfd int, rel string, p *Process) {
 		return
 	}
 	defer unix.Close(fdDir)
-	r.fds = r.fds[:0]
-	for {
-		n, err := unix.ReadDirent(fdDir, r.ents)
-		if err != nil || n <= 0 {
-			break
-		}
-		r.fds = appendDirentNumbers(r.fds, r.ents[:n])
-	}
-	slices.Sort(r.fds)
+	r.fds = r.numbers(fdDir, r.fds[:0])
 	infoDir, err := unix.Openat(dirfd, "fdinfo", unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
 	if err == nil {
 		defer unix.Close(infoDir)
@@ -52,6 +44,20 @@ func (r *reader) openDir(dirfd int, name, key string) (int, error) {
 		return -1, e.Err
 	}
 	return unix.Openat(dirfd, name, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+}
+
+// numbers appends to dst the names in the open directory fd that are
+// decimal numbers, and returns dst sorted.
+func (r *reader) numbers(fd int, dst []int) []int {
+	for {
+		n, err := unix.ReadDirent(fd, r.ents)
+		if err != nil || n <= 0 {
+			break
+		}
+		dst = appendDirentNumbers(dst, r.ents[:n])
+	}
+	slices.Sort(dst)
+	return dst
 }
 
 // appendDirentNumbers appends the names in a getdents buffer that are

@@ -66,16 +66,7 @@ func (r *reader) taskIDs(rel string) []int {
 		return nil
 	}
 	defer unix.Close(fd)
-	var tids []int
-	for {
-		n, err := unix.ReadDirent(fd, r.ents)
-		if err != nil || n <= 0 {
-			break
-		}
-		tids = appendDirentNumbers(tids, r.ents[:n])
-	}
-	slices.Sort(tids)
-	return tids
+	return r.numbers(fd, nil)
 }
 
 // entity reads a process or task from its directory rel under the proc
