@@ -13,6 +13,7 @@ import (
 	"syscall"
 
 	"github.com/openfiles/openfiles/pkg/fdscan"
+	"github.com/openfiles/openfiles/pkg/netsock"
 	"github.com/openfiles/openfiles/pkg/render"
 )
 
@@ -68,12 +69,21 @@ func run(args []string, stdout, stderr io.Writer, e env) int {
 			return 1
 		}
 	}
-	table := render.NewTable(e.esc, e.procRoot, fdscan.LoadUsers(e.passwd))
+	names := netsock.NewNamer(opts.noHosts, opts.noPorts)
+	table := render.NewTable(e.esc, e.procRoot, fdscan.LoadUsers(e.passwd), names)
+	sockets := netsock.NewResolver(e.procRoot)
 	found := map[int]bool{}
 	err = sc.Scan(pids, func(p *fdscan.Process) error {
 		found[p.PID] = true
 		for i := range p.Files {
-			table.Add(p, &p.Files[i])
+			f := &p.Files[i]
+			var sock *netsock.Socket
+			if f.Type == fdscan.TypeSock && f.Err == nil && p.NetNS != 0 {
+				if s, ok := sockets.Lookup(p.NetNS, p.PID, f.Inode); ok {
+					sock = &s
+				}
+			}
+			table.Add(p, f, sock)
 		}
 		return nil
 	})

@@ -97,5 +97,8 @@ type Process struct {
 	PGID    int
 	UID     uint32
 	Command string
-	Files   []File
+	// NetNS is the inode of the process's network namespace, read only
+	// when it holds a socket (0 otherwise).
+	NetNS uint64
+	Files []File
 }

@@ -93,7 +93,28 @@ func (r *reader) entity(pid int, rel string) *Process {
 	exe := p.Files[2]
 	r.maps(dirfd, p, exe.Dev, exe.Inode, exe.Err == nil)
 	r.fdEntries(dirfd, rel, p)
+	for i := range p.Files {
+		if p.Files[i].Type == TypeSock {
+			p.NetNS = r.netNS(dirfd, rel)
+			break
+		}
+	}
 	return p
+}
+
+// netNS returns the inode of the network namespace from the ns/net link
+// ("net:[4026531840]"), or 0 when it cannot be read.
+func (r *reader) netNS(dirfd int, rel string) uint64 {
+	link, err := r.readlink(dirfd, "ns/net", rel+"/ns/net")
+	if err != nil {
+		return 0
+	}
+	s, ok := strings.CutPrefix(link, "net:[")
+	if !ok {
+		return 0
+	}
+	n, _ := strconv.ParseUint(strings.TrimSuffix(s, "]"), 10, 64)
+	return n
 }
 
 // readFile reads a small file relative to dirfd into the worker's buffer,

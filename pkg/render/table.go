@@ -6,6 +6,7 @@ import (
 	"strconv"
 
 	"github.com/openfiles/openfiles/pkg/fdscan"
+	"github.com/openfiles/openfiles/pkg/netsock"
 )
 
 // commandWidth is how many characters of a command name lsof shows.
@@ -18,6 +19,7 @@ type Table struct {
 	esc      Escaper
 	procRoot string
 	users    fdscan.Users
+	names    *netsock.Namer
 	rows     []row
 	w        widths
 	tasks    bool // some row is a task's: show TID and TASKCMD
@@ -39,12 +41,14 @@ type widths struct {
 const unknownUserWidth = 8
 
 // NewTable returns an empty table. procRoot names the proc root in rows
-// for entries that could not be read; users names the owners.
-func NewTable(esc Escaper, procRoot string, users fdscan.Users) *Table {
+// for entries that could not be read; users names the owners, and names
+// the hosts and ports of sockets.
+func NewTable(esc Escaper, procRoot string, users fdscan.Users, names *netsock.Namer) *Table {
 	return &Table{
 		esc:      esc,
 		procRoot: procRoot,
 		users:    users,
+		names:    names,
 		w: widths{
 			command: len("COMMAND"), pid: len("PID"), tid: len("TID"),
 			taskCmd: len("TASKCMD"), user: len("USER"),
@@ -57,8 +61,9 @@ func NewTable(esc Escaper, procRoot string, users fdscan.Users) *Table {
 // Len returns the number of rows added.
 func (t *Table) Len() int { return len(t.rows) }
 
-// Add adds a row for file f of process p.
-func (t *Table) Add(p *fdscan.Process, f *fdscan.File) {
+// Add adds a row for file f of process p. sock is the socket f is, when
+// it was found in the socket tables, and nil otherwise.
+func (t *Table) Add(p *fdscan.Process, f *fdscan.File, sock *netsock.Socket) {
 	w := &t.w
 	user, ok := t.users.Lookup(p.UID)
 	if !ok {
@@ -78,6 +83,10 @@ func (t *Table) Add(p *fdscan.Process, f *fdscan.File) {
 		sizeOff: SizeOff(f),
 		node:    Node(f),
 		name:    t.esc.String(Name(p, f, t.procRoot)),
+	}
+	if sock != nil {
+		c := SocketColumns(sock, t.names)
+		r.typ, r.device, r.node, r.name = c.Type, c.Device, c.Node, t.esc.String(c.Name)
 	}
 	if p.TID != 0 {
 		t.tasks = true

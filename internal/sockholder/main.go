@@ -1,0 +1,143 @@
+// Command sockholder is a test fixture process that holds one socket of
+// every kind lsof distinguishes: TCP and UDP over IPv4 and IPv6, on
+// loopback and on the wildcard address, listening, bound and connected;
+// unix stream, datagram, seqpacket, abstract and paired sockets; netlink;
+// and, when run as root, raw and packet sockets. It prints "ready" and the
+// ports it bound, then keeps everything open until its input closes.
+package main
+
+import (
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"golang.org/x/sys/unix"
+)
+
+func main() {
+	if len(os.Args) != 2 {
+		fmt.Fprintln(os.Stderr, "usage: sockholder DIR")
+		os.Exit(2)
+	}
+	ports, err := hold(os.Args[1])
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "sockholder:", err)
+		os.Exit(1)
+	}
+	fmt.Println("ready " + strings.Join(ports, " "))
+	_, _ = io.Copy(io.Discard, os.Stdin)
+}
+
+var kept []any
+
+func hold(dir string) ([]string, error) {
+	var ports []string
+	port := func(name string, a net.Addr) {
+		switch a := a.(type) {
+		case *net.TCPAddr:
+			ports = append(ports, fmt.Sprintf("%s=%d", name, a.Port))
+		case *net.UDPAddr:
+			ports = append(ports, fmt.Sprintf("%s=%d", name, a.Port))
+		}
+	}
+	for _, l := range []struct{ name, netw, addr string }{
+		{"tcp4lo", "tcp4", "127.0.0.1:0"},
+		{"tcp4any", "tcp4", "0.0.0.0:0"},
+		{"tcp6lo", "tcp6", "[::1]:0"},
+		{"tcp6any", "tcp6", "[::]:0"},
+	} {
+		ln, err := net.Listen(l.netw, l.addr)
+		if err != nil {
+			return nil, err
+		}
+		kept = append(kept, ln)
+		port(l.name, ln.Addr())
+		if l.name == "tcp4lo" || l.name == "tcp6lo" {
+			// An established pair: both ends live in this process.
+			c, err := net.Dial(l.netw, ln.Addr().String())
+			if err != nil {
+				return nil, err
+			}
+			s, err := ln.Accept()
+			if err != nil {
+				return nil, err
+			}
+			kept = append(kept, c, s)
+		}
+	}
+	for _, u := range []struct{ name, netw, addr string }{
+		{"udp4", "udp4", "127.0.0.1:0"},
+		{"udp6", "udp6", "[::1]:0"},
+		{"udp4any", "udp4", "0.0.0.0:0"},
+	} {
+		c, err := net.ListenPacket(u.netw, u.addr)
+		if err != nil {
+			return nil, err
+		}
+		kept = append(kept, c)
+		port(u.name, c.LocalAddr())
+		if u.name != "udp4any" {
+			d, err := net.Dial(u.netw, c.LocalAddr().String())
+			if err != nil {
+				return nil, err
+			}
+			kept = append(kept, d)
+		}
+	}
+
+	stream := filepath.Join(dir, "stream.sock")
+	ln, err := net.Listen("unix", stream)
+	if err != nil {
+		return nil, err
+	}
+	c, err := net.Dial("unix", stream)
+	if err != nil {
+		return nil, err
+	}
+	s, err := ln.Accept()
+	if err != nil {
+		return nil, err
+	}
+	kept = append(kept, ln, c, s)
+	dg, err := net.ListenPacket("unixgram", filepath.Join(dir, "dgram.sock"))
+	if err != nil {
+		return nil, err
+	}
+	sp, err := net.Listen("unixpacket", filepath.Join(dir, "seqpacket.sock"))
+	if err != nil {
+		return nil, err
+	}
+	abs, err := net.Listen("unix", fmt.Sprintf("@sockholder-%d", os.Getpid()))
+	if err != nil {
+		return nil, err
+	}
+	kept = append(kept, dg, sp, abs)
+	if _, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0); err != nil {
+		return nil, err
+	}
+
+	nl, err := unix.Socket(unix.AF_NETLINK, unix.SOCK_RAW|unix.SOCK_CLOEXEC, unix.NETLINK_ROUTE)
+	if err != nil {
+		return nil, err
+	}
+	if err := unix.Bind(nl, &unix.SockaddrNetlink{Family: unix.AF_NETLINK}); err != nil {
+		return nil, err
+	}
+	if os.Geteuid() == 0 {
+		for _, s := range []struct{ family, typ, proto int }{
+			{unix.AF_INET, unix.SOCK_RAW, unix.IPPROTO_ICMP},
+			{unix.AF_INET6, unix.SOCK_RAW, unix.IPPROTO_ICMPV6},
+			{unix.AF_PACKET, unix.SOCK_RAW, int(htons(unix.ETH_P_ALL))},
+		} {
+			if _, err := unix.Socket(s.family, s.typ|unix.SOCK_CLOEXEC, s.proto); err != nil {
+				return nil, err
+			}
+		}
+	}
+	return ports, nil
+}
+
+func htons(v uint16) uint16 { return v<<8 | v>>8 }

@@ -1,0 +1,41 @@
+package netsock
+
+import (
+	"path/filepath"
+	"strconv"
+)
+
+// Resolver finds sockets by network namespace and inode, reading each
+// namespace's tables once, from the first member process it is asked
+// about. It is not safe for concurrent use.
+type Resolver struct {
+	procRoot string
+	byNS     map[uint64]*Tables
+	// Reads counts namespaces whose tables were read, and Files the table
+	// files read, so that callers and tests can see the cost.
+	Reads, Files int
+}
+
+// NewResolver returns a Resolver reading tables under procRoot.
+func NewResolver(procRoot string) *Resolver {
+	return &Resolver{procRoot: procRoot, byNS: map[uint64]*Tables{}}
+}
+
+// Lookup returns socket inode in network namespace netns, reading the
+// namespace's tables from process pid's net directory if they have not
+// been read yet. A namespace whose member could not be read is tried
+// again with the next member asked about.
+func (r *Resolver) Lookup(netns uint64, pid int, inode uint64) (Socket, bool) {
+	t, ok := r.byNS[netns]
+	if !ok {
+		var err error
+		t, err = ReadTables(filepath.Join(r.procRoot, strconv.Itoa(pid), "net"))
+		if err != nil {
+			return Socket{}, false
+		}
+		r.byNS[netns] = t
+		r.Reads++
+		r.Files += t.Files
+	}
+	return t.Lookup(inode)
+}

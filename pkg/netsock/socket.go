@@ -1,0 +1,42 @@
+package netsock
+
+import "net/netip"
+
+// Proto is the table a socket was found in.
+type Proto uint8
+
+// Socket tables.
+const (
+	ProtoTCP Proto = iota + 1
+	ProtoUDP
+	ProtoUDPLite
+	ProtoRaw
+	ProtoICMP
+	ProtoUnix
+	ProtoNetlink
+	ProtoPacket
+)
+
+// Socket is one line of a socket table.
+type Socket struct {
+	Inode uint64
+	Proto Proto
+	IPv6  bool // from an IPv6 table (tcp6, udp6, ...)
+
+	// Internet sockets: addresses, and the address fields as the table
+	// prints them (lsof shows raw sockets that way).
+	Local, Remote         netip.AddrPort
+	LocalText, RemoteText string
+	// State is the st column of internet tables and the St column of unix.
+	State uint8
+
+	// Unix sockets: the kernel address (Num), type, flags and path (an
+	// abstract name starts with '@'). Packet sockets use Type too.
+	Addr  uint64
+	Type  uint16
+	Flags uint32
+	Path  string
+
+	// Family protocol: netlink's (Eth column) and packet's (Proto column).
+	Family uint16
+}

@@ -1,0 +1,86 @@
+package netsock
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+)
+
+// table is one file under /proc/PID/net and how to parse its lines.
+type table struct {
+	name  string
+	parse func([]byte) (Socket, error)
+}
+
+func inet(p Proto, v6 bool) func([]byte) (Socket, error) {
+	return func(l []byte) (Socket, error) { return parseInetLine(l, p, v6) }
+}
+
+// tables lists every socket table, in the order lsof searches them.
+var tables = []table{
+	{"tcp", inet(ProtoTCP, false)},
+	{"tcp6", inet(ProtoTCP, true)},
+	{"udp", inet(ProtoUDP, false)},
+	{"udp6", inet(ProtoUDP, true)},
+	{"udplite", inet(ProtoUDPLite, false)},
+	{"udplite6", inet(ProtoUDPLite, true)},
+	{"raw", inet(ProtoRaw, false)},
+	{"raw6", inet(ProtoRaw, true)},
+	{"icmp", inet(ProtoICMP, false)},
+	{"icmp6", inet(ProtoICMP, true)},
+	{"unix", parseUnixLine},
+	{"netlink", parseNetlinkLine},
+	{"packet", parsePacketLine},
+}
+
+// Tables holds the sockets of one network namespace by inode.
+type Tables struct {
+	byInode map[uint64]Socket
+	// Files is how many table files were read to build it.
+	Files int
+}
+
+// ReadTables reads every socket table in dir (a /proc/PID/net
+// directory). A table the kernel does not have is skipped, and so is a
+// line that does not parse; it fails only when no table can be read.
+func ReadTables(dir string) (*Tables, error) {
+	t := &Tables{byInode: map[uint64]Socket{}}
+	var firstErr error
+	for _, tb := range tables {
+		b, err := os.ReadFile(filepath.Join(dir, tb.name))
+		if err != nil {
+			if firstErr == nil && !os.IsNotExist(err) {
+				firstErr = err
+			}
+			continue
+		}
+		t.Files++
+		t.add(b, tb.parse)
+	}
+	if t.Files == 0 && firstErr != nil {
+		return nil, firstErr
+	}
+	return t, nil
+}
+
+func (t *Tables) add(b []byte, parse func([]byte) (Socket, error)) {
+	// The first line is the header.
+	_, b, _ = bytes.Cut(b, []byte("\n"))
+	for len(b) > 0 {
+		var line []byte
+		line, b, _ = bytes.Cut(b, []byte("\n"))
+		s, err := parse(line)
+		if err != nil || s.Inode == 0 {
+			continue
+		}
+		if _, dup := t.byInode[s.Inode]; !dup {
+			t.byInode[s.Inode] = s
+		}
+	}
+}
+
+// Lookup returns the socket with the given inode.
+func (t *Tables) Lookup(inode uint64) (Socket, bool) {
+	s, ok := t.byInode[inode]
+	return s, ok
+}
