@@ -24,7 +24,11 @@ func fixtureEnv(t *testing.T, name string, utf8 bool) env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return env{procRoot: root, stats: stats, passwd: root + ".passwd", esc: render.Escaper{UTF8: utf8}}
+	return env{
+		procRoot: root, stats: stats, passwd: root + ".passwd",
+		hosts: root + ".hosts", services: root + ".services",
+		esc: render.Escaper{UTF8: utf8},
+	}
 }
 
 // TestGolden lists the fixture trees and compares stdout, stderr and the
@@ -40,6 +44,7 @@ func TestGolden(t *testing.T) {
 		{"lsof-basic-p100", []string{"-p", "100"}, false},
 		{"lsof-basic-p1-2", []string{"-p1,2"}, false},
 		{"lsof-basic-p102", []string{"-p", "102"}, true},
+		{"lsof-basic-p100-nP", []string{"-n", "-P", "-p", "100"}, false},
 		{"lsof-basic-zombie", []string{"-p", "101"}, false},
 		{"lsof-basic-missing", []string{"-p", "100,4711"}, false},
 		{"lsof-usage-bad-pid", []string{"-p", "x1"}, false},

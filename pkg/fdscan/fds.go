@@ -106,6 +106,9 @@ func (r *reader) fdEntry(fdDir, infoDir int, rel, name string, fd, pid int) (Fil
 		return f, true
 	}
 	f.Link = link
+	if r.s.sockets && !strings.HasPrefix(link, "socket:[") {
+		return f, false
+	}
 	var st unix.Stat_t
 	if err := r.stat(fdDir, name, key, &st); err != nil {
 		if vanished(err) && r.s.stats == nil {

@@ -81,6 +81,13 @@ func (r *reader) entity(pid int, rel string) *Process {
 	if !r.readStat(dirfd, p) || !r.readStatus(dirfd, p) {
 		return nil
 	}
+	if r.s.sockets {
+		r.fdEntries(dirfd, rel, p)
+		if len(p.Files) > 0 {
+			p.NetNS = r.netNS(dirfd, rel)
+		}
+		return p
+	}
 	p.Files = append(p.Files,
 		r.special(dirfd, rel, "cwd", KindCWD),
 		r.special(dirfd, rel, "root", KindRoot),

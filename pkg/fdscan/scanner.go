@@ -19,6 +19,9 @@ type Options struct {
 	// Tasks lists each task (thread) of a process after it, with all of
 	// its files, as lsof does in a listing with no selection.
 	Tasks bool
+	// SocketsOnly reads only socket descriptors: no cwd, root, program
+	// text or mapped files, and no stat or fdinfo of other descriptors.
+	SocketsOnly bool
 }
 
 // Scanner reads processes and their open files from a proc root. It is safe
@@ -28,6 +31,7 @@ type Scanner struct {
 	workers int
 	stats   StatTable
 	tasks   bool
+	sockets bool
 	fs      procfs.FS
 
 	locksOnce sync.Once
@@ -49,7 +53,7 @@ func New(opts Options) (*Scanner, error) {
 	if w <= 0 {
 		w = runtime.NumCPU()
 	}
-	return &Scanner{root: root, workers: w, stats: opts.Stats, tasks: opts.Tasks, fs: fs}, nil
+	return &Scanner{root: root, workers: w, stats: opts.Stats, tasks: opts.Tasks, sockets: opts.SocketsOnly, fs: fs}, nil
 }
 
 // Root returns the proc root the Scanner reads.

@@ -6,6 +6,7 @@ import (
 	"net"
 	"net/netip"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -19,7 +20,8 @@ type Namer struct {
 	NoHosts, NoPorts bool // lsof's -n and -P
 	HostsFile        string
 	ServicesFile     string
-	Timeout          time.Duration
+	// Timeout bounds each DNS query; zero means no DNS, only HostsFile.
+	Timeout time.Duration
 
 	hosts    map[netip.Addr]string
 	services map[string]string // "8080/tcp" -> "http-alt"
@@ -35,28 +37,30 @@ func NewNamer(noHosts, noPorts bool) *Namer {
 	}
 }
 
-// Host returns the name of a, or its text when it has none or names are
-// off. IPv6 text is not bracketed here.
-func (n *Namer) Host(a netip.Addr) string {
+// Host returns the name of a and true, or its text and false when it has
+// none or names are off. IPv6 text is not bracketed here.
+func (n *Namer) Host(a netip.Addr) (string, bool) {
 	if n.NoHosts {
-		return a.String()
+		return a.String(), false
 	}
 	if n.cache == nil {
 		n.cache = map[netip.Addr]string{}
 		n.hosts = readHosts(n.HostsFile)
 	}
-	if name, ok := n.cache[a]; ok {
-		return name
-	}
-	name, ok := n.hosts[a]
+	name, ok := n.cache[a]
 	if !ok {
-		name = n.lookupDNS(a)
+		if name, ok = n.hosts[a]; !ok {
+			name = n.lookupDNS(a)
+		}
+		n.cache[a] = name
 	}
-	n.cache[a] = name
-	return name
+	return name, name != a.String()
 }
 
 func (n *Namer) lookupDNS(a netip.Addr) string {
+	if n.Timeout <= 0 {
+		return a.String()
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), n.Timeout)
 	defer cancel()
 	r := &net.Resolver{PreferGo: true}
@@ -130,4 +134,31 @@ func readServices(path string) map[string]string {
 		}
 	}
 	return m
+}
+
+// ServicePort returns the port of service name for proto ("tcp" or
+// "udp") from a services file, matching names and aliases.
+func ServicePort(path, name, proto string) (int, bool) {
+	f, err := os.Open(path)
+	if err != nil {
+		return 0, false
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		line, _, _ := strings.Cut(sc.Text(), "#")
+		fs := strings.Fields(line)
+		if len(fs) < 2 {
+			continue
+		}
+		port, p, ok := strings.Cut(fs[1], "/")
+		if !ok || p != proto {
+			continue
+		}
+		if fs[0] == name || slices.Contains(fs[2:], name) {
+			n, err := strconv.Atoi(port)
+			return n, err == nil
+		}
+	}
+	return 0, false
 }

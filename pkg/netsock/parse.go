@@ -116,6 +116,7 @@ func parseUnixLine(line []byte) (Socket, error) {
 		return s, fmt.Errorf("%w: %q", errLine, line)
 	}
 	s.Addr, s.Flags, s.Type, s.State, s.Inode = addr, uint32(flags), uint16(typ), uint8(st), ino
+	s.AddrText = string(num)
 	// The path starts one blank past the inode column; f[6] shares
 	// line's array, so their capacities give its offset.
 	rest := line[cap(line)-cap(f[6])+len(f[6]):]

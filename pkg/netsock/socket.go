@@ -32,10 +32,11 @@ type Socket struct {
 
 	// Unix sockets: the kernel address (Num), type, flags and path (an
 	// abstract name starts with '@'). Packet sockets use Type too.
-	Addr  uint64
-	Type  uint16
-	Flags uint32
-	Path  string
+	Addr     uint64
+	AddrText string // Num as the table prints it
+	Type     uint16
+	Flags    uint32
+	Path     string
 
 	// Family protocol: netlink's (Eth column) and packet's (Proto column).
 	Family uint16

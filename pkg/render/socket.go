@@ -10,16 +10,16 @@ import (
 
 // tcpStates names the st column of the TCP tables, as lsof does.
 var tcpStates = [...]string{
-	1: "ESTABLISHED", 2: "SYN_SENT", 3: "SYN_RECV", 4: "FIN_WAIT1",
+	0: "CLOSED", 1: "ESTABLISHED", 2: "SYN_SENT", 3: "SYN_RECV", 4: "FIN_WAIT1",
 	5: "FIN_WAIT2", 6: "TIME_WAIT", 7: "CLOSE", 8: "CLOSE_WAIT",
-	9: "LAST_ACK", 10: "LISTEN", 11: "CLOSING", 12: "NEW_SYN_RECV",
+	9: "LAST_ACK", 10: "LISTEN", 11: "CLOSING",
 }
 
-// unixTypes and unixStates name the Type and St columns of
-// /proc/net/unix.
+// socketTypes names the socket types of unix and packet sockets, and
+// unixStates the St column of /proc/net/unix.
 var (
-	unixTypes  = [...]string{1: "STREAM", 2: "DGRAM", 3: "RAW", 4: "RDM", 5: "SEQPACKET"}
-	unixStates = [...]string{1: "UNCONNECTED", 2: "CONNECTING", 3: "CONNECTED", 4: "DISCONNECTING"}
+	socketTypes = [...]string{1: "STREAM", 2: "DGRAM", 3: "RAW", 4: "RDM", 5: "SEQPACKET", 6: "DCCP", 10: "PACKET"}
+	unixStates  = [...]string{1: "UNCONNECTED", 2: "CONNECTING", 3: "CONNECTED", 4: "DISCONNECTING"}
 )
 
 // soAcceptCon is the unix flag of a listening socket.
@@ -31,11 +31,24 @@ var netlinkNames = [...]string{
 	5: "NFLOG", 6: "XFRM", 7: "SELINUX", 8: "ISCSI", 9: "AUDIT",
 	10: "FIB_LOOKUP", 11: "CONNECTOR", 12: "NETFILTER", 13: "IP6_FW",
 	14: "DNRTMSG", 15: "KOBJECT_UEVENT", 16: "GENERIC", 18: "SCSITRANSPORT",
-	19: "ECRYPTFS", 20: "RDMA", 21: "CRYPTO",
+	19: "ECRYPTFS", 20: "RDMA", 21: "CRYPTO", 22: "SMC",
 }
 
-// packetTypes names the socket types of packet sockets.
-var packetTypes = [...]string{1: "SOCK_STREAM", 2: "SOCK_DGRAM", 3: "SOCK_RAW", 4: "SOCK_RDM", 5: "SOCK_SEQPACKET", 10: "SOCK_PACKET"}
+// packetProtos names the Ethernet protocols of packet sockets, as lsof
+// does; lsof shows at most seven characters of a name.
+var packetProtos = map[uint16]string{
+	0x0001: "802.3", 0x0002: "AX25", 0x0003: "ALL", 0x0004: "802.2", 0x0005: "SNAP",
+	0x0006: "DDCMP", 0x0007: "WAN_PPP", 0x0008: "PPP MP", 0x0009: "LCLTALK",
+	0x0010: "PPPTALK", 0x0011: "802.2", 0x0015: "MOBITEX", 0x0016: "CONTROL",
+	0x0017: "IRDA", 0x0018: "ECONET", 0x0019: "HDLC", 0x001A: "ARCNET", 0x0060: "LOOP",
+	0x0200: "PUP", 0x0201: "PUPAT", 0x0800: "IP", 0x0805: "X25", 0x0806: "ARP",
+	0x08FF: "BPQ", 0x0a00: "I3EPUP", 0x0a01: "I3EPUPA", 0x6000: "DEC", 0x6001: "DNA_DL",
+	0x6002: "DNA_RC", 0x6003: "DNA_RT", 0x6004: "LAT", 0x6005: "DIAG", 0x6006: "CUST",
+	0x6007: "SCA", 0x8035: "RARP", 0x809B: "ATALK", 0x80F3: "AARP", 0x8100: "8021Q",
+	0x8137: "IPX", 0x86DD: "IPV6", 0x8809: "SLOW", 0x883E: "WCCP", 0x8863: "PPP_DIS",
+	0x8864: "PPP_SES", 0x8847: "MPLS_UC", 0x8848: "MPLS_MC", 0x884c: "ATMMPOA",
+	0x8884: "ATMFATE", 0x88A2: "AOE", 0x88CA: "TIPC",
+}
 
 func name(table []string, i int) (string, bool) {
 	if i >= 0 && i < len(table) && table[i] != "" {
@@ -56,31 +69,37 @@ func SocketColumns(s *netsock.Socket, n *netsock.Namer) Socket {
 	case netsock.ProtoTCP, netsock.ProtoUDP, netsock.ProtoUDPLite:
 		return inetColumns(s, n)
 	case netsock.ProtoRaw, netsock.ProtoICMP:
-		typ := "raw"
-		if s.IPv6 {
-			typ = "raw6"
+		// lsof copies the address fields of these tables as they are.
+		c := Socket{Type: "icmp", Node: strconv.FormatUint(s.Inode, 10), Name: s.LocalText + "->" + s.RemoteText}
+		if s.Proto == netsock.ProtoRaw {
+			c.Type = "raw"
+			if s.IPv6 {
+				c.Type = "raw6"
+			}
+			st := strings.ToUpper(zeroPad(strconv.FormatUint(uint64(s.State), 16), 2))
+			c.Name += " st=" + st
 		}
-		st := strings.ToUpper(zeroPad(strconv.FormatUint(uint64(s.State), 16), 2))
-		return Socket{Type: typ, Node: strconv.FormatUint(s.Inode, 10),
-			Name: s.LocalText + "->" + s.RemoteText + " st=" + st}
+		return c
 	case netsock.ProtoUnix:
 		return unixColumns(s)
 	case netsock.ProtoNetlink:
 		nm, ok := name(netlinkNames[:], int(s.Family))
 		if !ok {
-			nm = strconv.Itoa(int(s.Family))
+			nm = "unknown protocol: " + strconv.Itoa(int(s.Family))
 		}
 		return Socket{Type: "netlink", Node: strconv.FormatUint(s.Inode, 10), Name: nm}
 	case netsock.ProtoPacket:
-		proto := "ALL"
-		if s.Family != 3 { // ETH_P_ALL
-			proto = "0x" + zeroPad(strconv.FormatUint(uint64(s.Family), 16), 4)
-		}
-		t, ok := name(packetTypes[:], int(s.Type))
+		proto, ok := packetProtos[s.Family]
 		if !ok {
-			t = strconv.Itoa(int(s.Type))
+			proto = strconv.Itoa(int(s.Family))
 		}
-		return Socket{Type: "pack", Device: strconv.FormatUint(s.Inode, 10), Node: proto, Name: "type=" + t}
+		t, ok := name(socketTypes[:], int(s.Type))
+		if ok {
+			t = "SOCK_" + t
+		} else {
+			t = "unknown"
+		}
+		return Socket{Type: "pack", Device: strconv.FormatUint(s.Inode, 10), Node: proto[:min(len(proto), 7)], Name: "type=" + t}
 	}
 	return Socket{Type: "sock", Node: strconv.FormatUint(s.Inode, 10)}
 }
@@ -90,74 +109,88 @@ func inetColumns(s *netsock.Socket, n *netsock.Namer) Socket {
 	if s.IPv6 {
 		c.Type = "IPv6"
 	}
-	proto := "tcp"
+	// Service names are looked up for TCP and UDP only.
+	proto := ""
 	switch s.Proto {
 	case netsock.ProtoTCP:
-		c.Node = "TCP"
+		c.Node, proto = "TCP", "tcp"
 	case netsock.ProtoUDP:
 		c.Node, proto = "UDP", "udp"
 	case netsock.ProtoUDPLite:
-		c.Node, proto = "UDPLITE", "udp"
+		c.Node = "UDPLITE"
 	}
-	b := appendEndpoint(nil, s.Local, s.IPv6, proto, n)
-	if s.Remote.Addr().IsValid() && (!s.Remote.Addr().IsUnspecified() || s.Remote.Port() != 0) {
+	local, remote := s.Local, s.Remote
+	// When either end is an IPv4-mapped address, lsof shows both as IPv4.
+	if local.Addr().Is4In6() || remote.Addr().Is4In6() {
+		local = netip.AddrPortFrom(local.Addr().Unmap(), local.Port())
+		remote = netip.AddrPortFrom(remote.Addr().Unmap(), remote.Port())
+	}
+	var b []byte
+	if !local.Addr().IsUnspecified() || local.Port() != 0 {
+		b = appendEndpoint(b, local, proto, n)
+	}
+	if !remote.Addr().IsUnspecified() || remote.Port() != 0 {
 		b = append(b, "->"...)
-		b = appendEndpoint(b, s.Remote, s.IPv6, proto, n)
+		b = appendEndpoint(b, remote, proto, n)
 	}
+	// lsof writes a blank before the state, and no state but TCP's.
+	b = append(b, ' ')
 	if s.Proto == netsock.ProtoTCP {
 		st, ok := name(tcpStates[:], int(s.State))
 		if !ok {
-			st = "UNKNOWN_" + strconv.Itoa(int(s.State))
+			st = "UNKNOWN_TCP_STATE_" + strconv.Itoa(int(s.State))
 		}
-		b = append(append(append(b, " ("...), st...), ')')
-	} else {
-		b = append(b, ' ')
+		b = append(append(append(b, '('), st...), ')')
 	}
 	c.Name = string(b)
 	return c
 }
 
-func appendEndpoint(b []byte, ap netip.AddrPort, v6 bool, proto string, n *netsock.Namer) []byte {
+func appendEndpoint(b []byte, ap netip.AddrPort, proto string, n *netsock.Namer) []byte {
 	a := ap.Addr()
 	switch {
 	case a.IsUnspecified():
 		b = append(b, '*')
-	case v6:
-		h := n.Host(a)
-		if h == a.String() {
-			b = append(append(append(b, '['), h...), ']')
-		} else {
+	case a.Is6():
+		h, named := n.Host(a)
+		if named {
 			b = append(b, h...)
+		} else {
+			b = append(append(append(b, '['), h...), ']')
 		}
 	default:
-		b = append(b, n.Host(a)...)
+		h, _ := n.Host(a)
+		b = append(b, h...)
 	}
 	b = append(b, ':')
-	if ap.Port() == 0 {
+	switch {
+	case ap.Port() == 0:
 		return append(b, '*')
+	case proto == "":
+		return strconv.AppendInt(b, int64(ap.Port()), 10)
 	}
 	return append(b, n.Port(ap.Port(), proto)...)
 }
 
 func unixColumns(s *netsock.Socket) Socket {
-	c := Socket{Type: "unix", Node: strconv.FormatUint(s.Inode, 10)}
-	c.Device = "0x" + zeroPad(strconv.FormatUint(s.Addr, 16), 16)
+	c := Socket{Type: "unix", Node: strconv.FormatUint(s.Inode, 10), Device: "0x" + s.AddrText}
 	var b []byte
 	if s.Path != "" {
 		b = append(append(b, s.Path...), ' ')
 	}
-	t, ok := name(unixTypes[:], int(s.Type))
+	t, ok := name(socketTypes[:], int(s.Type))
 	if !ok {
-		t = strconv.Itoa(int(s.Type))
+		t = "unknown"
 	}
 	b = append(append(b, "type="...), t...)
 	st, ok := name(unixStates[:], int(s.State))
-	if s.Flags&soAcceptCon != 0 {
-		st, ok = "LISTEN", true
+	switch {
+	case s.Flags&soAcceptCon != 0:
+		st = "LISTEN"
+	case !ok:
+		st = "UNKNOWN"
 	}
-	if ok {
-		b = append(append(append(b, " ("...), st...), ')')
-	}
+	b = append(append(append(b, " ("...), st...), ')')
 	c.Name = string(b)
 	return c
 }

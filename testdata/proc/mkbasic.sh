@@ -65,13 +65,6 @@ fd 100 14 /data/locked.db 0100002 0
 fd 100 15 /dev/zero 0100000 123456789
 fd 100 16 /data/opath 010000000 0
 fd 100 10001 /data/many 0100000 0
-mkdir -p 100/task/105
-for f in stat status; do cp "100/$f" "100/task/100/$f" 2>/dev/null || { mkdir -p 100/task/100; cp "100/$f" "100/task/100/$f"; }; done
-# The second task, "worker", shares the process's files.
-sed 's/(server)/(worker)/; s/^100 /105 /' 100/stat >100/task/105/stat
-cp 100/status 100/task/105/status
-cp -P 100/cwd 100/root 100/exe 100/maps 100/task/105/
-cp -rP 100/fd 100/fdinfo 100/task/105/
 
 # PID 101: a zombie, which lsof leaves out.
 proc 101 defunct Z 100 100 1000
@@ -133,6 +126,77 @@ cat >../basic.stat <<'STAT'
 102/exe mode=0100755 dev=254,0 size=6000 ino=1010 nlink=1
 102/fd err=EACCES
 STAT
+
+# Socket tables of PID 100's network namespace, and the namespace link.
+mkdir -p 100/ns 100/net
+ln -s 'net:[4026531840]' 100/ns/net
+H='  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode'
+T=' 00000000:00000000 00:00000000 00000000  1000        0'
+{
+	echo "$H"
+	n=0
+	# One socket in every TCP state, 01 to 0B; 6000 is fd 3's.
+	for st in 0A 01 02 03 04 05 06 07 08 09 0B; do
+		printf '%4d: 0100007F:1F90 0100007F:%04X %s%s %d 1 0000000000000000 20 4 30 10 -1\n' $n $((40000 + n)) $st "$T" $((6000 + n))
+		n=$((n + 1))
+	done
+	printf '%4d: 00000000:0016 00000000:0000 0A%s 6100 1 0000000000000000 100 0 0 10 0\n' $n "$T"
+} >100/net/tcp
+{
+	echo "$H"
+	# [::]:8080 listening; an IPv4-mapped peer ::ffff:127.0.0.1; [::1]:443.
+	printf '   0: 00000000000000000000000000000000:1F90 00000000000000000000000000000000:0000 0A%s 6200 1 0000000000000000 100 0 0 10 0\n' "$T"
+	printf '   1: 0000000000000000FFFF00000100007F:1F90 0000000000000000FFFF00000100007F:D431 01%s 6201 1 0000000000000000 20 4 30 10 -1\n' "$T"
+	printf '   2: 00000000000000000000000001000000:01BB 00000000000000000000000001000000:A000 01%s 6202 1 0000000000000000 20 4 30 10 -1\n' "$T"
+} >100/net/tcp6
+{
+	echo "$H"
+	printf ' 100: 0100007F:0035 00000000:0000 07%s 6300 2 0000000000000000 0\n' "$T"
+	printf ' 101: 0100007F:C000 0100007F:0035 01%s 6301 2 0000000000000000 0\n' "$T"
+} >100/net/udp
+{
+	echo "$H"
+	printf ' 200: 00000000000000000000000001000000:0202 00000000000000000000000000000000:0000 07%s 6400 2 0000000000000000 0\n' "$T"
+} >100/net/udp6
+{
+	echo "$H"
+	printf '  1: 00000000:0001 00000000:0000 07%s 6500 2 0000000000000000 0\n' "$T"
+} >100/net/raw
+{
+	echo 'Num       RefCount Protocol Flags    Type St Inode Path'
+	echo '0000000000000001: 00000002 00000000 00010000 0001 01 6600 /run/server.sock'
+	echo '00000000000000a2: 00000003 00000000 00000000 0001 03 6601 /run/server.sock'
+	echo '00000000000000b3: 00000002 00000000 00010000 0005 01 6602 @server-abstract'
+	echo '00000000000000c4: 00000002 00000000 00000000 0002 01 6603 /run/with space.sock'
+	echo '00000000000000d5: 00000003 00000000 00000000 0001 03 6604'
+} >100/net/unix
+{
+	echo 'sk               Eth Pid        Groups   Rmem     Wmem     Dump  Locks    Drops    Inode'
+	for eth in 0 4 9 15 16 31; do
+		printf '%016x %-3d 100        00000000 0        0        0     2        0        %d\n' $((eth + 1)) $eth $((6700 + eth))
+	done
+} >100/net/netlink
+{
+	echo 'sk               RefCnt Type Proto  Iface R Rmem   User   Inode'
+	echo '0000000000000001 3      3    0003   0     1 0      0      6800'
+	echo '0000000000000002 3      2    0800   2     1 0      0      6801'
+} >100/net/packet
+# Descriptors for each kind of socket above.
+n=20
+for ino in 6200 6201 6202 6300 6301 6400 6500 6600 6601 6602 6603 6604 6700 6704 6709 6731 6800 6801 9999; do
+	fd 100 $n "socket:[$ino]" 02 0
+	printf '100/fd/%d mode=0140777 dev=0,8 ino=%d nlink=1 proto=UNKNOWN\n' $n $ino >>../basic.stat
+	n=$((n + 1))
+done
+
+mkdir -p 100/task/105
+for f in stat status; do cp "100/$f" "100/task/100/$f" 2>/dev/null || { mkdir -p 100/task/100; cp "100/$f" "100/task/100/$f"; }; done
+# The second task, "worker", shares the process's files.
+sed 's/(server)/(worker)/; s/^100 /105 /' 100/stat >100/task/105/stat
+cp 100/status 100/task/105/status
+cp -P 100/cwd 100/root 100/exe 100/maps 100/task/105/
+cp -rP 100/ns 100/task/105/
+cp -rP 100/fd 100/fdinfo 100/task/105/
 # The task shares the process's stat results.
 sed -n 's|^100/\([^ ]*\) |100/task/105/\1 |p' ../basic.stat >>../basic.stat.tmp
 cat ../basic.stat.tmp >>../basic.stat && rm ../basic.stat.tmp

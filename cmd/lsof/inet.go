@@ -1,0 +1,341 @@
+package main
+
+import (
+	"context"
+	"net"
+	"net/netip"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/openfiles/openfiles/pkg/netsock"
+)
+
+// inetSpec is one -i argument: [46][protocol][@host][:ports].
+type inetSpec struct {
+	family int    // 4, 6, or 0 for either
+	proto  string // "TCP", "UDP", "UDPLITE", or "" for any
+	addrs  []netip.Addr
+	ports  []portRange
+	found  bool // some file matched
+}
+
+type portRange struct{ lo, hi int }
+
+// specError is a malformed -i or -s argument, worded as lsof words it.
+type specError string
+
+func (e specError) Error() string { return string(e) }
+
+// services looks up service names for -i; tests point it at fixtures.
+type services func(name, proto string) (int, bool)
+
+// parseInet parses an -i argument. An empty one selects every Internet
+// file.
+func parseInet(arg string, lookup services, hostTimeout time.Duration) (*inetSpec, error) {
+	s := &inetSpec{}
+	rest := arg
+	if rest != "" && (rest[0] == '4' || rest[0] == '6') {
+		s.family = int(rest[0] - '0')
+		rest = rest[1:]
+	}
+	end := strings.IndexAny(rest, "@:")
+	if end < 0 {
+		end = len(rest)
+	}
+	if p := rest[:end]; p != "" {
+		switch up := strings.ToUpper(p); up {
+		case "TCP", "UDP", "UDPLITE":
+			s.proto = up
+		default:
+			return nil, specError("unknown protocol name (" + p + ") in: -i " + arg)
+		}
+	}
+	rest = rest[end:]
+	if strings.HasPrefix(rest, "@") {
+		host := rest[1:]
+		var after string
+		if strings.HasPrefix(host, "[") {
+			i := strings.IndexByte(host, ']')
+			if i < 0 {
+				return nil, specError("unacceptable Internet address in: -i " + arg)
+			}
+			host, after = host[1:i], host[i+1:]
+			if after != "" && after[0] != ':' {
+				return nil, specError("unacceptable Internet address in: -i " + arg)
+			}
+		} else if i := strings.IndexByte(host, ':'); i >= 0 {
+			host, after = host[:i], host[i:]
+		}
+		addrs, err := resolveHost(host, arg, s.family, hostTimeout)
+		if err != nil {
+			return nil, err
+		}
+		s.addrs, rest = addrs, after
+	}
+	if strings.HasPrefix(rest, ":") {
+		ports, err := parsePorts(rest[1:], arg, s.proto, lookup)
+		if err != nil {
+			return nil, err
+		}
+		s.ports = ports
+	}
+	return s, nil
+}
+
+func resolveHost(host, arg string, family int, timeout time.Duration) ([]netip.Addr, error) {
+	if host == "" {
+		return nil, specError("unacceptable Internet address in: -i " + arg)
+	}
+	var addrs []netip.Addr
+	if a, err := netip.ParseAddr(host); err == nil {
+		if a.IsUnspecified() || a.Zone() != "" {
+			return nil, specError("unacceptable Internet address in: -i " + arg)
+		}
+		addrs = []netip.Addr{a.Unmap()}
+	} else {
+		ctx, cancel := context.WithTimeout(context.Background(), timeout)
+		defer cancel()
+		ips, err := (&net.Resolver{PreferGo: true}).LookupNetIP(ctx, "ip", host)
+		if err != nil || len(ips) == 0 {
+			return nil, specError("unknown host name (" + host + ") in: -i " + arg)
+		}
+		for _, ip := range ips {
+			addrs = append(addrs, ip.Unmap())
+		}
+	}
+	for _, a := range addrs {
+		if family == 4 && a.Is6() {
+			return nil, specError("IPv6 addresses are prohibited: -i " + arg)
+		}
+		if family == 6 && a.Is4() {
+			return nil, specError("IPv4 addresses are prohibited: -i " + arg)
+		}
+	}
+	return addrs, nil
+}
+
+func parsePorts(list, arg, proto string, lookup services) ([]portRange, error) {
+	if list == "" {
+		return nil, specError("unacceptable port specification in: -i " + arg)
+	}
+	var ports []portRange
+	for _, item := range strings.Split(list, ",") {
+		if item == "" {
+			return nil, specError("invalid service name: -i " + arg)
+		}
+		if r, ok, err := parseRange(item, arg); err != nil {
+			return nil, err
+		} else if ok {
+			ports = append(ports, r)
+			continue
+		}
+		p, err := lookupService(item, arg, proto, lookup)
+		if err != nil {
+			return nil, err
+		}
+		ports = append(ports, portRange{p, p})
+	}
+	return ports, nil
+}
+
+// parseRange parses N or N-M. It reports false for a service name: any
+// item that does not start with a digit, or holds a letter.
+func parseRange(item, arg string) (portRange, bool, error) {
+	if item[0] < '0' || item[0] > '9' || strings.IndexFunc(item, func(r rune) bool {
+		return (r < '0' || r > '9') && r != '-'
+	}) >= 0 {
+		return portRange{}, false, nil
+	}
+	bad := specError("unacceptable port specification in: -i " + arg)
+	lo, hi, isRange := strings.Cut(item, "-")
+	a, err := strconv.Atoi(lo)
+	if err != nil {
+		return portRange{}, false, bad
+	}
+	if !isRange {
+		return portRange{a, a}, true, nil
+	}
+	b, err := strconv.Atoi(hi)
+	if err != nil || b < a {
+		return portRange{}, false, bad
+	}
+	return portRange{a, b}, true, nil
+}
+
+func lookupService(name, arg, proto string, lookup services) (int, error) {
+	if proto != "" {
+		p := strings.ToLower(proto)
+		if proto == "UDPLITE" {
+			p = "udp"
+		}
+		if port, ok := lookup(name, p); ok {
+			return port, nil
+		}
+		return 0, specError("unknown service " + name + " for " + p + " in: -i " + arg)
+	}
+	t, tok := lookup(name, "tcp")
+	u, uok := lookup(name, "udp")
+	switch {
+	case tok && uok && t != u:
+		return 0, specError("TCP=" + strconv.Itoa(t) + " and UDP=" + strconv.Itoa(u) + " " + name + " ports conflict;\n" +
+			"      specify \"tcp:" + name + "\" or \"udp:" + name + "\": -i " + arg)
+	case tok:
+		return t, nil
+	case uok:
+		return u, nil
+	}
+	return 0, specError("unknown service " + name + " in: -i " + arg)
+}
+
+// inetProto returns lsof's protocol name of an Internet socket, or "" for
+// sockets -i never selects (raw, icmp, unix, ...).
+func inetProto(s *netsock.Socket) string {
+	switch s.Proto {
+	case netsock.ProtoTCP:
+		return "TCP"
+	case netsock.ProtoUDP:
+		return "UDP"
+	case netsock.ProtoUDPLite:
+		return "UDPLITE"
+	}
+	return ""
+}
+
+// match reports whether socket s is selected by the spec. An address and
+// a port must match on the same end, local or remote.
+func (sp *inetSpec) match(s *netsock.Socket) bool {
+	proto := inetProto(s)
+	if proto == "" || (sp.proto != "" && sp.proto != proto) {
+		return false
+	}
+	local, remote := s.Local, s.Remote
+	v6 := s.IPv6
+	if local.Addr().Is4In6() || remote.Addr().Is4In6() {
+		local = netip.AddrPortFrom(local.Addr().Unmap(), local.Port())
+		remote = netip.AddrPortFrom(remote.Addr().Unmap(), remote.Port())
+		if sp.addrs != nil || sp.ports != nil {
+			v6 = false // lsof compares families after unmapping
+		}
+	}
+	if (sp.family == 4 && v6) || (sp.family == 6 && !v6) {
+		return false
+	}
+	if sp.addrs == nil && sp.ports == nil {
+		return true
+	}
+	return sp.endpoint(local) || sp.endpoint(remote)
+}
+
+func (sp *inetSpec) endpoint(ap netip.AddrPort) bool {
+	if sp.addrs != nil {
+		ok := false
+		for _, a := range sp.addrs {
+			if a == ap.Addr() {
+				ok = true
+				break
+			}
+		}
+		if !ok {
+			return false
+		}
+	}
+	if sp.ports != nil {
+		p := int(ap.Port())
+		for _, r := range sp.ports {
+			if p >= r.lo && p <= r.hi {
+				return true
+			}
+		}
+		return false
+	}
+	return true
+}
+
+// stateFilter is -s PROTO:STATE[,STATE...], with ^ to exclude.
+type stateFilter struct {
+	include, exclude map[uint8]bool
+	seen             map[uint8]bool
+}
+
+// tcpStateNames are the states -s accepts, by the st value they stand
+// for.
+var tcpStateNames = []string{
+	"CLOSED", "ESTABLISHED", "SYN_SENT", "SYN_RECV", "FIN_WAIT1", "FIN_WAIT2",
+	"TIME_WAIT", "CLOSE", "CLOSE_WAIT", "LAST_ACK", "LISTEN", "CLOSING",
+}
+
+func (f *stateFilter) parse(arg string) error {
+	proto, list, ok := strings.Cut(arg, ":")
+	switch strings.ToUpper(proto) {
+	case "TCP":
+	case "UDP":
+		return specError("no UDP state names available: " + arg)
+	default:
+		return specError("unknown -s protocol: \"" + arg + "\"")
+	}
+	if !ok || list == "" {
+		return specError("no TCP state names in: " + arg)
+	}
+	if f.include == nil {
+		f.include, f.exclude, f.seen = map[uint8]bool{}, map[uint8]bool{}, map[uint8]bool{}
+	}
+	for _, item := range strings.Split(list, ",") {
+		excl := strings.HasPrefix(item, "^")
+		name := strings.TrimPrefix(item, "^")
+		if name == "" {
+			return specError("NULL TCP state name in: " + arg)
+		}
+		st := -1
+		for i, n := range tcpStateNames {
+			if strings.EqualFold(n, name) {
+				st = i
+			}
+		}
+		if st < 0 {
+			return specError("unknown TCP state name: " + name)
+		}
+		u := uint8(st)
+		if excl {
+			if f.include[u] {
+				return specError("can't include and exclude TCP state: " + name)
+			}
+			f.exclude[u] = true
+			continue
+		}
+		if f.exclude[u] {
+			return specError("can't include and exclude TCP state: " + name)
+		}
+		if f.include[u] {
+			return specError("duplicate TCP inclusion: " + name)
+		}
+		f.include[u] = true
+	}
+	return nil
+}
+
+// pass reports whether socket s survives the filter. As lsof does, the
+// TCP states also filter UDP sockets, by their st value.
+func (f *stateFilter) pass(s *netsock.Socket) bool {
+	if f.include == nil || (s.Proto != netsock.ProtoTCP && s.Proto != netsock.ProtoUDP) {
+		return true
+	}
+	if f.exclude[s.State] {
+		return false
+	}
+	if len(f.include) > 0 && !f.include[s.State] {
+		return false
+	}
+	f.seen[s.State] = true
+	return true
+}
+
+// missed reports whether a state the filter includes was never seen.
+func (f *stateFilter) missed() bool {
+	for st := range f.include {
+		if !f.seen[st] {
+			return true
+		}
+	}
+	return false
+}
