@@ -48,7 +48,16 @@ func TestGolden(t *testing.T) {
 		{"lsof-basic-zombie", []string{"-p", "101"}, false},
 		{"lsof-basic-missing", []string{"-p", "100,4711"}, false},
 		{"lsof-usage-bad-pid", []string{"-p", "x1"}, false},
-		{"lsof-usage-unsupported", []string{"-i"}, false},
+		{"lsof-usage-unsupported", []string{"-c", "x"}, false},
+		{"lsof-basic-i", []string{"-i"}, false},
+		{"lsof-basic-i-port", []string{"-i", ":http-alt"}, false},
+		{"lsof-basic-i6-udp", []string{"-i6UDP"}, false},
+		{"lsof-basic-i4-mapped-port", []string{"-i4TCP:8080"}, false},
+		{"lsof-basic-i-host", []string{"-n", "-i", "@[::1]:400-50000"}, false},
+		{"lsof-basic-U", []string{"-U"}, false},
+		{"lsof-basic-listen", []string{"-a", "-p", "100", "-iTCP", "-sTCP:LISTEN"}, false},
+		{"lsof-basic-i-missing", []string{"-i", ":9", "-i", ":domain"}, false},
+		{"lsof-basic-state-missing", []string{"-i", "-s", "TCP:SYN_SENT"}, false},
 		{"lsof-usage-illegal", []string{"-Y"}, false},
 	} {
 		t.Run(tc.golden, func(t *testing.T) {

@@ -77,8 +77,8 @@ func TestScanEntries(t *testing.T) {
 	if !slices.Equal(kinds[:len(want)], want) {
 		t.Errorf("entry kinds = %v, want %v then descriptors", kinds, want)
 	}
-	if n := len(p.Files) - len(want); n != 18 {
-		t.Errorf("%d descriptors, want 18", n)
+	if n := len(p.Files) - len(want); n != 37 {
+		t.Errorf("%d descriptors, want 37", n)
 	}
 }
 
