@@ -139,12 +139,10 @@ func parsePorts(list, arg, proto string, lookup services) ([]portRange, error) {
 	return ports, nil
 }
 
-// parseRange parses N or N-M. It reports false for a service name: any
-// item that does not start with a digit, or holds a letter.
+// parseRange parses N or N-M. It reports false for a service name: an
+// item that does not start with a digit.
 func parseRange(item, arg string) (portRange, bool, error) {
-	if item[0] < '0' || item[0] > '9' || strings.IndexFunc(item, func(r rune) bool {
-		return (r < '0' || r > '9') && r != '-'
-	}) >= 0 {
+	if item[0] < '0' || item[0] > '9' {
 		return portRange{}, false, nil
 	}
 	bad := specError("unacceptable port specification in: -i " + arg)

@@ -14,6 +14,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 )
 
 var (
@@ -62,9 +63,28 @@ type Holder struct {
 // when the test ends.
 func StartHolder(t testing.TB) *Holder {
 	t.Helper()
-	bin := Build(t, "./internal/holder")
 	dir := t.TempDir()
-	cmd := exec.Command(bin, dir)
+	h, _ := Start(t, Build(t, "./internal/holder"), dir, nil, dir)
+	return h
+}
+
+// StartSockHolder starts the socket holder and returns it with the ports
+// it reports bound, by name ("tcp4lo", "udp6", ...).
+func StartSockHolder(t testing.TB) (*Holder, map[string]string) {
+	t.Helper()
+	dir := t.TempDir()
+	return Start(t, Build(t, "./internal/sockholder"), dir, nil, dir)
+}
+
+// Start runs bin with args, prefixed by the command wrap (such as
+// unshare) when it is not nil, in dir, and waits for its "ready" line,
+// whose name=value words it returns. The process is ended when the test
+// ends: its input is closed, and it is killed by its own PID if it has
+// not exited a few seconds later.
+func Start(t testing.TB, bin, dir string, wrap []string, args ...string) (*Holder, map[string]string) {
+	t.Helper()
+	argv := append(append(wrap, bin), args...)
+	cmd := exec.Command(argv[0], argv[1:]...)
 	cmd.Dir = dir
 	stdin, err := cmd.StdinPipe()
 	if err != nil {
@@ -78,16 +98,31 @@ func StartHolder(t testing.TB) *Holder {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
+	done := make(chan struct{})
 	t.Cleanup(func() {
-		stdin.Close() // the holder exits when its input closes
-		_ = cmd.Wait()
+		stdin.Close() // a holder exits when its input closes
+		select {
+		case <-done:
+		case <-time.After(5 * time.Second):
+			_ = cmd.Process.Kill()
+			<-done
+		}
 	})
+	go func() {
+		_ = cmd.Wait()
+		close(done)
+	}()
 	line, err := bufio.NewReader(stdout).ReadString('\n')
-	if err != nil || line != "ready\n" {
+	if err != nil || !strings.HasPrefix(line, "ready") {
 		_ = cmd.Process.Kill()
-		t.Fatalf("holder did not get ready: %q, %v", line, err)
+		t.Fatalf("%s did not get ready: %q, %v", bin, line, err)
 	}
-	return &Holder{Cmd: cmd, Dir: dir, PID: cmd.Process.Pid}
+	words := map[string]string{}
+	for _, w := range strings.Fields(line)[1:] {
+		k, v, _ := strings.Cut(w, "=")
+		words[k] = v
+	}
+	return &Holder{Cmd: cmd, Dir: dir, PID: cmd.Process.Pid}, words
 }
 
 // Reference returns the path of an installed reference tool, failing the

@@ -18,11 +18,23 @@ import (
 )
 
 func main() {
-	if len(os.Args) != 2 {
-		fmt.Fprintln(os.Stderr, "usage: sockholder DIR")
+	var ports []string
+	var err error
+	switch {
+	case len(os.Args) == 2 && os.Args[1] == "-listen":
+		// Only a TCP listener on the wildcard address, which needs no
+		// loopback device: for a network namespace of its own.
+		var ln net.Listener
+		if ln, err = net.Listen("tcp4", "0.0.0.0:0"); err == nil {
+			kept = append(kept, ln)
+			ports = []string{fmt.Sprintf("listen=%d", ln.Addr().(*net.TCPAddr).Port)}
+		}
+	case len(os.Args) == 2:
+		ports, err = hold(os.Args[1])
+	default:
+		fmt.Fprintln(os.Stderr, "usage: sockholder DIR | sockholder -listen")
 		os.Exit(2)
 	}
-	ports, err := hold(os.Args[1])
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "sockholder:", err)
 		os.Exit(1)
@@ -68,6 +80,28 @@ func hold(dir string) ([]string, error) {
 			kept = append(kept, c, s)
 		}
 	}
+	// A dual-stack listener that accepts an IPv4 connection: the accepted
+	// socket has IPv4-mapped addresses in the tcp6 table.
+	dual, err := net.Listen("tcp", "[::]:0")
+	if err != nil {
+		return nil, err
+	}
+	port("dual", dual.Addr())
+	dc, err := net.Dial("tcp4", fmt.Sprintf("127.0.0.1:%d", dual.Addr().(*net.TCPAddr).Port))
+	if err != nil {
+		return nil, err
+	}
+	ds, err := dual.Accept()
+	if err != nil {
+		return nil, err
+	}
+	kept = append(kept, dual, dc, ds)
+	// A port with a service name, when it is free, to show port names.
+	if ln, err := net.Listen("tcp4", "127.0.0.1:8080"); err == nil {
+		kept = append(kept, ln)
+		port("named", ln.Addr())
+	}
+
 	for _, u := range []struct{ name, netw, addr string }{
 		{"udp4", "udp4", "127.0.0.1:0"},
 		{"udp6", "udp6", "[::1]:0"},
