@@ -1,6 +1,7 @@
 package main
 
 import (
+	"net"
 	"os"
 	"os/exec"
 	"strconv"
@@ -153,3 +154,59 @@ func mustAtoi(t *testing.T, s string) int {
 }
 
 func zeroPad4(s string) string { return strings.Repeat("0", 4-len(s)) + s }
+
+// TestLiveTablesOncePerNamespace starts many processes sharing one TCP
+// socket and looks its port up: every one is listed, and the socket
+// tables are read once per network namespace, not once per process.
+func TestLiveTablesOncePerNamespace(t *testing.T) {
+	const holders = 300
+	ln, err := net.Listen("tcp4", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	conn, err := net.Dial("tcp4", ln.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	sock, err := conn.(*net.TCPConn).File()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sock.Close()
+	for range holders {
+		cmd := exec.Command("sleep", "600")
+		cmd.Stdin = sock
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() {
+			_ = cmd.Process.Kill() // only the PID this test started
+			_ = cmd.Wait()
+		})
+	}
+	port := strconv.Itoa(ln.Addr().(*net.TCPAddr).Port)
+	var stdout, stderr strings.Builder
+	tr := &trace{}
+	e := env{trace: tr, procRoot: "/proc", passwd: "/etc/passwd", hosts: "/etc/hosts", services: "/etc/services"}
+	if code := run([]string{"-n", "-P", "-i", ":" + port}, &stdout, &stderr, e); code != 0 {
+		t.Fatalf("exit status %d: %s", code, stderr.String())
+	}
+	if n := strings.Count(stdout.String(), "\nsleep "); n != holders {
+		t.Errorf("listed %d sleep rows, want %d", n, holders)
+	}
+	// Count the network namespaces on the machine: reads may not exceed it.
+	namespaces := map[string]bool{}
+	dirs, _ := os.ReadDir("/proc")
+	for _, d := range dirs {
+		if link, err := os.Readlink("/proc/" + d.Name() + "/ns/net"); err == nil {
+			namespaces[link] = true
+		}
+	}
+	if tr.netnsReads < 1 || tr.netnsReads > len(namespaces) {
+		t.Errorf("read the tables of %d namespaces for %d processes; the machine has %d namespaces",
+			tr.netnsReads, holders, len(namespaces))
+	}
+	t.Logf("%d processes: tables of %d namespace(s) read, %d files", holders, tr.netnsReads, tr.tableFiles)
+}

@@ -41,14 +41,15 @@ type Tables struct {
 
 // ReadTables reads every socket table in dir (a /proc/PID/net
 // directory). A table the kernel does not have is skipped, and so is a
-// line that does not parse; it fails only when no table can be read.
+// line that does not parse; it fails only when no table can be read, as
+// when the process is gone.
 func ReadTables(dir string) (*Tables, error) {
 	t := &Tables{byInode: map[uint64]Socket{}}
 	var firstErr error
 	for _, tb := range tables {
 		b, err := os.ReadFile(filepath.Join(dir, tb.name))
 		if err != nil {
-			if firstErr == nil && !os.IsNotExist(err) {
+			if firstErr == nil {
 				firstErr = err
 			}
 			continue
@@ -56,7 +57,7 @@ func ReadTables(dir string) (*Tables, error) {
 		t.Files++
 		t.add(b, tb.parse)
 	}
-	if t.Files == 0 && firstErr != nil {
+	if t.Files == 0 {
 		return nil, firstErr
 	}
 	return t, nil
