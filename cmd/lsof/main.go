@@ -61,6 +61,7 @@ type options struct {
 	unix    bool  // -U: unix sockets
 	inet    []*inetSpec
 	states  stateFilter // -s PROTO:STATE
+	json    bool        // --json: one JSON object per file
 }
 
 // usageError is a command-line mistake: lsof prints it, then a short usage.
@@ -101,7 +102,11 @@ func run(args []string, stdout, stderr io.Writer, e env) int {
 	if !e.dns {
 		names.Timeout = 0
 	}
-	table := render.NewTable(e.esc, e.procRoot, fdscan.LoadUsers(e.passwd), names)
+	users := fdscan.LoadUsers(e.passwd)
+	var out output = &tableOutput{render.NewTable(e.esc, e.procRoot, users, names), stdout}
+	if opts.json {
+		out = &jsonOutput{j: render.NewJSONWriter(stdout, e.procRoot, users, names)}
+	}
 	sockets := netsock.NewResolver(e.procRoot)
 	err = sc.Scan(pids, func(p *fdscan.Process) error {
 		sel.process(p)
@@ -114,7 +119,9 @@ func run(args []string, stdout, stderr io.Writer, e env) int {
 				}
 			}
 			if sel.file(p, sock) {
-				table.Add(p, f, sock)
+				if err := out.add(p, f, sock); err != nil {
+					return err
+				}
 			}
 		}
 		return nil
@@ -122,8 +129,9 @@ func run(args []string, stdout, stderr io.Writer, e env) int {
 	if e.trace != nil {
 		e.trace.netnsReads, e.trace.tableFiles = sockets.Reads, sockets.Files
 	}
+	listed, ferr := out.finish()
 	if err == nil {
-		_, err = table.WriteTo(stdout)
+		err = ferr
 	}
 	if err != nil {
 		if errors.Is(err, syscall.EPIPE) {
@@ -132,7 +140,7 @@ func run(args []string, stdout, stderr io.Writer, e env) int {
 		fmt.Fprintf(stderr, "lsof: %v\n", err)
 		return 1
 	}
-	if table.Len() == 0 || sel.missed() {
+	if listed == 0 || sel.missed() {
 		return 1
 	}
 	return 0
@@ -153,6 +161,10 @@ func parseArgs(args []string, e env) (options, error) {
 		}
 		if len(a) < 2 || (a[0] != '-' && a[0] != '+') {
 			return o, usageError("file name arguments are not supported yet: " + a)
+		}
+		if a == "--json" {
+			o.json = true
+			continue
 		}
 		if a[0] == '+' {
 			return o, usageError("option " + a[:2] + " is not supported yet")

@@ -1,0 +1,204 @@
+package render
+
+import (
+	"bufio"
+	"encoding/base64"
+	"encoding/json"
+	"io"
+	"net/netip"
+	"strconv"
+	"unicode/utf8"
+
+	"github.com/openfiles/openfiles/pkg/fdscan"
+	"github.com/openfiles/openfiles/pkg/netsock"
+	"golang.org/x/sys/unix"
+)
+
+// JSONFile is one open file in --json output: lsof's columns as typed
+// fields, plus what lsof's table leaves out. Fields that do not apply to
+// a file are omitted.
+type JSONFile struct {
+	Command string      `json:"command"`
+	PID     int         `json:"pid"`
+	TID     int         `json:"tid,omitempty"`
+	TaskCmd string      `json:"task_command,omitempty"`
+	PPID    int         `json:"ppid"`
+	PGID    int         `json:"pgid"`
+	UID     uint32      `json:"uid"`
+	User    string      `json:"user"`
+	FD      string      `json:"fd"`                  // as lsof's FD column, without mode and lock
+	FDNum   *int        `json:"fd_number,omitempty"` // for descriptors
+	Mode    string      `json:"mode,omitempty"`      // "r", "w" or "u"
+	Lock    string      `json:"lock,omitempty"`
+	Type    string      `json:"type"`
+	Device  string      `json:"device,omitempty"` // as lsof's DEVICE column
+	Major   *int        `json:"major,omitempty"`
+	Minor   *int        `json:"minor,omitempty"`
+	Size    *int64      `json:"size,omitempty"`
+	Offset  *int64      `json:"offset,omitempty"`
+	Inode   uint64      `json:"inode,omitempty"`
+	Node    string      `json:"node,omitempty"` // as lsof's NODE column ("TCP" for TCP sockets)
+	Name    string      `json:"name"`           // as lsof's NAME column, before escaping
+	NameB64 string      `json:"name_base64,omitempty"`
+	Links   *uint64     `json:"links,omitempty"`
+	Flags   *uint32     `json:"open_flags,omitempty"`
+	MountID *int        `json:"mount_id,omitempty"`
+	Deleted bool        `json:"deleted,omitempty"`
+	Error   string      `json:"error,omitempty"`
+	NetNS   uint64      `json:"netns,omitempty"`
+	Socket  *JSONSocket `json:"socket,omitempty"`
+}
+
+// JSONSocket details a socket found in the socket tables.
+type JSONSocket struct {
+	Protocol string        `json:"protocol"` // TCP, UDP, UDPLITE, RAW, ICMP, UNIX, NETLINK, PACKET
+	Family   string        `json:"family,omitempty"`
+	Local    *JSONEndpoint `json:"local,omitempty"`
+	Remote   *JSONEndpoint `json:"remote,omitempty"`
+	State    string        `json:"state,omitempty"`
+	Path     string        `json:"path,omitempty"`
+	Type     string        `json:"type,omitempty"`
+}
+
+// JSONEndpoint is one end of an Internet socket.
+type JSONEndpoint struct {
+	Address string `json:"address"`
+	Port    uint16 `json:"port"`
+	Host    string `json:"host,omitempty"`
+	Service string `json:"service,omitempty"`
+}
+
+// JSONWriter writes one JSON object per line for each file, as the files
+// arrive: nothing is held back, so output streams.
+type JSONWriter struct {
+	bw       *bufio.Writer
+	enc      *json.Encoder
+	procRoot string
+	users    fdscan.Users
+	names    *netsock.Namer
+}
+
+// NewJSONWriter returns a writer to w.
+func NewJSONWriter(w io.Writer, procRoot string, users fdscan.Users, names *netsock.Namer) *JSONWriter {
+	bw := bufio.NewWriterSize(w, 64<<10)
+	enc := json.NewEncoder(bw)
+	enc.SetEscapeHTML(false)
+	return &JSONWriter{bw: bw, enc: enc, procRoot: procRoot, users: users, names: names}
+}
+
+// Write writes file f of process p; sock is the socket it is, or nil.
+func (j *JSONWriter) Write(p *fdscan.Process, f *fdscan.File, sock *netsock.Socket) error {
+	return j.enc.Encode(j.record(p, f, sock))
+}
+
+// Flush writes out what is buffered.
+func (j *JSONWriter) Flush() error { return j.bw.Flush() }
+
+func (j *JSONWriter) record(p *fdscan.Process, f *fdscan.File, sock *netsock.Socket) *JSONFile {
+	user, _ := j.users.Lookup(p.UID)
+	r := &JSONFile{
+		Command: p.Command, PID: p.PID, TID: p.TID, TaskCmd: p.TaskCommand,
+		PPID: p.PPID, PGID: p.PGID, UID: p.UID, User: user,
+		FD: FD(f), Type: Type(f), Device: Device(f), Node: Node(f), NetNS: p.NetNS,
+	}
+	if f.Kind == fdscan.KindFD {
+		n := f.FD
+		r.FDNum = &n
+	}
+	if m := Mode(f); m != ' ' && m != '-' {
+		r.Mode = string(m)
+	}
+	if f.Lock != 0 {
+		r.Lock = string(f.Lock)
+	}
+	if f.Err != nil {
+		r.Error = f.Op + ": " + strerror(f.Err)
+	}
+	if !unreadable(f) {
+		r.Inode = f.Inode
+		if r.Device != "" {
+			d := f.Dev
+			if f.Type == fdscan.TypeChr || f.Type == fdscan.TypeBlk {
+				d = f.Rdev
+			}
+			maj, min := int(unix.Major(d)), int(unix.Minor(d))
+			r.Major, r.Minor = &maj, &min
+		}
+	}
+	if f.Err == nil && f.Kind != fdscan.KindDel && f.PathInode == 0 {
+		size, links := f.Size, f.NLink
+		r.Size, r.Links = &size, &links
+		r.Deleted = f.NLink == 0 && f.Type == fdscan.TypeReg
+	}
+	if f.HasPos {
+		pos, flags, mnt := f.Pos, f.Flags, f.MntID
+		r.Offset, r.Flags, r.MountID = &pos, &flags, &mnt
+	}
+	name := Name(p, f, j.procRoot)
+	if sock != nil {
+		c := SocketColumns(sock, j.names)
+		r.Type, r.Device, r.Node, name = c.Type, c.Device, c.Node, c.Name
+		r.Socket = j.socket(sock)
+		r.Major, r.Minor, r.Size = nil, nil, nil
+	}
+	r.Name = name
+	if !utf8.ValidString(name) {
+		r.Name = Escaper{UTF8: true}.String(name)
+		r.NameB64 = base64.StdEncoding.EncodeToString([]byte(name))
+	}
+	return r
+}
+
+func (j *JSONWriter) socket(s *netsock.Socket) *JSONSocket {
+	js := &JSONSocket{}
+	switch s.Proto {
+	case netsock.ProtoTCP, netsock.ProtoUDP, netsock.ProtoUDPLite, netsock.ProtoRaw, netsock.ProtoICMP:
+		js.Protocol = [...]string{netsock.ProtoTCP: "TCP", netsock.ProtoUDP: "UDP", netsock.ProtoUDPLite: "UDPLITE",
+			netsock.ProtoRaw: "RAW", netsock.ProtoICMP: "ICMP"}[s.Proto]
+		js.Family = "IPv4"
+		if s.IPv6 {
+			js.Family = "IPv6"
+		}
+		proto := ""
+		if s.Proto == netsock.ProtoTCP {
+			proto = "tcp"
+			js.State, _ = name(tcpStates[:], int(s.State))
+		} else if s.Proto == netsock.ProtoUDP {
+			proto = "udp"
+		}
+		js.Local = j.endpoint(s.Local, proto)
+		if !s.Remote.Addr().IsUnspecified() || s.Remote.Port() != 0 {
+			js.Remote = j.endpoint(s.Remote, proto)
+		}
+	case netsock.ProtoUnix:
+		js.Protocol, js.Path = "UNIX", s.Path
+		js.Type, _ = name(socketTypes[:], int(s.Type))
+		js.State, _ = name(unixStates[:], int(s.State))
+		if s.Flags&soAcceptCon != 0 {
+			js.State = "LISTEN"
+		}
+	case netsock.ProtoNetlink:
+		js.Protocol = "NETLINK"
+		js.Type, _ = name(netlinkNames[:], int(s.Family))
+	case netsock.ProtoPacket:
+		js.Protocol = "PACKET"
+		js.Type, _ = name(socketTypes[:], int(s.Type))
+	}
+	return js
+}
+
+func (j *JSONWriter) endpoint(ap netip.AddrPort, proto string) *JSONEndpoint {
+	a := ap.Addr().Unmap()
+	e := &JSONEndpoint{Address: a.String(), Port: ap.Port()}
+	if !a.IsUnspecified() {
+		if h, ok := j.names.Host(a); ok {
+			e.Host = h
+		}
+	}
+	if proto != "" && ap.Port() != 0 {
+		if s := j.names.Port(ap.Port(), proto); s != strconv.Itoa(int(ap.Port())) {
+			e.Service = s
+		}
+	}
+	return e
+}
