@@ -101,4 +101,6 @@ type Process struct {
 	// when it holds a socket (0 otherwise).
 	NetNS uint64
 	Files []File
+
+	fdStart int // index in Files of the first descriptor entry
 }

@@ -36,7 +36,7 @@ func newReader(s *Scanner) *reader {
 // zombie, or vanished before its identity could be read.
 func (r *reader) process(pid int) []*Process {
 	rel := strconv.Itoa(pid)
-	p := r.entity(pid, rel)
+	p := r.entity(pid, 0, rel, nil)
 	if p == nil {
 		return nil
 	}
@@ -49,7 +49,7 @@ func (r *reader) process(pid int) []*Process {
 		if tid == pid {
 			continue
 		}
-		t := r.entity(pid, rel+"/task/"+strconv.Itoa(tid))
+		t := r.entity(pid, tid, rel+"/task/"+strconv.Itoa(tid), p)
 		if t == nil {
 			continue
 		}
@@ -69,9 +69,29 @@ func (r *reader) taskIDs(rel string) []int {
 	return r.numbers(fd, nil)
 }
 
-// entity reads a process or task from its directory rel under the proc
-// root, or returns nil when it is gone or a zombie.
-func (r *reader) entity(pid int, rel string) *Process {
+// The kcmp(2) resources a task may share with its process.
+const (
+	kcmpVM    = 1 // memory: program text and mappings
+	kcmpFiles = 2 // descriptor table
+	kcmpFS    = 3 // working and root directories
+)
+
+// shares reports whether task tid of process pid shares resource kind
+// with it. Most threads share everything, and their entries are then
+// the process's, not read again; when kcmp cannot tell (no permission, no
+// kernel support, a fixture tree) the task is read in full.
+func (r *reader) shares(main *Process, tid, kind int) bool {
+	if main == nil || r.s.stats != nil {
+		return false
+	}
+	ret, _, errno := unix.Syscall6(unix.SYS_KCMP, uintptr(main.PID), uintptr(tid), uintptr(kind), 0, 0, 0)
+	return errno == 0 && ret == 0
+}
+
+// entity reads a process, or task tid of it, from its directory rel
+// under the proc root, or returns nil when it is gone or a zombie. For a
+// task, main is its process, whose entries it reuses where they share.
+func (r *reader) entity(pid, tid int, rel string, main *Process) *Process {
 	dirfd, err := unix.Open(filepath.Join(r.s.root, rel), unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
 	if err != nil {
 		return nil
@@ -88,17 +108,32 @@ func (r *reader) entity(pid int, rel string) *Process {
 		}
 		return p
 	}
-	p.Files = append(p.Files,
-		r.special(dirfd, rel, "cwd", KindCWD),
-		r.special(dirfd, rel, "root", KindRoot),
-		r.special(dirfd, rel, "exe", KindText))
-	// Every live process has a working and a root directory; when they
-	// are gone, so is the process, and it is left out as if never seen.
-	if vanished(p.Files[0].Err) || vanished(p.Files[1].Err) {
-		return nil
+	if r.shares(main, tid, kcmpFS) {
+		p.Files = append(p.Files, main.Files[:2]...)
+	} else {
+		p.Files = append(p.Files,
+			r.special(dirfd, rel, "cwd", KindCWD),
+			r.special(dirfd, rel, "root", KindRoot))
+		// Every live process has a working and a root directory; when
+		// they are gone, so is the process, and it is left out as if
+		// never seen.
+		if vanished(p.Files[0].Err) || vanished(p.Files[1].Err) {
+			return nil
+		}
 	}
-	exe := p.Files[2]
-	r.maps(dirfd, p, exe.Dev, exe.Inode, exe.Err == nil)
+	if r.shares(main, tid, kcmpVM) {
+		p.Files = append(p.Files, main.Files[2:main.fdStart]...)
+	} else {
+		exe := r.special(dirfd, rel, "exe", KindText)
+		p.Files = append(p.Files, exe)
+		r.maps(dirfd, p, exe.Dev, exe.Inode, exe.Err == nil)
+	}
+	p.fdStart = len(p.Files)
+	if r.shares(main, tid, kcmpFiles) {
+		p.Files = append(p.Files, main.Files[main.fdStart:]...)
+		p.NetNS = main.NetNS
+		return p
+	}
 	r.fdEntries(dirfd, rel, p)
 	for i := range p.Files {
 		if p.Files[i].Type == TypeSock {
