@@ -1,0 +1,118 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/openfiles/openfiles/pkg/fdscan"
+)
+
+// fileID is what fuser compares files by: device and inode, with the
+// type, and the device a block device stands for.
+type fileID struct {
+	dev, ino, rdev uint64
+	mode           uint32
+}
+
+func (f fileID) isBlock() bool  { return f.mode&unix.S_IFMT == unix.S_IFBLK }
+func (f fileID) isSocket() bool { return f.mode&unix.S_IFMT == unix.S_IFSOCK }
+
+// fileSystem is how names are resolved: on the live system, or on a
+// fixture's stat table in tests.
+type fileSystem interface {
+	// stat follows symbolic links, as psmisc's statx does, without
+	// triggering an automount.
+	stat(path string) (fileID, error)
+	readlink(path string) (string, error)
+	getwd() (string, error)
+	// procUID is the owner of /proc/PID, which psmisc shows as the user
+	// of a process, or 0 when it cannot be read.
+	procUID(procRoot string, pid int) uint32
+}
+
+type liveFS struct{}
+
+func (liveFS) stat(path string) (fileID, error) {
+	var st unix.Statx_t
+	err := unix.Statx(unix.AT_FDCWD, path, unix.AT_NO_AUTOMOUNT|unix.AT_STATX_DONT_SYNC,
+		unix.STATX_TYPE|unix.STATX_INO, &st)
+	if err != nil {
+		return fileID{}, err
+	}
+	return fileID{
+		dev:  unix.Mkdev(st.Dev_major, st.Dev_minor),
+		rdev: unix.Mkdev(st.Rdev_major, st.Rdev_minor),
+		ino:  st.Ino, mode: uint32(st.Mode),
+	}, nil
+}
+
+func (liveFS) readlink(path string) (string, error) {
+	buf := make([]byte, unix.PathMax)
+	n, err := unix.Readlink(path, buf)
+	if err != nil {
+		return "", err
+	}
+	return string(buf[:n]), nil
+}
+
+// getwd asks the kernel, not $PWD, as getcwd(3) does.
+func (liveFS) getwd() (string, error) { return unix.Getwd() }
+
+func (liveFS) procUID(procRoot string, pid int) uint32 {
+	var st unix.Stat_t
+	if unix.Stat(filepath.Join(procRoot, strconv.Itoa(pid)), &st) != nil {
+		return 0
+	}
+	return st.Uid
+}
+
+// fixtureFS resolves names in a stat table keyed by absolute path, with
+// no symbolic links, and reads users from the fixture's status files.
+type fixtureFS struct {
+	names fdscan.StatTable
+	wd    string
+}
+
+func (f fixtureFS) stat(path string) (fileID, error) {
+	if !strings.HasPrefix(path, "/") {
+		path = filepath.Join(f.wd, path)
+	}
+	e, ok := f.names[path]
+	if !ok {
+		return fileID{}, unix.ENOENT
+	}
+	if e.Err != nil {
+		return fileID{}, e.Err
+	}
+	return fileID{dev: e.Stat.Dev, rdev: e.Stat.Rdev, ino: e.Stat.Ino, mode: e.Stat.Mode}, nil
+}
+
+func (f fixtureFS) readlink(path string) (string, error) {
+	if _, err := f.stat(path); err != nil {
+		return "", err
+	}
+	return "", unix.EINVAL
+}
+
+func (f fixtureFS) getwd() (string, error) { return f.wd, nil }
+
+func (fixtureFS) procUID(procRoot string, pid int) uint32 {
+	b, err := os.ReadFile(filepath.Join(procRoot, strconv.Itoa(pid), "status"))
+	if err != nil {
+		return 0
+	}
+	_, rest, ok := strings.Cut(string(b), "\nUid:")
+	if !ok {
+		return 0
+	}
+	f := strings.Fields(rest)
+	if len(f) < 2 {
+		return 0
+	}
+	uid, _ := strconv.ParseUint(f[1], 10, 32) // the effective UID owns /proc/PID
+	return uint32(uid)
+}

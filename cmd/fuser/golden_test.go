@@ -1,0 +1,102 @@
+package main
+
+import (
+	"bytes"
+	"flag"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/openfiles/openfiles/pkg/fdscan"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files in testdata")
+
+// testdata is the repository's testdata directory.
+const testdata = "../../testdata"
+
+// fixtureEnv runs fuser on the basic fixture tree, with names resolved
+// in testdata/proc/fuser-basic.names and the fixture's process 100 as
+// the owner of our own socket tables.
+func fixtureEnv(t *testing.T, stdin string) env {
+	t.Helper()
+	root := filepath.Join(testdata, "proc", "basic")
+	stats, err := fdscan.LoadStatTable(root + ".stat")
+	if err != nil {
+		t.Fatal(err)
+	}
+	names, err := fdscan.LoadStatTable(filepath.Join(testdata, "proc", "fuser-basic.names"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return env{
+		procRoot: root, netDir: filepath.Join(root, "100", "net"),
+		mounts: filepath.Join(testdata, "proc", "fuser-basic.mounts"),
+		swaps:  filepath.Join(root, "no-swaps"), exports: filepath.Join(root, "no-exports"),
+		passwd: root + ".passwd", services: root + ".services",
+		argv0: "fuser", stdin: strings.NewReader(stdin),
+		fs: fixtureFS{names: names, wd: "/srv"}, stats: stats,
+		netDev: unix.Mkdev(0, 8),
+	}
+}
+
+// TestGolden runs fuser on the fixture tree and compares stdout, stderr
+// and the exit status with testdata/fuser-*.golden.
+func TestGolden(t *testing.T) {
+	for _, tc := range []struct {
+		golden string
+		args   []string
+	}{
+		{"fuser-basic-cwd", []string{"/srv"}},
+		{"fuser-basic-relative", []string{"."}},
+		{"fuser-basic-v", []string{"-v", "/srv", "/usr/bin/server", "/usr/lib/libc.so.6", "/var/log/server.log", "/data/locked.db"}},
+		{"fuser-basic-u", []string{"-u", "/srv", "/"}},
+		{"fuser-basic-root-v", []string{"-v", "/"}},
+		{"fuser-basic-m-dir", []string{"-m", "-v", "/srv"}},
+		{"fuser-basic-m-block", []string{"-vm", "/dev/vda"}},
+		{"fuser-basic-M", []string{"-M", "-v", "/", "/srv", "/nonexistent//"}},
+		{"fuser-basic-port", []string{"-v", "8080/tcp"}},
+		{"fuser-basic-port-remote", []string{"8080,127.0.0.1,40001/tcp", "-n", "tcp", ",,40000"}},
+		{"fuser-basic-missing", []string{"/nonexistent", "/secret"}},
+		{"fuser-basic-all", []string{"-a", "/nonexistent", "/tmp", "/srv"}},
+		{"fuser-basic-all-v", []string{"-av", "/nonexistent", "/tmp", "/srv"}},
+		{"fuser-basic-silent", []string{"-s", "/srv"}},
+		{"fuser-basic-cwd-other", []string{"/tmp"}},
+		{"fuser-basic-nothing", []string{"/dev/vda"}},
+		{"fuser-usage-none", nil},
+		{"fuser-usage-invalid", []string{"-x", "/srv"}},
+		{"fuser-usage-long", []string{"--bogus"}},
+		{"fuser-usage-silent-all", []string{"-s", "-a", "/srv"}},
+		{"fuser-usage-4-6", []string{"-46", "/srv"}},
+		{"fuser-usage-namespace", []string{"-n", "sctp", "80"}},
+		{"fuser-usage-mount-port", []string{"-m", "80/tcp"}},
+		{"fuser-signal-unknown", []string{"-k", "-SIGFOO", "/srv"}},
+		{"fuser-bad-port", []string{"nosuchservice/tcp", "0x50/udp"}},
+		{"fuser-list", []string{"-l"}},
+		{"fuser-version", []string{"-V"}},
+	} {
+		t.Run(tc.golden, func(t *testing.T) {
+			var stdout, stderr bytes.Buffer
+			code := run(tc.args, &stdout, &stderr, fixtureEnv(t, ""))
+			got := stdout.String() + "\n--- stderr\n" + stderr.String() + "--- exit " + strconv.Itoa(code) + "\n"
+			path := filepath.Join(testdata, tc.golden+".golden")
+			if *update {
+				if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			want, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatalf("%v (run go test ./cmd/fuser -update to create it)", err)
+			}
+			if got != string(want) {
+				t.Errorf("fuser %v:\ngot:\n%s\nwant (%s):\n%s", tc.args, got, path, want)
+			}
+		})
+	}
+}

@@ -1,0 +1,374 @@
+package main
+
+import (
+	"context"
+	"net"
+	"net/netip"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/openfiles/openfiles/internal/socktab"
+	"github.com/openfiles/openfiles/pkg/netsock"
+)
+
+// conn is one socket pattern of a PORT/tcp or PORT/udp name: a local
+// port, a remote port and a remote address, each matching anything when
+// zero.
+type conn struct {
+	name         *name
+	lport, rport uint16
+	raddr        netip.Addr // the zero Addr, or an unspecified one, is any
+}
+
+// The socket tables, in the order psmisc reads them.
+const (
+	tableTCP = iota
+	tableUDP
+	tableTCP6
+	tableUDP6
+)
+
+var tableFiles = [4]string{"tcp", "udp", "tcp6", "udp6"}
+
+// family is the address family of psmisc's getaddrinfo hints.
+type family uint8
+
+const (
+	familyAny family = iota
+	family4
+	family6
+)
+
+// parseInet reads [lcl_port][,[rmt_host][,[rmt_port]]] from a name's
+// text as psmisc does, and adds its patterns to the tables' lists.
+// psmisc prints a message only when the local port cannot be resolved;
+// a remote host or port that cannot be leaves the name matching nothing.
+func (f *fuser) parseInet(n *name) {
+	slash := strings.IndexByte(n.text, '/')
+	proto := n.text[slash+1:]
+	spec := n.text[:slash]
+	if len(spec) > 99 {
+		spec = spec[:99]
+	}
+	var lcl, rhost, rport *string
+	if k := strings.IndexByte(spec, ','); k < 0 {
+		lcl = &spec
+	} else {
+		if k > 0 {
+			s := spec[:k]
+			lcl = &s
+		}
+		if rest := spec[k+1:]; rest != "" {
+			if m := strings.IndexByte(rest, ','); m < 0 {
+				rhost = &rest
+			} else {
+				if m > 0 {
+					s := rest[:m]
+					rhost = &s
+				}
+				if s := rest[m+1:]; s != "" {
+					rport = &s
+				}
+			}
+		}
+	}
+	fam := familyAny
+	if f.ipv6 {
+		fam = family6
+	} else if f.ipv4 {
+		fam = family4
+	}
+	// psmisc asks for a stream socket only when the protocol is exactly
+	// "tcp", and a datagram one otherwise.
+	stream := proto == "tcp"
+	v4, v6 := tableUDP, tableUDP6
+	if n.space == spaceTCP {
+		v4, v6 = tableTCP, tableTCP6
+	}
+	var lport uint16
+	if lcl != nil {
+		addrs, err := f.resolve(nil, lcl, fam, stream)
+		if err != "" {
+			f.out.errorf("Cannot resolve local port %s: %s\n", *lcl, err)
+			return
+		}
+		lport = addrs[0].Port()
+	}
+	if rhost == nil && rport == nil {
+		f.conns[v4] = append(f.conns[v4], conn{name: n, lport: lport})
+		f.conns[v6] = append(f.conns[v6], conn{name: n, lport: lport})
+		return
+	}
+	addrs, err := f.resolve(rhost, rport, fam, stream)
+	if err != "" {
+		return
+	}
+	for _, a := range addrs {
+		c := conn{name: n, lport: lport, rport: a.Port()}
+		if rhost != nil {
+			c.raddr = a.Addr()
+		}
+		if a.Addr().Is4() {
+			f.conns[v4] = append(f.conns[v4], c)
+		} else {
+			f.conns[v6] = append(f.conns[v6], c)
+		}
+	}
+}
+
+// resolve does what getaddrinfo(host, service) does for psmisc: it
+// returns the addresses with the port, or getaddrinfo's message. A nil
+// host, or "*", is the loopback address of each family asked for.
+func (f *fuser) resolve(host, service *string, fam family, stream bool) ([]netip.AddrPort, string) {
+	if host != nil && *host == "*" {
+		host = nil
+	}
+	if service != nil && *service == "*" {
+		service = nil
+	}
+	if host == nil && service == nil {
+		return nil, "Name or service not known"
+	}
+	var port uint16
+	if service != nil {
+		p, ok := f.servicePort(*service, stream)
+		if !ok {
+			return nil, "Servname not supported for ai_socktype"
+		}
+		port = p
+	}
+	var addrs []netip.Addr
+	switch {
+	case host == nil:
+		if fam != family4 {
+			addrs = append(addrs, netip.IPv6Loopback())
+		}
+		if fam != family6 {
+			addrs = append(addrs, netip.AddrFrom4([4]byte{127, 0, 0, 1}))
+		}
+	default:
+		var err string
+		if addrs, err = lookupHost(*host, fam); err != "" {
+			return nil, err
+		}
+	}
+	out := make([]netip.AddrPort, len(addrs))
+	for i, a := range addrs {
+		out[i] = netip.AddrPortFrom(a, port)
+	}
+	return out, ""
+}
+
+// servicePort reads a service as getaddrinfo does: a number as strtoul
+// reads it (blanks and a sign first; nothing may follow), cut to an int
+// and then to 16 bits, and when that is not a number or is negative as
+// an int, a name from the services file for the socket type's protocol.
+func (f *fuser) servicePort(s string, stream bool) (uint16, bool) {
+	if v, ok := strtoul(s); ok && int32(uint32(v)) >= 0 {
+		return uint16(v), true
+	}
+	proto := "udp"
+	if stream {
+		proto = "tcp"
+	}
+	p, ok := netsock.ServicePort(f.e.services, s, proto)
+	return uint16(p), ok
+}
+
+// strtoul parses all of s as C's strtoul(s, &end, 10) with *end == 0:
+// leading white space, an optional sign, decimal digits, saturating at
+// the maximum. The empty string is 0.
+func strtoul(s string) (uint64, bool) {
+	i := 0
+	for i < len(s) && isSpace(s[i]) {
+		i++
+	}
+	neg := false
+	if i < len(s) && (s[i] == '+' || s[i] == '-') {
+		neg = s[i] == '-'
+		i++
+	}
+	start := i
+	var v uint64
+	overflow := false
+	for ; i < len(s) && isDigit(s[i]); i++ {
+		d := uint64(s[i] - '0')
+		if v > (1<<64-1-d)/10 {
+			overflow = true
+		}
+		v = v*10 + d
+	}
+	if i == start {
+		// No digits: strtoul consumes nothing, so only "" is all read.
+		return 0, s == ""
+	}
+	if i < len(s) {
+		return 0, false
+	}
+	if overflow {
+		return 1<<64 - 1, true
+	}
+	if neg {
+		v = -v
+	}
+	return v, true
+}
+
+func isSpace(c byte) bool { return c == ' ' || (c >= '\t' && c <= '\r') }
+
+// hostTimeout bounds the lookup of a remote host name.
+const hostTimeout = 10 * time.Second
+
+// lookupHost returns the addresses of a host for the family asked, as
+// getaddrinfo does: an IPv4 address in any form inet_aton reads, an
+// IPv6 address, or a name from the hosts file or DNS.
+func lookupHost(host string, fam family) ([]netip.Addr, string) {
+	if a, ok := inetAton(host); ok {
+		if fam == family6 {
+			return nil, "Address family for hostname not supported"
+		}
+		return []netip.Addr{a}, ""
+	}
+	if a, err := netip.ParseAddr(host); err == nil && a.Is6() {
+		if fam == family4 {
+			return nil, "Address family for hostname not supported"
+		}
+		return []netip.Addr{a.WithZone("")}, ""
+	}
+	network := "ip"
+	switch fam {
+	case family4:
+		network = "ip4"
+	case family6:
+		network = "ip6"
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), hostTimeout)
+	defer cancel()
+	ips, err := net.DefaultResolver.LookupNetIP(ctx, network, host)
+	if err != nil || len(ips) == 0 {
+		return nil, "Name or service not known"
+	}
+	for i, a := range ips {
+		if a.Is4In6() {
+			ips[i] = a.Unmap()
+		}
+	}
+	return ips, ""
+}
+
+// inetAton parses an IPv4 address as the C library's inet_aton does,
+// requiring it to take the whole string: one to four parts, each
+// decimal, octal (0...) or hexadecimal (0x...), the last filling the
+// bytes the others leave.
+func inetAton(s string) (netip.Addr, bool) {
+	var parts [4]uint64
+	n := 0
+	for {
+		if s == "" || !isDigit(s[0]) {
+			return netip.Addr{}, false
+		}
+		v, rest, ok := cNumber(s)
+		if !ok {
+			return netip.Addr{}, false
+		}
+		s = rest
+		if s != "" && s[0] == '.' {
+			if n > 2 || v > 0xff {
+				return netip.Addr{}, false
+			}
+			parts[n] = v
+			n++
+			s = s[1:]
+			continue
+		}
+		if s != "" {
+			return netip.Addr{}, false
+		}
+		if v > [4]uint64{0xffffffff, 0xffffff, 0xffff, 0xff}[n] {
+			return netip.Addr{}, false
+		}
+		var word uint32
+		for i := 0; i < n; i++ {
+			word |= uint32(parts[i]) << (24 - 8*i)
+		}
+		word |= uint32(v)
+		return netip.AddrFrom4([4]byte{byte(word >> 24), byte(word >> 16), byte(word >> 8), byte(word)}), true
+	}
+}
+
+// cNumber reads an unsigned number as strtoul(s, &end, 0) does from a
+// string that starts with a digit, and returns the rest; it fails past
+// 32 bits.
+func cNumber(s string) (uint64, string, bool) {
+	base := uint64(10)
+	i := 0
+	if s[0] == '0' {
+		base, i = 8, 1
+		if len(s) > 2 && (s[1] == 'x' || s[1] == 'X') && hexDigit(s[2]) >= 0 {
+			base, i = 16, 2
+		}
+	}
+	var v uint64
+	for ; i < len(s); i++ {
+		d := hexDigit(s[i])
+		if d < 0 || uint64(d) >= base {
+			break
+		}
+		v = v*base + uint64(d)
+		if v > 0xffffffff {
+			return 0, "", false
+		}
+	}
+	return v, s[i:], true
+}
+
+func hexDigit(c byte) int {
+	switch {
+	case c >= '0' && c <= '9':
+		return int(c - '0')
+	case c >= 'a' && c <= 'f':
+		return int(c-'a') + 10
+	case c >= 'A' && c <= 'F':
+		return int(c-'A') + 10
+	}
+	return -1
+}
+
+// findSockets reads the socket tables of our own network namespace, as
+// psmisc does (IPv4 unless -6, IPv6 unless -4, each only when a name
+// needs it), and records the inode of every socket a pattern matches.
+func (f *fuser) findSockets(netdev uint64) {
+	for t, conns := range f.conns {
+		v6 := t == tableTCP6 || t == tableUDP6
+		if len(conns) == 0 || (v6 && f.ipv4) || (!v6 && f.ipv6) {
+			continue
+		}
+		path := filepath.Join(f.e.netDir, tableFiles[t])
+		err := socktab.ReadInet(path, v6, func(s socktab.Inet) {
+			for _, c := range conns {
+				if c.matches(s) {
+					f.addInode(c.name, netdev, s.Inode)
+				}
+			}
+		})
+		if err != nil && !v6 {
+			f.out.errorf("Cannot open protocol file \"%s\": %s\n", path, strerror(err))
+		}
+	}
+}
+
+// matches compares the local port only, never the local address, and
+// the remote address by its bytes, as psmisc does.
+func (c conn) matches(s socktab.Inet) bool {
+	if c.lport != 0 && c.lport != s.Local.Port() {
+		return false
+	}
+	if c.rport != 0 && c.rport != s.Remote.Port() {
+		return false
+	}
+	if !c.raddr.IsValid() || c.raddr.IsUnspecified() {
+		return true
+	}
+	return c.raddr.As16() == s.Remote.Addr().As16()
+}

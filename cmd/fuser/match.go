@@ -1,0 +1,340 @@
+package main
+
+import (
+	"bufio"
+	"errors"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/openfiles/openfiles/internal/socktab"
+	"github.com/openfiles/openfiles/pkg/fdscan"
+)
+
+// Access bits, psmisc's, in the order -v shows them: f or F, r, c, e, m.
+const (
+	accessCWD    = 1
+	accessExe    = 2
+	accessFile   = 4
+	accessRoot   = 8
+	accessMmap   = 16
+	accessFileWr = 32
+)
+
+// Kinds of match: a process, or the kernel using a name as a mount
+// point, an NFS export or swap space (shown only with -v).
+type procType uint8
+
+const (
+	procNormal procType = iota
+	procMount
+	procKnfsd
+	procSwap
+)
+
+// match is one process (or kernel use) found for a name.
+type match struct {
+	pid     int
+	uid     uint32
+	access  uint8
+	kind    procType
+	command string // as psmisc shows it; "" when it could not be read
+}
+
+type devIno struct{ dev, ino uint64 }
+
+type deviceEntry struct {
+	name *name
+	dev  uint64
+}
+
+func (f *fuser) addInode(n *name, dev, ino uint64) {
+	if f.inodes == nil {
+		f.inodes = map[devIno][]*name{}
+	}
+	k := devIno{dev, ino}
+	f.inodes[k] = append(f.inodes[k], n)
+}
+
+// procInfo is what psmisc records of a process on its first match.
+type procInfo struct {
+	pid     int
+	uid     uint32
+	command string
+	read    bool
+}
+
+// matcher adds the matches of one process to the names.
+type matcher struct {
+	f       *fuser
+	info    procInfo
+	command func() string // reads the command name when first needed
+	matched bool
+}
+
+func (m *matcher) add(n *name, access uint8) {
+	m.matched = true
+	if k := len(n.procs); k > 0 {
+		if last := n.procs[k-1]; last.pid == m.info.pid && last.kind == procNormal {
+			last.access |= access
+			return
+		}
+	}
+	if !m.info.read {
+		m.info.read = true
+		m.info.uid = m.f.e.fs.procUID(m.f.e.procRoot, m.info.pid)
+		m.info.command = m.command()
+	}
+	n.procs = append(n.procs, &match{pid: m.info.pid, uid: m.info.uid, access: access, command: m.info.command})
+}
+
+// file matches one reference of a process to a file by its device and
+// inode against the names.
+func (m *matcher) file(dev, ino uint64, access uint8) {
+	for _, d := range m.f.devices {
+		if d.dev == dev {
+			m.add(d.name, access)
+		}
+	}
+	for _, n := range m.f.inodes[devIno{dev, ino}] {
+		m.add(n, access)
+	}
+}
+
+// unixSockets maps the inode of each unix socket bound to a path to the
+// path's own device and inode, as psmisc's fill_unix_cache does, so that
+// a socket's path names the sockets bound to it, and the file system
+// holding it, for -m, counts them.
+func (f *fuser) unixSockets() map[uint64]devIno {
+	m := map[uint64]devIno{}
+	err := socktab.ReadUnix(filepath.Join(f.e.netDir, "unix"), func(u socktab.Unix) {
+		// psmisc reads the path as one word, and stats an abstract
+		// name without its '@', relative to the working directory.
+		path, _, _ := strings.Cut(u.Path, " ")
+		path = strings.TrimPrefix(path, "@")
+		if id, err := f.e.fs.stat(path); err == nil {
+			m[u.Inode] = devIno{id.dev, id.ino}
+		}
+	})
+	if err != nil {
+		f.out.errorf("Cannot open /proc/net/unix: %s\n", strerror(err))
+	}
+	return m
+}
+
+// netDevice returns the device of socket inodes, as psmisc finds it:
+// from a socket of its own.
+func (f *fuser) netDevice() uint64 {
+	if f.e.netDev != 0 {
+		return f.e.netDev
+	}
+	fd, err := unix.Socket(unix.AF_INET, unix.SOCK_DGRAM|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		f.out.errorf("Cannot open a network socket.\n")
+		return ^uint64(0)
+	}
+	defer unix.Close(fd)
+	var st unix.Stat_t
+	if err := unix.Fstat(fd, &st); err != nil {
+		f.out.errorf("Cannot find socket's device number.\n")
+		return ^uint64(0)
+	}
+	return st.Dev
+}
+
+// processMatcher matches the files of a process read by pkg/fdscan: its
+// working and root directories, program text, mapped files and
+// descriptors, as psmisc's scan_procs, check_dir and check_map do.
+type processMatcher struct {
+	f      *fuser
+	netdev uint64
+	unix   map[uint64]devIno // nil when no name needs it
+	quiet  bool
+}
+
+func (pm *processMatcher) match(p *fdscan.Process) bool {
+	m := &matcher{f: pm.f, info: procInfo{pid: p.PID}}
+	m.command = func() string { return commandName(p.Command) }
+	for i := range p.Files {
+		fl := &p.Files[i]
+		switch fl.Kind {
+		case fdscan.KindCWD:
+			if fl.Err == nil {
+				m.file(fl.Dev, fl.Inode, accessCWD)
+			}
+		case fdscan.KindRoot:
+			if fl.Err == nil {
+				m.file(fl.Dev, fl.Inode, accessRoot)
+			}
+		case fdscan.KindText:
+			if fl.Err == nil {
+				m.file(fl.Dev, fl.Inode, accessExe)
+			}
+		case fdscan.KindMem, fdscan.KindDel:
+			m.file(fl.Dev, fl.Inode, accessMmap)
+		case fdscan.KindFD:
+			pm.descriptor(m, p, fl)
+		}
+	}
+	return m.matched
+}
+
+func (pm *processMatcher) descriptor(m *matcher, p *fdscan.Process, fl *fdscan.File) {
+	f := pm.f
+	if fl.Err != nil {
+		if !pm.quiet && !errors.Is(fl.Err, unix.ENOENT) && !errors.Is(fl.Err, unix.ENOTDIR) {
+			f.out.errorf("Cannot stat file %s/%d/fd/%d: %s\n", f.e.procRoot, p.PID, fl.FD, strerror(fl.Err))
+		}
+		return
+	}
+	dev, ino := fl.Dev, fl.Inode
+	if dev == pm.netdev && pm.unix != nil {
+		if t, ok := pm.unix[ino]; ok {
+			dev, ino = t.dev, t.ino
+		}
+	}
+	access := uint8(accessFile)
+	if writable(f.e.procRoot, p.PID, fl) {
+		access |= accessFileWr
+	}
+	for _, d := range f.devices {
+		if d.dev != dev {
+			continue
+		}
+		// Beyond a block device, psmisc also wants the descriptor's
+		// path to start with the name, except for sockets.
+		if !d.name.id.isBlock() && fl.Type != fdscan.TypeSock && !strings.HasPrefix(fl.Link, d.name.text) {
+			continue
+		}
+		m.add(d.name, access)
+	}
+	for _, n := range f.inodes[devIno{dev, ino}] {
+		m.add(n, access)
+	}
+}
+
+// writable reports whether a descriptor was opened for writing, which
+// psmisc learns from the write permission of its /proc link: from the
+// open flags when fdinfo gave them, else from the link.
+func writable(procRoot string, pid int, fl *fdscan.File) bool {
+	if fl.HasPos {
+		acc := fl.Flags & unix.O_ACCMODE
+		return fl.Flags&unix.O_PATH == 0 && (acc == unix.O_WRONLY || acc == unix.O_RDWR)
+	}
+	return linkWritable(procRoot, pid, fl.FD)
+}
+
+func linkWritable(procRoot string, pid, fd int) bool {
+	var st unix.Stat_t
+	path := filepath.Join(procRoot, strconv.Itoa(pid), "fd", strconv.Itoa(fd))
+	return unix.Lstat(path, &st) == nil && st.Mode&unix.S_IWUSR != 0
+}
+
+// commLen is psmisc's COMM_LEN: how long a command name may grow with
+// its escapes.
+const commLen = 64
+
+// commandName is the command as psmisc shows it: the name in
+// /proc/PID/stat up to its first ')' and at most 100 bytes, with
+// unprintable bytes in octal as psmisc writes them (a byte past 127 is
+// a negative char to it), cut at 64 bytes. It is "" when there is no
+// name, which psmisc shows as ???.
+func commandName(comm string) string {
+	if i := strings.IndexByte(comm, ')'); i >= 0 {
+		comm = comm[:i]
+	}
+	if len(comm) > 100 {
+		comm = comm[:100]
+	}
+	var b []byte
+	for i := 0; i < len(comm) && len(b) < commLen; i++ {
+		c := comm[i]
+		switch {
+		case c >= 0x20 && c < 0x7f:
+			b = append(b, c)
+		case len(b) < commLen-4:
+			// "\\%03o" of a char, which is signed.
+			o := strconv.FormatUint(uint64(uint32(int32(int8(c)))), 8)
+			b = append(b, '\\')
+			for k := len(o); k < 3; k++ {
+				b = append(b, '0')
+			}
+			b = append(b, o...)
+		}
+	}
+	return string(b)
+}
+
+// specials adds the kernel's uses of the names, as psmisc's scan_knfsd,
+// scan_mounts and scan_swaps do: a name (or, with -m, its file system)
+// that is an NFS export, holds a mount point, or is swap space. Each
+// kind is listed once per name, before the processes, the last found
+// first.
+func (f *fuser) specials() {
+	f.specialFile(f.e.exports, procKnfsd, false, func(line string) string {
+		if strings.HasPrefix(line, "#") {
+			return ""
+		}
+		p, _, ok := strings.Cut(line, " ")
+		if q, _, ok2 := strings.Cut(p, "\t"); ok2 {
+			p, ok = q, true
+		}
+		if !ok {
+			return ""
+		}
+		return p
+	})
+	f.specialFile(f.e.mounts, procMount, true, func(line string) string {
+		p, _ := mountPoint(line)
+		return p
+	})
+	f.specialFile(f.e.swaps, procSwap, false, func(line string) string {
+		p, _, ok := strings.Cut(line, " ")
+		if !ok {
+			return ""
+		}
+		return p
+	})
+}
+
+func (f *fuser) specialFile(path string, kind procType, complain bool, pathOf func(string) string) {
+	fl, err := os.Open(path)
+	if err != nil {
+		if complain {
+			f.out.errorf("Cannot open %s\n", path)
+		}
+		return
+	}
+	defer fl.Close()
+	sc := bufio.NewScanner(fl)
+	for sc.Scan() {
+		p := pathOf(sc.Text())
+		if p == "" {
+			continue
+		}
+		id, err := f.e.fs.stat(p)
+		if err != nil {
+			continue
+		}
+		for _, d := range f.devices {
+			if d.dev == id.dev {
+				addSpecial(d.name, kind, p)
+			}
+		}
+		for _, n := range f.inodes[devIno{id.dev, id.ino}] {
+			addSpecial(n, kind, p)
+		}
+	}
+}
+
+func addSpecial(n *name, kind procType, command string) {
+	for _, m := range n.procs {
+		if m.kind == kind {
+			return
+		}
+	}
+	n.procs = append([]*match{{kind: kind, command: command}}, n.procs...)
+}

@@ -1,0 +1,238 @@
+package main
+
+import (
+	"bufio"
+	"errors"
+	"os"
+	"strings"
+
+	"golang.org/x/sys/unix"
+)
+
+// nameSpace is what kind of thing a name names.
+type nameSpace uint8
+
+const (
+	spaceFile nameSpace = iota
+	spaceTCP
+	spaceUDP
+)
+
+// name is one NAME argument and the processes found using it.
+type name struct {
+	text  string // as printed: the expanded path, or PORT.../tcp
+	space nameSpace
+	id    fileID // a file's identity, when ok
+	ok    bool
+	// removed is set by -M on a name that is not a mount point: it is
+	// still searched for, as psmisc does, but neither shown nor signalled.
+	removed bool
+	procs   []*match
+}
+
+// addName resolves a name argument as psmisc does: a /tcp, /udp or /file
+// suffix after a first slash that does not start the word chooses the
+// name space, and otherwise -n's does.
+func (f *fuser) addName(arg string) (int, bool) {
+	n := &name{space: f.space}
+	text := arg
+	if i := strings.IndexByte(arg, '/'); i > 0 {
+		switch arg[i+1:] {
+		case "tcp":
+			n.space, text = spaceTCP, arg[:i]
+		case "udp":
+			n.space, text = spaceUDP, arg[:i]
+		case "file":
+			n.space, text = spaceFile, arg[:i]
+		}
+	}
+	if (f.mounts || f.isMountPoint) && n.space != spaceFile {
+		return f.usage("You can only use files with mountpoint options")
+	}
+	switch n.space {
+	case spaceTCP:
+		n.text = text + "/tcp"
+		f.parseInet(n)
+	case spaceUDP:
+		n.text = text + "/udp"
+		f.parseInet(n)
+	default:
+		n.text = text
+		if f.parseFile(n) && f.mounts {
+			dev := n.id.dev
+			if n.id.isBlock() {
+				dev = n.id.rdev
+			}
+			f.devices = append(f.devices, deviceEntry{name: n, dev: dev})
+		}
+	}
+	f.names = append(f.names, n)
+	return 0, false
+}
+
+// parseFile finds the file a name is: its path expanded as psmisc
+// expands it, then stat'ed. It reports false, after psmisc's message,
+// when the file cannot be found.
+func (f *fuser) parseFile(n *name) bool {
+	if p, ok := expandPath(f.e.fs, n.text); ok {
+		n.text = p
+	}
+	id, err := f.e.fs.stat(n.text)
+	if err != nil {
+		if errors.Is(err, unix.ENOENT) {
+			f.out.errorf("Specified filename %s does not exist.\n", n.text)
+		} else {
+			f.out.errorf("Cannot stat %s: %s\n", n.text, strerror(err))
+		}
+		return false
+	}
+	n.id, n.ok = id, true
+	f.addInode(n, id.dev, id.ino)
+	if id.isSocket() {
+		f.needUnix = true
+	}
+	return true
+}
+
+// maxSymlinks is MAXSYMLINKS of the C library on Linux.
+const maxSymlinks = 20
+
+// expandPath makes path absolute as psmisc's expandpath does: against
+// the working directory, with "." and ".." removed by their text and
+// symbolic links followed, but no stat. It reports false where psmisc's
+// gives up (a component that cannot be read as a link for any reason
+// but not being one, a loop, a path too long), and the name is then
+// kept as given.
+func expandPath(fs fileSystem, path string) (string, bool) {
+	if path == "" {
+		return "", false
+	}
+	var cur []byte
+	if path[0] == '/' {
+		cur = []byte{'/'}
+	} else {
+		wd, err := fs.getwd()
+		if err != nil {
+			return "", false
+		}
+		cur = []byte(wd)
+	}
+	// pop removes the last component, keeping the slash before it.
+	pop := func() {
+		for len(cur) > 1 {
+			cur = cur[:len(cur)-1]
+			if cur[len(cur)-1] == '/' {
+				break
+			}
+		}
+	}
+	deep := maxSymlinks
+	rest := path
+	for rest != "" {
+		rest = strings.TrimLeft(rest, "/")
+		end := strings.IndexByte(rest, '/')
+		if end < 0 {
+			end = len(rest)
+		}
+		comp := rest[:end]
+		rest = rest[end:]
+		switch comp {
+		case "":
+			rest = ""
+		case ".":
+		case "..":
+			if len(cur) > 1 {
+				pop()
+			}
+		default:
+			if cur[len(cur)-1] != '/' {
+				cur = append(cur, '/')
+			}
+			if len(cur)+len(comp) > unix.PathMax {
+				return "", false
+			}
+			cur = append(cur, comp...)
+			if deep < 0 {
+				return "", false
+			}
+			deep--
+			link, err := fs.readlink(string(cur))
+			if err != nil {
+				deep = maxSymlinks
+				if errors.Is(err, unix.EINVAL) {
+					continue // not a link
+				}
+				return "", false
+			}
+			if len(link)+len(rest) > unix.PathMax {
+				return "", false
+			}
+			rest = link + rest
+			if strings.HasPrefix(link, "/") {
+				cur = cur[:1]
+			} else if len(cur) > 1 {
+				pop()
+			}
+		}
+	}
+	if len(cur) > 1 && cur[len(cur)-1] == '/' {
+		cur = cur[:len(cur)-1]
+	}
+	return string(cur), true
+}
+
+// checkMountPoints is -M: a file name that is not a mount point, its
+// trailing slashes cut, is reported and taken off the list.
+func (f *fuser) checkMountPoints() {
+	points := map[string]bool{}
+	if fl, err := os.Open(f.e.mounts); err != nil {
+		f.out.errorf("Cannot open %s\n", f.e.mounts)
+	} else {
+		sc := bufio.NewScanner(fl)
+		for sc.Scan() {
+			if p, ok := mountPoint(sc.Text()); ok {
+				points[p] = true
+			}
+		}
+		fl.Close()
+	}
+	for _, n := range f.names {
+		if n.space != spaceFile {
+			continue
+		}
+		if len(n.text) > 1 {
+			n.text = strings.TrimRight(n.text, "/")
+			if n.text == "" {
+				n.text = "/"
+			}
+		}
+		if n.text == "" || !points[n.text] {
+			f.out.errorf("Specified filename %s is not a mountpoint.\n", n.text)
+			n.removed = true
+		}
+	}
+}
+
+// mountPoint returns the second field of a line of /proc/mounts, as the
+// kernel escapes it (psmisc compares and stats it unescaped).
+func mountPoint(line string) (string, bool) {
+	_, rest, ok := strings.Cut(line, " ")
+	if !ok {
+		return "", false
+	}
+	p, _, ok := strings.Cut(rest, " ")
+	return p, ok
+}
+
+// strerror returns the C library's message for an error number.
+func strerror(err error) string {
+	var errno unix.Errno
+	if !errors.As(err, &errno) {
+		return err.Error()
+	}
+	s := errno.Error()
+	if s != "" && s[0] >= 'a' && s[0] <= 'z' {
+		s = string(s[0]-'a'+'A') + s[1:]
+	}
+	return s
+}
