@@ -1,21 +1,53 @@
 package main
 
 import (
+	"bufio"
+	"fmt"
 	"io"
+	"strconv"
+	"strings"
 
 	"github.com/openfiles/openfiles/pkg/fdscan"
 	"github.com/openfiles/openfiles/pkg/netsock"
 	"github.com/openfiles/openfiles/pkg/render"
 )
 
-// output is where the selected files go: lsof's table, JSON lines, terse
-// PIDs or fields.
+// output is where the selected files go: lsof's table, terse PIDs, -F
+// fields or JSON lines.
 type output interface {
 	// add takes a selected file; sock is the socket it is, or nil.
 	add(p *fdscan.Process, f *fdscan.File, sock *netsock.Socket) error
-	// finish writes what is still held and reports how many files were
-	// listed.
+	// finish ends a listing, writing what is still held, and reports
+	// how many files it listed.
 	finish() (int, error)
+	// marker writes the line between repeated listings.
+	marker(text string) error
+}
+
+func newOutput(o *options, e env, w io.Writer, users fdscan.Users, names *netsock.Namer) output {
+	mode := render.SizeOffAuto
+	switch {
+	case o.offset || (o.fields != nil && o.fields.offsets):
+		mode = render.OffsetOnly
+	case o.sizeOnly:
+		mode = render.SizeOnly
+	}
+	digits := o.offsetDigits
+	if digits == 0 {
+		digits = -1 // -o0: never hexadecimal
+	}
+	switch {
+	case o.json:
+		return &jsonOutput{j: render.NewJSONWriter(w, e.procRoot, users, names)}
+	case o.terse:
+		return &terseOutput{w: bufio.NewWriter(w)}
+	case o.fields != nil:
+		return &fieldOutput{f: render.NewFieldWriter(w, o.fields.letters, e.esc, e.procRoot, users, names, mode, digits, o.numericUser)}
+	}
+	return &tableOutput{w: w, t: render.NewTable(e.esc, e.procRoot, users, names, render.TableOptions{
+		PPID: o.ppid, PGID: o.pgidColumn, NLink: o.linkColumn, NumericUsers: o.numericUser,
+		CommandWidth: o.cmdWidth, SizeOff: mode, OffsetDigits: digits,
+	})}
 }
 
 type tableOutput struct {
@@ -30,7 +62,14 @@ func (o *tableOutput) add(p *fdscan.Process, f *fdscan.File, sock *netsock.Socke
 
 func (o *tableOutput) finish() (int, error) {
 	_, err := o.t.WriteTo(o.w)
-	return o.t.Len(), err
+	n := o.t.Len()
+	o.t.Reset()
+	return n, err
+}
+
+func (o *tableOutput) marker(text string) error {
+	_, err := io.WriteString(o.w, text+"\n")
+	return err
 }
 
 type jsonOutput struct {
@@ -43,4 +82,151 @@ func (o *jsonOutput) add(p *fdscan.Process, f *fdscan.File, sock *netsock.Socket
 	return o.j.Write(p, f, sock)
 }
 
-func (o *jsonOutput) finish() (int, error) { return o.n, o.j.Flush() }
+func (o *jsonOutput) finish() (int, error) {
+	n := o.n
+	o.n = 0
+	return n, o.j.Flush()
+}
+
+func (o *jsonOutput) marker(string) error { return nil }
+
+// terseOutput is -t: each PID with a selected file, once.
+type terseOutput struct {
+	w    *bufio.Writer
+	last int
+	n    int
+}
+
+func (o *terseOutput) add(p *fdscan.Process, _ *fdscan.File, _ *netsock.Socket) error {
+	o.n++
+	if p.PID == o.last {
+		return nil
+	}
+	o.last = p.PID
+	_, err := o.w.WriteString(strconv.Itoa(p.PID) + "\n")
+	return err
+}
+
+func (o *terseOutput) finish() (int, error) {
+	n := o.n
+	o.n, o.last = 0, 0
+	return n, o.w.Flush()
+}
+
+func (o *terseOutput) marker(text string) error {
+	_, err := o.w.WriteString(text + "\n")
+	return err
+}
+
+type fieldOutput struct {
+	f *render.FieldWriter
+	n int
+}
+
+func (o *fieldOutput) add(p *fdscan.Process, f *fdscan.File, sock *netsock.Socket) error {
+	o.n++
+	return o.f.Write(p, f, sock)
+}
+
+func (o *fieldOutput) finish() (int, error) {
+	n := o.n
+	o.n = 0
+	return n, o.f.Flush()
+}
+
+func (o *fieldOutput) marker(text string) error {
+	if err := o.f.Marker(text); err != nil {
+		return err
+	}
+	return o.f.Flush()
+}
+
+// fieldSet is a -F selection of field letters.
+type fieldSet struct {
+	letters string
+	help    bool
+	offsets bool // 'o' named explicitly: offsets always, as -o
+}
+
+// defaultFields is what -F with no letters selects: every field but the
+// raw device.
+const defaultFields = "acdDfgGiklKLMnNoPpRsStTu"
+
+func parseFields(v string) (*fieldSet, error) {
+	f := &fieldSet{}
+	if v == "" || v == "0" {
+		f.letters = defaultFields + v
+		return f, nil
+	}
+	for i := 0; i < len(v); i++ {
+		c := v[i]
+		if c == '?' {
+			f.help = true
+			continue
+		}
+		known := c == '0' || c == 'm'
+		for _, l := range render.FieldLetters {
+			known = known || l.Letter == c
+		}
+		if !known {
+			return nil, usageError("unknown field: " + string(c))
+		}
+	}
+	f.letters = v
+	f.offsets = strings.IndexByte(v, 'o') >= 0
+	return f, nil
+}
+
+func fieldHelp() string {
+	var b strings.Builder
+	b.WriteString("lsof:\tID    field description\n")
+	for _, l := range render.FieldLetters {
+		fmt.Fprintf(&b, "\t %c    %s\n", l.Letter, l.Desc)
+	}
+	return b.String()
+}
+
+const shortUsage = `usage: lsof [-?abhKlnOPQRtUvw] [+|-c c] [+|-d s] [+D D] [-F [f]] [-g [s]]
+ [-i [i]] [+|-L [l]] [-o [o]] [-p s] [+|-r [t]] [-s [p:s]] [-S [t]] [-u s]
+ [+|-w] [-x [fl]] [--json] [--] [names]
+Use the "-h" option to get more help information.
+`
+
+const longUsage = `usage: lsof [-?abhKlnOPQRtUvw] [+|-c c] [+|-d s] [+D D] [-F [f]] [-g [s]]
+ [-i [i]] [+|-L [l]] [-o [o]] [-p s] [+|-r [t]] [-s [p:s]] [-S [t]] [-u s]
+ [+|-w] [-x [fl]] [--json] [--] [names]
+List open files of processes, read from /proc. Selections are ORed; -a
+ANDs them; ^ excludes. With no selection, every process and task is listed.
+  -?|-h   print this help              -a      AND the selections
+  -b      accepted (this lsof never blocks on a stat)
+  -c c    command name prefix, /regex/[bix], ^c excludes
+  +c w    COMMAND width (9; 0 = 15)
+  -d s    descriptors: 0-3,cwd,txt,mem,... ^ excludes
+  +d D    files in directory D          +D D    files in the tree under D
+  -F [f]  fields for programs; -F? lists them; -F0 ends fields with NUL
+  -g [s]  PGID column; select (^exclude) process groups
+  -i i    Internet files: [46][TCP|UDP|UDPLITE][@host|@[v6addr]][:port,...]
+  -K [i]  list tasks (threads); -K i leaves them out
+  -l      user IDs, not names           -n      no host names
+  +L [l]  NLINK column; +L1 selects files with fewer than l links
+  -o [o]  offsets always; -o N offset digits before 0x (8)
+  -O      accepted (nothing to avoid)   -P      no port names
+  -p s    PIDs: 1,2,^3                  -Q      a search that finds nothing is no failure
+  -R      PPID column                   -s      sizes always
+  -s p:s  TCP (and, as lsof does, UDP) states: TCP:LISTEN,^CLOSE
+  -S [t]  stat timeout in seconds (15)
+  +|-r [t[m<fmt>]]  repeat every t seconds (15); + until no files, - forever
+  -t      PIDs only                     -u s    users: names or UIDs, ^ excludes
+  -U      unix sockets                  -v      version
+  -w      no warnings and no unreadable rows; +w shows them
+  -x [fl] +d/+D cross file systems     --json  one JSON object per file
+  names   files (by device and inode); a mount point means its file system
+Exit status: 0 when something was listed, 1 when nothing was or a search
+item (PID, process group, command, -i spec, file) matched nothing.
+`
+
+const versionText = `lsof (openfiles) version information:
+    compatible with: lsof 4.95 on Linux
+    reads: /proc (every network namespace's socket tables)
+    output: table, -F fields, -t, --json
+`

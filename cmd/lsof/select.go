@@ -2,34 +2,53 @@ package main
 
 import (
 	"slices"
+	"strings"
 
 	"github.com/openfiles/openfiles/pkg/fdscan"
 	"github.com/openfiles/openfiles/pkg/netsock"
 )
 
 // selection decides which files are listed, combining lsof's options as
-// lsof does: ORed by default, ANDed with -a.
+// lsof does: exclusions (^) first, then the inclusions, ORed by default
+// and ANDed with -a. With no inclusion, everything is listed.
 type selection struct {
 	o     *options
-	all   bool // no selection: everything, tasks included
-	found map[int]bool
-	proc  bool // the current process is selected by -p
+	files *fileSearch
+	all   bool         // no inclusion: every file
+	found map[int]bool // -p and -g items found
+	names []string
+
+	// The current process.
+	excluded bool
+	procOK   []bool // per process-level group: does the process match?
 }
 
-func newSelection(o *options) *selection {
-	return &selection{
-		o:     o,
-		all:   o.pids == nil && o.inet == nil && !o.unix,
-		found: map[int]bool{},
-	}
+func newSelection(o *options, files *fileSearch) *selection {
+	return &selection{o: o, files: files, all: !o.selects(), found: map[int]bool{}}
 }
 
-// fileSelectors reports whether selections by file (-i, -U) are given.
-func (s *selection) fileSelectors() bool { return s.o.inet != nil || s.o.unix }
+// tasks reports whether tasks are listed: in a listing with no
+// selection, and with -K.
+func (s *selection) tasks() bool {
+	return s.o.tasks == tasksSelect || (s.all && s.o.tasks == tasksDefault)
+}
+
+// procGroups reports whether process-level inclusions are given.
+func (s *selection) procGroups() bool {
+	o := s.o
+	return o.pids != nil || o.pgids != nil || o.users != nil || o.commands != nil
+}
+
+// fileGroups reports whether file-level inclusions are given.
+func (s *selection) fileGroups() bool {
+	o := s.o
+	return o.fds != nil && !o.fds.exclude || o.inet != nil || o.unix || s.files.active() || o.maxLinks > 0 ||
+		(o.tasks == tasksSelect && !o.and)
+}
 
 // scanPIDs returns the processes to read, or nil for all of them.
 func (s *selection) scanPIDs() []int {
-	if s.o.pids != nil && (s.o.and || !s.fileSelectors()) {
+	if s.o.pids != nil && (s.o.and || (!s.fileGroups() && s.o.pgids == nil && s.o.users == nil && s.o.commands == nil)) {
 		return s.o.pids
 	}
 	return nil
@@ -38,55 +57,154 @@ func (s *selection) scanPIDs() []int {
 // socketsOnly reports whether only socket descriptors can be selected,
 // so the scanner may skip every other file.
 func (s *selection) socketsOnly() bool {
-	return s.fileSelectors() && (s.o.pids == nil || s.o.and)
+	o := s.o
+	sockets := o.inet != nil || o.unix
+	if !sockets {
+		return false
+	}
+	if o.and {
+		return true
+	}
+	return !s.procGroups() && !(o.fds != nil && !o.fds.exclude) && !s.files.active() && o.maxLinks == 0 && o.tasks != tasksSelect
 }
 
 // process notes the process whose files come next.
 func (s *selection) process(p *fdscan.Process) {
-	s.proc = s.o.pids != nil && slices.Contains(s.o.pids, p.PID)
-	if s.proc {
-		s.found[p.PID] = true
+	o := s.o
+	cmd := p.Command
+	s.excluded = slices.Contains(o.notPIDs, p.PID) || slices.Contains(o.notPGIDs, p.PGID) ||
+		slices.Contains(o.notUsers, p.UID) || slices.ContainsFunc(o.notCommands, func(c string) bool {
+		return strings.HasPrefix(cmd, c)
+	})
+	if s.excluded {
+		return
+	}
+	s.procOK = s.procOK[:0]
+	if o.pids != nil {
+		ok := slices.Contains(o.pids, p.PID)
+		s.procOK = append(s.procOK, ok)
+		if ok {
+			s.found[p.PID] = true
+		}
+	}
+	if o.pgids != nil {
+		ok := slices.Contains(o.pgids, p.PGID)
+		s.procOK = append(s.procOK, ok)
+		if ok {
+			s.found[-p.PGID-1] = true
+		}
+	}
+	if o.users != nil {
+		s.procOK = append(s.procOK, slices.Contains(o.users, p.UID))
+	}
+	if o.commands != nil {
+		ok := false
+		for i := range o.commands {
+			c := &o.commands[i]
+			if (c.re != nil && c.re.MatchString(cmd)) || (c.re == nil && strings.HasPrefix(cmd, c.prefix)) {
+				c.found, ok = true, true
+			}
+		}
+		s.procOK = append(s.procOK, ok)
 	}
 }
 
 // file reports whether a file of the current process is listed; sock is
-// the socket it is, if any.
-func (s *selection) file(p *fdscan.Process, sock *netsock.Socket) bool {
-	if sock != nil && !s.o.states.pass(sock) {
-		return false
+// the socket it is, if any. It also returns the name a file argument
+// gives the file, or "".
+func (s *selection) file(p *fdscan.Process, f *fdscan.File, sock *netsock.Socket) (bool, string) {
+	o := s.o
+	if s.excluded {
+		return false, ""
+	}
+	if o.noWarn && f.Err != nil && f.Op != "stat" {
+		return false, ""
+	}
+	if o.fds != nil && o.fds.exclude && o.fds.contains(f) {
+		return false, ""
+	}
+	if sock != nil && !o.states.pass(sock) {
+		return false, ""
 	}
 	if s.all {
-		return true
+		return true, ""
+	}
+	// Each inclusion given is a group; a file is listed when any group
+	// matches (all of them, with -a).
+	any, every := false, true
+	note := func(ok bool) {
+		any = any || ok
+		every = every && ok
+	}
+	for _, ok := range s.procOK {
+		note(ok)
 	}
 	var matched []*inetSpec
-	if sock != nil {
-		for _, sp := range s.o.inet {
-			if sp.match(sock) {
-				matched = append(matched, sp)
+	if o.inet != nil {
+		if sock != nil {
+			for _, sp := range o.inet {
+				if sp.match(sock) {
+					matched = append(matched, sp)
+				}
 			}
 		}
+		note(matched != nil)
 	}
-	unix := s.o.unix && sock != nil && sock.Proto == netsock.ProtoUnix
-	var ok bool
-	if s.o.and {
-		ok = (s.o.pids == nil || s.proc) && (s.o.inet == nil || matched != nil) && (!s.o.unix || unix)
-	} else {
-		ok = s.proc || matched != nil || unix
+	if o.unix {
+		note(sock != nil && sock.Proto == netsock.ProtoUnix)
 	}
-	if ok {
-		for _, sp := range matched {
-			sp.found = true
-		}
+	if o.fds != nil && !o.fds.exclude {
+		note(o.fds.contains(f))
 	}
-	return ok
+	var item *searchItem
+	if s.files.active() {
+		item = s.files.match(f)
+		note(item != nil)
+	}
+	if o.maxLinks > 0 {
+		note(f.Err == nil && f.Kind != fdscan.KindDel && f.PathInode == 0 && f.Type != fdscan.TypeSock && f.NLink < uint64(o.maxLinks))
+	}
+	if o.tasks == tasksSelect && !o.and {
+		note(p.TID != 0)
+	}
+	ok := any
+	if o.and {
+		ok = every
+	}
+	if !ok {
+		return false, ""
+	}
+	for _, sp := range matched {
+		sp.found = true
+	}
+	if item != nil {
+		item.found = true
+		return true, item.display
+	}
+	return true, ""
 }
 
-// missed reports whether a search item matched nothing: a PID that was
-// not found, an -i spec no file matched, or a state -s asked for that no
-// socket was in. lsof then exits with status 1.
+// missed reports whether a search item matched nothing: a PID, process
+// group or command not found, an -i spec or a file no file matched, or
+// a state -s asked for that no socket was in. lsof then exits with
+// status 1. As in lsof, users and descriptors that matched nothing do not
+// count.
 func (s *selection) missed() bool {
+	if s.o.quiet {
+		return false
+	}
 	for _, pid := range s.o.pids {
 		if !s.found[pid] {
+			return true
+		}
+	}
+	for _, g := range s.o.pgids {
+		if !s.found[-g-1] {
+			return true
+		}
+	}
+	for _, c := range s.o.commands {
+		if !c.found {
 			return true
 		}
 	}
@@ -95,5 +213,5 @@ func (s *selection) missed() bool {
 			return true
 		}
 	}
-	return s.o.states.missed()
+	return s.files.missed() || s.o.states.missed()
 }

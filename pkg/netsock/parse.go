@@ -52,6 +52,16 @@ func parseInetLine(line []byte, proto Proto, v6 bool) (Socket, error) {
 		return s, fmt.Errorf("%w: state %q", errLine, f[3])
 	}
 	s.State = uint8(st)
+	tx, rx, ok := bytes.Cut(f[4], []byte(":"))
+	if !ok {
+		return s, fmt.Errorf("%w: queues %q", errLine, f[4])
+	}
+	if s.TxQueue, err = strconv.ParseUint(string(tx), 16, 64); err != nil {
+		return s, fmt.Errorf("%w: queues %q", errLine, f[4])
+	}
+	if s.RxQueue, err = strconv.ParseUint(string(rx), 16, 64); err != nil {
+		return s, fmt.Errorf("%w: queues %q", errLine, f[4])
+	}
 	if s.Inode, err = strconv.ParseUint(string(f[9]), 10, 64); err != nil {
 		return s, fmt.Errorf("%w: inode %q", errLine, f[9])
 	}

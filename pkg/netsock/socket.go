@@ -29,6 +29,8 @@ type Socket struct {
 	LocalText, RemoteText string
 	// State is the st column of internet tables and the St column of unix.
 	State uint8
+	// TxQueue and RxQueue are the queue sizes of internet sockets.
+	TxQueue, RxQueue uint64
 
 	// Unix sockets: the kernel address (Num), type, flags and path (an
 	// abstract name starts with '@'). Packet sockets use Type too.

@@ -106,34 +106,33 @@ func unreadable(f *fdscan.File) bool {
 	return f.Err != nil && f.Kind != fdscan.KindMem
 }
 
-// SizeOff returns the SIZE/OFF text: the size of regular files,
-// directories and anonymous inodes, the offset (0tN, or 0xN past eight
-// digits) of devices, pipes and sockets, and nothing for deleted mappings.
+// SizeOff returns the SIZE/OFF text in lsof's default mode: the size of
+// regular files, directories and anonymous inodes, the offset (0tN, or
+// 0xN past eight digits) of devices, pipes and sockets, and nothing for
+// deleted mappings.
 func SizeOff(f *fdscan.File) string {
-	if f.Err != nil || f.Kind == fdscan.KindDel || f.PathInode != 0 {
-		return ""
-	}
-	switch f.Type {
-	case fdscan.TypeReg, fdscan.TypeDir, fdscan.TypeAnon, fdscan.TypeLink:
-		return strconv.FormatInt(f.Size, 10)
-	}
-	if !f.HasPos {
-		return ""
-	}
-	return Offset(f.Pos)
+	return SizeOffIn(f, SizeOffAuto, defaultOffsetDigits)
 }
 
-// maxDecimalOffset is the largest offset lsof prints in decimal (0tN, at
-// most eight digits); larger ones are in hexadecimal (0xN).
-const maxDecimalOffset = 99_999_999
-
-// Offset formats a file offset as lsof does.
-func Offset(off int64) string {
-	if off <= maxDecimalOffset {
-		return "0t" + strconv.FormatInt(off, 10)
+// SizeOffIn returns the SIZE/OFF text in a mode, with offsets in decimal
+// up to digits digits.
+func SizeOffIn(f *fdscan.File, mode SizeOffMode, digits int) string {
+	off, ok := sizeOrOffset(f, mode)
+	switch {
+	case !ok:
+		return ""
+	case off:
+		return offsetText(f.Pos, digits)
 	}
-	return "0x" + strconv.FormatInt(off, 16)
+	return strconv.FormatInt(f.Size, 10)
 }
+
+// defaultOffsetDigits is how many decimal digits lsof prints an offset
+// in before it switches to hexadecimal.
+const defaultOffsetDigits = 8
+
+// Offset formats a file offset as lsof does by default.
+func Offset(off int64) string { return offsetText(off, defaultOffsetDigits) }
 
 // Node returns the NODE text: the inode number.
 func Node(f *fdscan.File) string {
@@ -152,10 +151,10 @@ func Name(p *fdscan.Process, f *fdscan.File, procRoot string) string {
 			// A kernel thread has no program text; lsof says no more.
 			return path
 		}
-		return path + " (" + f.Op + ": " + strerror(f.Err) + ")"
+		return path + " (" + f.Op + ": " + Strerror(f.Err) + ")"
 	}
 	if f.Err != nil {
-		return f.Link + " (stat: " + strerror(f.Err) + ")"
+		return f.Link + " (stat: " + Strerror(f.Err) + ")"
 	}
 	link := f.Link
 	if f.PathInode != 0 {
@@ -236,12 +235,20 @@ func procPath(p *fdscan.Process, f *fdscan.File, procRoot string) string {
 	return f.Link
 }
 
-// strerror returns the C library's text for an error: Go's, with the
+// Strerror returns the C library's text for an error: Go's, with the
 // first letter in upper case.
-func strerror(err error) string {
+func Strerror(err error) string {
 	s := err.Error()
 	if s != "" && s[0] >= 'a' && s[0] <= 'z' {
 		s = string(s[0]-'a'+'A') + s[1:]
 	}
 	return s
+}
+
+// NLink returns the NLINK text: the link count, where the file has one.
+func NLink(f *fdscan.File) string {
+	if unreadable(f) || f.Kind == fdscan.KindDel || f.PathInode != 0 || f.Type == fdscan.TypeSock {
+		return ""
+	}
+	return strconv.FormatUint(f.NLink, 10)
 }

@@ -112,7 +112,7 @@ func (j *JSONWriter) record(p *fdscan.Process, f *fdscan.File, sock *netsock.Soc
 		r.Lock = string(f.Lock)
 	}
 	if f.Err != nil {
-		r.Error = f.Op + ": " + strerror(f.Err)
+		r.Error = f.Op + ": " + Strerror(f.Err)
 	}
 	if !unreadable(f) {
 		r.Inode = f.Inode
@@ -137,7 +137,7 @@ func (j *JSONWriter) record(p *fdscan.Process, f *fdscan.File, sock *netsock.Soc
 	name := Name(p, f, j.procRoot)
 	if sock != nil {
 		c := SocketColumns(sock, j.names)
-		r.Type, r.Device, r.Node, name = c.Type, c.Device, c.Node, c.Name
+		r.Type, r.Device, r.Node, name = c.Type, c.Device, c.Node, c.Name()
 		r.Socket = j.socket(sock)
 		r.Major, r.Minor, r.Size = nil, nil, nil
 	}

@@ -59,7 +59,32 @@ func name(table []string, i int) (string, bool) {
 
 // Socket holds the columns of a socket found in the socket tables.
 type Socket struct {
-	Type, Device, Node, Name string
+	Type, Device, Node string
+	// Addr is the name without the state: "host:port->host:port",
+	// "path type=STREAM", a netlink protocol, ...
+	Addr string
+	// State is the TCP or unix state, "" for sockets without one.
+	State string
+	// Inet is set for TCP, UDP and UDPLITE sockets, whose NAME always has
+	// a blank after the addresses and whose queues -F shows.
+	Inet bool
+	// Proto is lsof's protocol field (-F P): TCP, UDP, UDPLITE, or a
+	// packet socket's Ethernet protocol.
+	Proto string
+}
+
+// Name returns the NAME column: the addresses, then the state in
+// parentheses.
+func (c Socket) Name() string {
+	switch {
+	case c.Inet && c.State != "":
+		return c.Addr + " (" + c.State + ")"
+	case c.Inet:
+		return c.Addr + " "
+	case c.State != "":
+		return c.Addr + " (" + c.State + ")"
+	}
+	return c.Addr
 }
 
 // SocketColumns returns lsof's TYPE, DEVICE, NODE and NAME for socket s,
@@ -70,14 +95,14 @@ func SocketColumns(s *netsock.Socket, n *netsock.Namer) Socket {
 		return inetColumns(s, n)
 	case netsock.ProtoRaw, netsock.ProtoICMP:
 		// lsof copies the address fields of these tables as they are.
-		c := Socket{Type: "icmp", Node: strconv.FormatUint(s.Inode, 10), Name: s.LocalText + "->" + s.RemoteText}
+		c := Socket{Type: "icmp", Node: strconv.FormatUint(s.Inode, 10), Addr: s.LocalText + "->" + s.RemoteText}
 		if s.Proto == netsock.ProtoRaw {
 			c.Type = "raw"
 			if s.IPv6 {
 				c.Type = "raw6"
 			}
 			st := strings.ToUpper(zeroPad(strconv.FormatUint(uint64(s.State), 16), 2))
-			c.Name += " st=" + st
+			c.Addr += " st=" + st
 		}
 		return c
 	case netsock.ProtoUnix:
@@ -87,7 +112,7 @@ func SocketColumns(s *netsock.Socket, n *netsock.Namer) Socket {
 		if !ok {
 			nm = "unknown protocol: " + strconv.Itoa(int(s.Family))
 		}
-		return Socket{Type: "netlink", Node: strconv.FormatUint(s.Inode, 10), Name: nm}
+		return Socket{Type: "netlink", Node: strconv.FormatUint(s.Inode, 10), Addr: nm}
 	case netsock.ProtoPacket:
 		proto, ok := packetProtos[s.Family]
 		if !ok {
@@ -99,13 +124,14 @@ func SocketColumns(s *netsock.Socket, n *netsock.Namer) Socket {
 		} else {
 			t = "unknown"
 		}
-		return Socket{Type: "pack", Device: strconv.FormatUint(s.Inode, 10), Node: proto[:min(len(proto), 7)], Name: "type=" + t}
+		proto = proto[:min(len(proto), 7)]
+		return Socket{Type: "pack", Device: strconv.FormatUint(s.Inode, 10), Node: proto, Proto: proto, Addr: "type=" + t}
 	}
 	return Socket{Type: "sock", Node: strconv.FormatUint(s.Inode, 10)}
 }
 
 func inetColumns(s *netsock.Socket, n *netsock.Namer) Socket {
-	c := Socket{Type: "IPv4", Device: strconv.FormatUint(s.Inode, 10)}
+	c := Socket{Type: "IPv4", Device: strconv.FormatUint(s.Inode, 10), Inet: true}
 	if s.IPv6 {
 		c.Type = "IPv6"
 	}
@@ -119,6 +145,7 @@ func inetColumns(s *netsock.Socket, n *netsock.Namer) Socket {
 	case netsock.ProtoUDPLite:
 		c.Node = "UDPLITE"
 	}
+	c.Proto = c.Node
 	local, remote := s.Local, s.Remote
 	// When either end is an IPv4-mapped address, lsof shows both as IPv4.
 	if local.Addr().Is4In6() || remote.Addr().Is4In6() {
@@ -133,16 +160,14 @@ func inetColumns(s *netsock.Socket, n *netsock.Namer) Socket {
 		b = append(b, "->"...)
 		b = appendEndpoint(b, remote, proto, n)
 	}
-	// lsof writes a blank before the state, and no state but TCP's.
-	b = append(b, ' ')
 	if s.Proto == netsock.ProtoTCP {
 		st, ok := name(tcpStates[:], int(s.State))
 		if !ok {
 			st = "UNKNOWN_TCP_STATE_" + strconv.Itoa(int(s.State))
 		}
-		b = append(append(append(b, '('), st...), ')')
+		c.State = st
 	}
-	c.Name = string(b)
+	c.Addr = string(b)
 	return c
 }
 
@@ -182,7 +207,7 @@ func unixColumns(s *netsock.Socket) Socket {
 	if !ok {
 		t = "unknown"
 	}
-	b = append(append(b, "type="...), t...)
+	c.Addr = string(append(append(b, "type="...), t...))
 	st, ok := name(unixStates[:], int(s.State))
 	switch {
 	case s.Flags&soAcceptCon != 0:
@@ -190,8 +215,7 @@ func unixColumns(s *netsock.Socket) Socket {
 	case !ok:
 		st = "UNKNOWN"
 	}
-	b = append(append(append(b, " ("...), st...), ')')
-	c.Name = string(b)
+	c.State = st
 	return c
 }
 

@@ -1,0 +1,205 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/openfiles/openfiles/pkg/fdscan"
+	"github.com/openfiles/openfiles/pkg/render"
+	"golang.org/x/sys/unix"
+)
+
+// searchItem is a file lsof was asked about: by device and inode, or, for
+// a mount point, every file on its file system.
+type searchItem struct {
+	dev, ino uint64
+	wholeFS  bool   // match every file with st_dev == dev
+	display  string // the NAME matched files show; "" to keep theirs
+	found    bool
+}
+
+// fileSearch holds the file name arguments and +d/+D trees.
+type fileSearch struct {
+	failed bool // a name could not be stat'ed
+	items  []*searchItem
+	byKey  map[[2]uint64]*searchItem
+	fs     map[uint64]*searchItem
+}
+
+func (s *fileSearch) active() bool { return s != nil && len(s.items) > 0 }
+
+// newFileSearch stats the file arguments and walks the +d/+D trees. Each
+// name that cannot be stat'ed gets lsof's message on stderr; usable
+// reports whether any argument remains.
+func newFileSearch(o *options, stderr io.Writer) (s *fileSearch, usable bool) {
+	s = &fileSearch{byKey: map[[2]uint64]*searchItem{}, fs: map[uint64]*searchItem{}}
+	for _, name := range o.names {
+		ok := s.addName(name, stderr)
+		usable = usable || ok
+		s.failed = s.failed || !ok
+	}
+	for _, d := range o.dirs {
+		ok := s.addTree(d, o.crossFS, stderr)
+		usable = usable || ok
+		s.failed = s.failed || !ok
+	}
+	return s, usable
+}
+
+func (s *fileSearch) add(it *searchItem) {
+	s.items = append(s.items, it)
+	if it.wholeFS {
+		if _, dup := s.fs[it.dev]; !dup {
+			s.fs[it.dev] = it
+		}
+		return
+	}
+	k := [2]uint64{it.dev, it.ino}
+	if _, dup := s.byKey[k]; !dup {
+		s.byKey[k] = it
+	}
+}
+
+func (s *fileSearch) addName(name string, stderr io.Writer) bool {
+	var st unix.Stat_t
+	if err := unix.Stat(name, &st); err != nil {
+		fmt.Fprintf(stderr, "lsof: status error on %s: %s\n", name, render.Strerror(err))
+		return false
+	}
+	display := name
+	if len(display) > 1 {
+		display = strings.TrimRight(display, "/")
+	}
+	var lst unix.Stat_t
+	if unix.Lstat(name, &lst) == nil && lst.Mode&unix.S_IFMT == unix.S_IFLNK {
+		if p, err := filepath.EvalSymlinks(name); err == nil {
+			display = p
+		}
+	}
+	switch st.Mode & unix.S_IFMT {
+	case unix.S_IFDIR:
+		if isMountPoint(name, &st) {
+			s.add(&searchItem{dev: st.Dev, wholeFS: true})
+			return true
+		}
+	case unix.S_IFBLK:
+		if mountedDevice(st.Rdev) {
+			s.add(&searchItem{dev: st.Rdev, wholeFS: true})
+			return true
+		}
+	}
+	s.add(&searchItem{dev: st.Dev, ino: st.Ino, display: display})
+	return true
+}
+
+// isMountPoint reports whether directory path (with stat st) is the root
+// of a file system: its parent is on another device, or is itself.
+func isMountPoint(path string, st *unix.Stat_t) bool {
+	var parent unix.Stat_t
+	if unix.Stat(filepath.Join(path, ".."), &parent) != nil {
+		return false
+	}
+	return parent.Dev != st.Dev || parent.Ino == st.Ino
+}
+
+// mountedDevice reports whether a block device holds a mounted file
+// system, from /proc/self/mountinfo.
+func mountedDevice(rdev uint64) bool {
+	b, err := os.ReadFile("/proc/self/mountinfo")
+	if err != nil {
+		return false
+	}
+	want := fmt.Sprintf(" %d:%d ", unix.Major(rdev), unix.Minor(rdev))
+	for _, line := range strings.Split(string(b), "\n") {
+		if strings.Contains(line, want) {
+			return true
+		}
+	}
+	return false
+}
+
+// addTree adds a directory and the files in it (recursively for +D), not
+// following symbolic links nor, unless cross, crossing into other file
+// systems.
+func (s *fileSearch) addTree(d dirArg, cross bool, stderr io.Writer) bool {
+	var st unix.Stat_t
+	if err := unix.Stat(d.path, &st); err != nil {
+		fmt.Fprintf(stderr, "lsof: WARNING: can't stat(%s): %s\n", d.path, render.Strerror(err))
+		return false
+	}
+	if st.Mode&unix.S_IFMT != unix.S_IFDIR {
+		fmt.Fprintf(stderr, "lsof: WARNING: not a directory: %s\n", d.path)
+		return false
+	}
+	root := strings.TrimRight(d.path, "/")
+	if root == "" {
+		root = "/"
+	}
+	s.add(&searchItem{dev: st.Dev, ino: st.Ino, display: root})
+	s.walk(root, st.Dev, d.recurse, cross)
+	return true
+}
+
+func (s *fileSearch) walk(dir string, dev uint64, recurse, cross bool) {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return
+	}
+	for _, e := range entries {
+		path := filepath.Join(dir, e.Name())
+		var st unix.Stat_t
+		if unix.Lstat(path, &st) != nil || st.Mode&unix.S_IFMT == unix.S_IFLNK {
+			continue
+		}
+		if st.Dev != dev && !cross {
+			continue
+		}
+		s.add(&searchItem{dev: st.Dev, ino: st.Ino, display: path})
+		if recurse && st.Mode&unix.S_IFMT == unix.S_IFDIR {
+			s.walk(path, dev, recurse, cross)
+		}
+	}
+}
+
+// match returns the search item file f is, or nil.
+func (s *fileSearch) match(f *fdscan.File) *searchItem {
+	if f.Err != nil && f.Kind != fdscan.KindMem || f.Type == fdscan.TypeSock {
+		return nil
+	}
+	if it, ok := s.byKey[[2]uint64{f.Dev, f.Inode}]; ok {
+		return it
+	}
+	if it, ok := s.fs[f.Dev]; ok {
+		return it
+	}
+	return nil
+}
+
+// missed reports whether a search item matched no open file.
+func (s *fileSearch) missed() bool {
+	if s == nil {
+		return false
+	}
+	if s.failed {
+		return true
+	}
+	for _, it := range s.items {
+		if !it.found {
+			// A duplicate item is found through its twin.
+			if twin := s.twin(it); twin == nil || !twin.found {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func (s *fileSearch) twin(it *searchItem) *searchItem {
+	if it.wholeFS {
+		return s.fs[it.dev]
+	}
+	return s.byKey[[2]uint64{it.dev, it.ino}]
+}
