@@ -16,7 +16,6 @@ type selection struct {
 	files *fileSearch
 	all   bool         // no inclusion: every file
 	found map[int]bool // -p and -g items found
-	names []string
 
 	// The current process.
 	excluded bool
