@@ -287,8 +287,14 @@ func (o *options) option(c byte, plus bool, v string, hasV bool, e env) error {
 	return nil
 }
 
-// check rejects combinations lsof rejects.
+// check rejects combinations lsof rejects, and drops duplicate IDs.
 func (o *options) check() error {
+	for _, ids := range []*[]int{&o.pids, &o.pgids} {
+		if *ids != nil {
+			slices.Sort(*ids)
+			*ids = slices.Compact(*ids)
+		}
+	}
 	switch {
 	case o.fields != nil && o.terse:
 		return usageError("-F and -t are mutually exclusive")

@@ -35,6 +35,10 @@ func Build(t testing.TB, pkg string) string {
 	t.Helper()
 	buildOnce.Do(func() {
 		buildDir, buildErr = os.MkdirTemp("", "livetest-bin-")
+		if buildErr == nil {
+			// Tests run holders as other users too.
+			buildErr = os.Chmod(buildDir, 0o755)
+		}
 	})
 	if buildErr != nil {
 		t.Fatal(buildErr)

@@ -1,0 +1,155 @@
+package main
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/openfiles/openfiles/internal/livetest"
+)
+
+// TestLiveOptions compares our lsof with /usr/bin/lsof, stdout, stderr
+// and exit status, for each selection, column and output option, on
+// processes the test started. Selections are ANDed with -p so that no
+// other process on the machine can make a difference.
+func TestLiveOptions(t *testing.T) {
+	ref := livetest.Reference(t, "/usr/bin/lsof")
+	ours := livetest.Build(t, "./cmd/lsof")
+	h := livetest.StartHolder(t)
+	s, _ := livetest.StartSockHolder(t)
+	hp, sp := strconv.Itoa(h.PID), strconv.Itoa(s.PID)
+	both := hp + "," + sp
+	file := filepath.Join(h.Dir, "readonly")
+	for _, args := range [][]string{
+		{"-p", "^1," + hp, "-a", "-p", hp},
+		{"-a", "-p", hp, "-u", "root"},
+		{"-a", "-p", hp, "-u", "0"},
+		{"-a", "-p", hp, "-u", "^daemon"},
+		{"-a", "-p", both, "-c", "sockh"},
+		{"-a", "-p", both, "-c", "/^h.ld/"},
+		{"-a", "-p", both, "-c", "/HOLDER/i"},
+		{"-a", "-p", both, "-c", "^sockh"},
+		{"-a", "-p", hp, "-g"},
+		{"-p", hp, "-R"},
+		{"-a", "-p", hp, "-d", "3-10"},
+		{"-a", "-p", hp, "-d", "^0-20"},
+		{"-a", "-p", hp, "-d", "cwd,txt,DEL,mem"},
+		{"-a", "-p", hp, file},
+		{"-a", "-p", hp, "+d", h.Dir},
+		{"-a", "-p", hp, "+D", h.Dir},
+		{"-p", hp, "+L"},
+		{"-a", "-p", hp, "+L1"},
+		{"-p", hp, "-L"},
+		{"-a", "-p", hp, "-K"},
+		{"-p", hp, "-l"},
+		{"-p", hp, "+c", "15"},
+		{"-p", hp, "+c", "0"},
+		{"-p", hp, "-o"},
+		{"-p", hp, "-o", "-o3"},
+		{"-p", hp, "-s"},
+		{"-p", hp, "-w"},
+		{"-p", hp, "-O"},
+		{"-t", "-p", both},
+		{"-t", "-a", "-p", hp, "-d", "99"},
+		{"-F", "-p", both},
+		{"-F0", "-p", hp},
+		{"-Fpcfn", "-p", both},
+		{"-Fk", "-a", "-p", hp, "-d", "3"},
+		{"-Fo", "-p", hp},
+		{"-FpcfnPT", "-a", "-p", sp, "-i"},
+		{"-F", "-a", "-p", sp, "-U"},
+		{"-n", "-P", "-F", "-a", "-p", sp, "-i"},
+		{"-a", "-p", both, "-i", "-t"},
+		{"-Q", "-p", "999999999"},
+	} {
+		compare(t, ours, ref, args...)
+	}
+}
+
+// TestLiveFileArguments names files, a missing one among them, and a
+// mount point.
+func TestLiveFileArguments(t *testing.T) {
+	ref := livetest.Reference(t, "/usr/bin/lsof")
+	ours := livetest.Build(t, "./cmd/lsof")
+	h := livetest.StartHolder(t)
+	dir := h.Dir
+	link := filepath.Join(t.TempDir(), "link")
+	if err := os.Symlink(filepath.Join(dir, "readonly"), link); err != nil {
+		t.Fatal(err)
+	}
+	for _, args := range [][]string{
+		{filepath.Join(dir, "readonly")},
+		{filepath.Join(dir, "readwrite"), filepath.Join(dir, "append")},
+		{filepath.Join(dir, "readonly"), filepath.Join(dir, "nosuch")},
+		{filepath.Join(dir, "nosuch")},
+		{link},
+		{dir + "/"},
+		{"+d", dir},
+		{"+D", dir},
+		{"-t", filepath.Join(dir, "flocked")},
+	} {
+		compare(t, ours, ref, args...)
+	}
+}
+
+// TestLiveUsageErrors gives bad options: the first line of stderr (the
+// message) and the exit status must be lsof's; the usage that follows is
+// our own.
+func TestLiveUsageErrors(t *testing.T) {
+	ref := livetest.Reference(t, "/usr/bin/lsof")
+	ours := livetest.Build(t, "./cmd/lsof")
+	first := func(s string) string { l, _, _ := strings.Cut(s, "\n"); return l }
+	for _, args := range [][]string{
+		{"-p", "x1"}, {"-p"}, {"-u", "nosuchuser0"}, {"-Fq"}, {"-F", "-t"}, {"-o", "-s"},
+		{"-a"}, {"-x"}, {"-L1"}, {"-Kx"}, {"+c", "16"}, {"-c", "abcdefghijklmnop"},
+		{"-c", "/abc"}, {"-c", "/a/q"}, {"-c", "/a/bx"}, {"-d", "1-"}, {"-d", "a-3"},
+		{"-d", "3,^4"}, {"-d", "3-3"}, {"-p", "1", "-p", "^1"}, {"-Y"},
+	} {
+		want := livetest.Run(t, nil, ref, args...)
+		got := livetest.Run(t, nil, ours, args...)
+		if got.Code != want.Code || first(got.Stderr) != first(want.Stderr) {
+			t.Errorf("lsof %v: %d %q, lsof's %d %q", args, got.Code, first(got.Stderr), want.Code, first(want.Stderr))
+		}
+		if want.Code == 0 {
+			t.Errorf("lsof %v: the reference accepted it; the case proves nothing", args)
+		}
+	}
+}
+
+// TestLiveOtherUser lists a holder run as nobody by user name and UID.
+func TestLiveOtherUser(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("starting a process as another user needs root")
+	}
+	setpriv, err := exec.LookPath("setpriv")
+	if err != nil {
+		t.Fatalf("setpriv is needed to start a process as nobody: %v", err)
+	}
+	ref := livetest.Reference(t, "/usr/bin/lsof")
+	ours := livetest.Build(t, "./cmd/lsof")
+	// Not t.TempDir: its parent is closed to other users.
+	dir, err := os.MkdirTemp("", "lsof-nobody-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	if err := os.Chmod(dir, 0o777); err != nil {
+		t.Fatal(err)
+	}
+	h, _ := livetest.Start(t, livetest.Build(t, "./internal/holder"), dir,
+		[]string{setpriv, "--reuid=65534", "--regid=65534", "--clear-groups", "--"}, dir)
+	pid := strconv.Itoa(h.PID)
+	for _, args := range [][]string{
+		{"-a", "-p", pid, "-u", "nobody"},
+		{"-a", "-p", pid, "-u", "65534"},
+		{"-a", "-p", pid, "-u", "^nobody"},
+		{"-p", pid},
+		{"-l", "-p", pid},
+		{"-F", "-p", pid},
+	} {
+		compare(t, ours, ref, args...)
+	}
+}
