@@ -153,3 +153,45 @@ func TestLiveOtherUser(t *testing.T) {
 		compare(t, ours, ref, args...)
 	}
 }
+
+// TestLiveRepeat runs +r1 on a process that exits after about two
+// seconds: lsof lists it, with a marker after each listing, until a
+// listing is empty, then exits 0; /usr/bin/lsof does the same.
+func TestLiveRepeat(t *testing.T) {
+	ref := livetest.Reference(t, "/usr/bin/lsof")
+	ours := livetest.Build(t, "./cmd/lsof")
+	for _, bin := range []string{ours, ref} {
+		sleep := exec.Command("sleep", "2")
+		if err := sleep.Start(); err != nil {
+			t.Fatal(err)
+		}
+		pid := strconv.Itoa(sleep.Process.Pid)
+		done := make(chan struct{})
+		go func() { _ = sleep.Wait(); close(done) }()
+		got := livetest.Run(t, nil, bin, "+r1m<%s>", "-a", "-p", pid, "-d", "cwd")
+		<-done
+		lines := livetest.Lines(got.Stdout)
+		if got.Code != 0 || len(lines) < 3 {
+			t.Fatalf("%s: exit %d, output:\n%s%s", bin, got.Code, got.Stdout, got.Stderr)
+		}
+		for i, l := range lines {
+			switch i % 3 {
+			case 0:
+				if !strings.HasPrefix(l, "COMMAND") {
+					t.Errorf("%s: line %d %q, want a header", bin, i, l)
+				}
+			case 1:
+				if !strings.HasPrefix(l, "sleep ") {
+					t.Errorf("%s: line %d %q, want the sleep's cwd", bin, i, l)
+				}
+			case 2:
+				if !strings.HasPrefix(l, "<") || !strings.HasSuffix(l, ">") {
+					t.Errorf("%s: line %d %q, want a <time> marker", bin, i, l)
+				}
+			}
+		}
+		if len(lines)%3 != 0 {
+			t.Errorf("%s: a listing without its marker:\n%s", bin, got.Stdout)
+		}
+	}
+}
