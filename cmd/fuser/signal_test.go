@@ -1,0 +1,291 @@
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/openfiles/openfiles/internal/livetest"
+)
+
+// sleeper is a process the test started: sleep, holding a file as its
+// input or output.
+type sleeper struct {
+	cmd  *exec.Cmd
+	done chan struct{}
+}
+
+// startSleeper starts sleep with stdin (or, when write is set, stdout)
+// on path, or holding nothing when path is "". Once Start returns, sleep
+// runs with its files in place. It is ended, by its own PID, when the
+// test ends.
+func startSleeper(t *testing.T, path string, write bool) *sleeper {
+	t.Helper()
+	cmd := exec.Command("sleep", "60")
+	if path != "" {
+		flag := os.O_RDONLY
+		if write {
+			flag = os.O_WRONLY
+		}
+		f, err := os.OpenFile(path, flag, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer f.Close()
+		if write {
+			cmd.Stdout = f
+		} else {
+			cmd.Stdin = f
+		}
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	s := &sleeper{cmd: cmd, done: make(chan struct{})}
+	go func() {
+		_ = cmd.Wait()
+		close(s.done)
+	}()
+	t.Cleanup(func() {
+		_ = cmd.Process.Kill()
+		<-s.done
+	})
+	return s
+}
+
+func (s *sleeper) pid() int { return s.cmd.Process.Pid }
+
+// fate waits a little for the sleeper to end and returns the signal that
+// ended it, or 0 when it is still running.
+func (s *sleeper) fate(wait time.Duration) syscall.Signal {
+	select {
+	case <-s.done:
+		ws := s.cmd.ProcessState.Sys().(syscall.WaitStatus)
+		if ws.Signaled() {
+			return ws.Signal()
+		}
+		return -1
+	case <-time.After(wait):
+		return 0
+	}
+}
+
+// normalize replaces the PIDs of the test's processes with their roles,
+// so that runs on different processes compare.
+func normalize(r livetest.Result, roles map[int]string) livetest.Result {
+	for pid, role := range roles {
+		r.Stdout = strings.ReplaceAll(r.Stdout, fmt.Sprintf(" %5d", pid), " <"+role+">")
+		re := regexp.MustCompile(`\b` + strconv.Itoa(pid) + `\b`)
+		r.Stderr = re.ReplaceAllString(r.Stderr, "<"+role+">")
+	}
+	return r
+}
+
+// TestLiveSignals signals processes the test started, holding files the
+// test created, with -k, -SIGNAL, -w and -i, and requires the processes
+// hit, and the output, to be psmisc's. It runs in a PID namespace of its
+// own, so that no signal can reach a process outside it.
+func TestLiveSignals(t *testing.T) {
+	b := buildBins(t)
+	if !livetest.InPIDNamespace(t, b.env()) {
+		return
+	}
+	for _, tc := range []struct {
+		name  string
+		args  []string // the file is appended
+		input string   // for -i
+		// want is the signal that ends the reader and the writer; 0 is
+		// none.
+		reader, writer syscall.Signal
+		code           int
+	}{
+		{"kill", []string{"-k"}, "", syscall.SIGKILL, syscall.SIGKILL, 0},
+		{"term-by-name", []string{"-k", "-TERM"}, "", syscall.SIGTERM, syscall.SIGTERM, 0},
+		{"sig-prefix", []string{"-SIGUSR1", "-k", "-v"}, "", syscall.SIGUSR1, syscall.SIGUSR1, 0},
+		{"by-number", []string{"-k", "-15"}, "", syscall.SIGTERM, syscall.SIGTERM, 0},
+		{"write-only", []string{"-k", "-w", "-HUP"}, "", 0, syscall.SIGHUP, 0},
+		{"silent", []string{"-k", "-s", "-INT"}, "", syscall.SIGINT, syscall.SIGINT, 0},
+		{"ask-yes-no", []string{"-k", "-i"}, "y\nn\n", syscall.SIGKILL, 0, 0},
+		{"ask-again", []string{"-k", "-i", "-u"}, "maybe\nN\nYes\n", 0, syscall.SIGKILL, 0},
+		{"ask-eof", []string{"-k", "-i"}, "", 0, 0, 1},
+		{"no-kill-without-k", []string{"-TERM"}, "", 0, 0, 0},
+		{"signal-zero", []string{"-k", "-0"}, "", 0, 0, 0},
+		{"bad-number", []string{"-k", "-99"}, "", 0, 0, 1},
+		{"unknown", []string{"-k", "-FOO"}, "", 0, 0, 1},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var results [2]livetest.Result
+			for i, bin := range []string{b.ours, b.ref} {
+				file := filepath.Join(t.TempDir(), "held")
+				if err := os.WriteFile(file, []byte("x"), 0o644); err != nil {
+					t.Fatal(err)
+				}
+				r := startSleeper(t, file, false)
+				w := startSleeper(t, file, true)
+				res := runFuser(t, bin, filepath.Dir(file), tc.input, append(tc.args, file)...)
+				results[i] = normalize(res, map[int]string{r.pid(): "R", w.pid(): "W"})
+				results[i].Stdout = strings.ReplaceAll(results[i].Stdout, file, "FILE")
+				results[i].Stderr = strings.ReplaceAll(results[i].Stderr, file, "FILE")
+				if bin != b.ours {
+					continue
+				}
+				if got := r.fate(100 * time.Millisecond); got != tc.reader {
+					t.Errorf("the reader ended by %v, want %v", got, tc.reader)
+				}
+				if got := w.fate(100 * time.Millisecond); got != tc.writer {
+					t.Errorf("the writer ended by %v, want %v", got, tc.writer)
+				}
+				if res.Code != tc.code {
+					t.Errorf("exit status %d, want %d; stderr:\n%s", res.Code, tc.code, res.Stderr)
+				}
+			}
+			if results[0] != results[1] {
+				t.Errorf("fuser %v:\nours:   %+v\npsmisc: %+v", tc.args, results[0], results[1])
+			}
+		})
+	}
+
+	t.Run("never-itself", func(t *testing.T) {
+		// fuser reads the file itself, as its input, opened by a shell
+		// that then becomes fuser (the test itself must not hold it):
+		// fuser must neither list nor signal itself.
+		file := filepath.Join(t.TempDir(), "held")
+		if err := os.WriteFile(file, []byte("y\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		cmd := exec.Command("sh", "-c", `exec "$0" -k "$1" <"$1"`, b.ours, file)
+		var out bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &out, &out
+		err := cmd.Run()
+		if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 1 || out.Len() != 0 {
+			t.Errorf("fuser -k on its own input: %v, output %q; want exit status 1 and no output", err, out.String())
+		}
+	})
+}
+
+// TestLivePIDReuse shows that a process identified by fuser -k and
+// replaced, before the signal, by another process with the same PID is
+// not signalled: fuser -i waits for its answer after identifying the
+// holder, the test ends the holder and starts another process that gets
+// its PID (set through ns_last_pid in a PID namespace of its own), then
+// answers yes. Our fuser signals through the holder's pidfd, which fails;
+// psmisc's kill(2) hits the newcomer, which shows the race is real.
+func TestLivePIDReuse(t *testing.T) {
+	b := buildBins(t)
+	if !livetest.InPIDNamespace(t, b.env()) {
+		return
+	}
+	if _, err := os.Stat("/proc/sys/kernel/ns_last_pid"); err != nil {
+		t.Fatalf("this kernel cannot choose the next PID: %v", err)
+	}
+	for _, tc := range []struct {
+		bin      string
+		hitsNext bool
+	}{{b.ours, false}, {b.ref, true}} {
+		file := filepath.Join(t.TempDir(), "held")
+		if err := os.WriteFile(file, []byte("x"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		holder := startSleeper(t, file, false)
+		pid := holder.pid()
+
+		cmd := exec.Command(tc.bin, "-k", "-i", file)
+		cmd.Args[0] = "fuser"
+		stdin, err := cmd.StdinPipe()
+		if err != nil {
+			t.Fatal(err)
+		}
+		var stderr syncBuffer
+		cmd.Stderr = &stderr
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		prompt := fmt.Sprintf("Kill process %d ? (y/N) ", pid)
+		if !stderr.waitFor(prompt, 10*time.Second) {
+			_ = cmd.Process.Kill()
+			_ = cmd.Wait()
+			t.Fatalf("%s never asked %q; stderr: %q", tc.bin, prompt, stderr.String())
+		}
+
+		// The holder is identified; replace it.
+		_ = holder.cmd.Process.Kill()
+		<-holder.done
+		next := reusePID(t, pid)
+
+		io.WriteString(stdin, "y\n")
+		stdin.Close()
+		err = cmd.Wait()
+		fate := next.fate(300 * time.Millisecond)
+		if tc.hitsNext {
+			if fate != syscall.SIGKILL {
+				t.Errorf("psmisc's fuser did not hit the process that took PID %d (%v): the test does not reproduce the race", pid, fate)
+			}
+			continue
+		}
+		if fate != 0 {
+			t.Errorf("our fuser signalled the process that took PID %d: it ended by %v", pid, fate)
+		}
+		want := prompt + fmt.Sprintf("Could not kill process %d: No such process\n", pid)
+		if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 1 || !strings.HasSuffix(stderr.String(), want) {
+			t.Errorf("fuser -k -i: %v, stderr %q; want exit status 1 and stderr ending %q", err, stderr.String(), want)
+		}
+	}
+}
+
+// reusePID starts a sleeper with PID pid, free now, by setting the last
+// PID handed out in this PID namespace to the one before. A thread the
+// Go runtime starts meanwhile may take it; then it tries again.
+func reusePID(t *testing.T, pid int) *sleeper {
+	t.Helper()
+	for range 10 {
+		if err := os.WriteFile("/proc/sys/kernel/ns_last_pid", []byte(strconv.Itoa(pid-1)), 0); err != nil {
+			t.Fatalf("set ns_last_pid: %v", err)
+		}
+		s := startSleeper(t, "", false)
+		if s.pid() == pid {
+			return s
+		}
+		_ = s.cmd.Process.Kill()
+		<-s.done
+	}
+	t.Fatalf("could not start a process with PID %d", pid)
+	return nil
+}
+
+// syncBuffer is a buffer a process writes to while the test reads it.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// waitFor polls until the buffer holds s, or the time is up.
+func (b *syncBuffer) waitFor(s string, timeout time.Duration) bool {
+	for end := time.Now().Add(timeout); time.Now().Before(end); time.Sleep(5 * time.Millisecond) {
+		if strings.Contains(b.String(), s) {
+			return true
+		}
+	}
+	return false
+}
