@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"io"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -25,22 +26,14 @@ type sleeper struct {
 	done chan struct{}
 }
 
-// startSleeper starts sleep with stdin (or, when write is set, stdout)
-// on path, or holding nothing when path is "". Once Start returns, sleep
-// runs with its files in place. It is ended, by its own PID, when the
-// test ends.
-func startSleeper(t *testing.T, path string, write bool) *sleeper {
+// startSleeper starts sleep holding f (unless nil) as its input, or as
+// its output when write is set, and closes the test's own copy of f.
+// Once Start returns, sleep runs with its files in place. It is ended,
+// by its own PID, when the test ends.
+func startSleeper(t *testing.T, f *os.File, write bool) *sleeper {
 	t.Helper()
 	cmd := exec.Command("sleep", "60")
-	if path != "" {
-		flag := os.O_RDONLY
-		if write {
-			flag = os.O_WRONLY
-		}
-		f, err := os.OpenFile(path, flag, 0)
-		if err != nil {
-			t.Fatal(err)
-		}
+	if f != nil {
 		defer f.Close()
 		if write {
 			cmd.Stdout = f
@@ -61,6 +54,46 @@ func startSleeper(t *testing.T, path string, write bool) *sleeper {
 		<-s.done
 	})
 	return s
+}
+
+// heldFile creates a file and opens it for reading or writing.
+func heldFile(t *testing.T, write bool) (*os.File, string) {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "held")
+	if err := os.WriteFile(path, []byte("x"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return openFile(t, path, write), path
+}
+
+func openFile(t *testing.T, path string, write bool) *os.File {
+	t.Helper()
+	flag := os.O_RDONLY
+	if write {
+		flag = os.O_WRONLY
+	}
+	f, err := os.OpenFile(path, flag, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return f
+}
+
+// heldSocket listens on a TCP port of the loopback address and returns
+// the listening socket as a file, the listener itself closed, and the
+// name fuser knows it by.
+func heldSocket(t *testing.T) (*os.File, string) {
+	t.Helper()
+	ln, err := net.Listen("tcp4", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	f, err := ln.(*net.TCPListener).File()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return f, strconv.Itoa(ln.Addr().(*net.TCPAddr).Port) + "/tcp"
 }
 
 func (s *sleeper) pid() int { return s.cmd.Process.Pid }
@@ -126,12 +159,9 @@ func TestLiveSignals(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			var results [2]livetest.Result
 			for i, bin := range []string{b.ours, b.ref} {
-				file := filepath.Join(t.TempDir(), "held")
-				if err := os.WriteFile(file, []byte("x"), 0o644); err != nil {
-					t.Fatal(err)
-				}
-				r := startSleeper(t, file, false)
-				w := startSleeper(t, file, true)
+				rf, file := heldFile(t, false)
+				r := startSleeper(t, rf, false)
+				w := startSleeper(t, openFile(t, file, true), true)
 				res := runFuser(t, bin, filepath.Dir(file), tc.input, append(tc.args, file)...)
 				results[i] = normalize(res, map[int]string{r.pid(): "R", w.pid(): "W"})
 				results[i].Stdout = strings.ReplaceAll(results[i].Stdout, file, "FILE")
@@ -154,6 +184,26 @@ func TestLiveSignals(t *testing.T) {
 			}
 		})
 	}
+
+	t.Run("port", func(t *testing.T) {
+		// Names that are only ports take the search by link text.
+		var results [2]livetest.Result
+		for i, bin := range []string{b.ours, b.ref} {
+			sock, name := heldSocket(t)
+			h := startSleeper(t, sock, false)
+			res := runFuser(t, bin, "/", "", "-k", "-TERM", "-v", name)
+			results[i] = normalize(res, map[int]string{h.pid(): "H"})
+			results[i].Stderr = strings.ReplaceAll(results[i].Stderr, name, "PORT/tcp")
+			if bin == b.ours {
+				if got := h.fate(time.Second); got != syscall.SIGTERM || res.Code != 0 {
+					t.Errorf("the socket's holder ended by %v, want %v; exit status %d", got, syscall.SIGTERM, res.Code)
+				}
+			}
+		}
+		if results[0] != results[1] {
+			t.Errorf("fuser -k -TERM -v PORT/tcp:\nours:   %+v\npsmisc: %+v", results[0], results[1])
+		}
+	})
 
 	t.Run("never-itself", func(t *testing.T) {
 		// fuser reads the file itself, as its input, opened by a shell
@@ -190,13 +240,15 @@ func TestLivePIDReuse(t *testing.T) {
 	}
 	for _, tc := range []struct {
 		bin      string
+		port     bool // name the holder's socket, not its file
 		hitsNext bool
-	}{{b.ours, false}, {b.ref, true}} {
-		file := filepath.Join(t.TempDir(), "held")
-		if err := os.WriteFile(file, []byte("x"), 0o644); err != nil {
-			t.Fatal(err)
+	}{{b.ours, false, false}, {b.ours, true, false}, {b.ref, false, true}} {
+		f, file := heldFile(t, false)
+		if tc.port {
+			f.Close()
+			f, file = heldSocket(t)
 		}
-		holder := startSleeper(t, file, false)
+		holder := startSleeper(t, f, false)
 		pid := holder.pid()
 
 		cmd := exec.Command(tc.bin, "-k", "-i", file)
@@ -233,7 +285,7 @@ func TestLivePIDReuse(t *testing.T) {
 			continue
 		}
 		if fate != 0 {
-			t.Errorf("our fuser signalled the process that took PID %d: it ended by %v", pid, fate)
+			t.Errorf("our fuser (port %v) signalled the process that took PID %d: it ended by %v", tc.port, pid, fate)
 		}
 		want := prompt + fmt.Sprintf("Could not kill process %d: No such process\n", pid)
 		if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 1 || !strings.HasSuffix(stderr.String(), want) {
@@ -251,7 +303,7 @@ func reusePID(t *testing.T, pid int) *sleeper {
 		if err := os.WriteFile("/proc/sys/kernel/ns_last_pid", []byte(strconv.Itoa(pid-1)), 0); err != nil {
 			t.Fatalf("set ns_last_pid: %v", err)
 		}
-		s := startSleeper(t, "", false)
+		s := startSleeper(t, nil, false)
 		if s.pid() == pid {
 			return s
 		}
