@@ -108,7 +108,13 @@ func (r *reader) entity(pid, tid int, rel string, main *Process) *Process {
 		}
 		return p
 	}
-	if r.shares(main, tid, kcmpFS) {
+	fs, vm, files := r.shares(main, tid, kcmpFS), r.shares(main, tid, kcmpVM), r.shares(main, tid, kcmpFiles)
+	if fs && vm && files {
+		// The usual thread: its entries are its process's, not copied.
+		p.Files, p.fdStart, p.NetNS = main.Files, main.fdStart, main.NetNS
+		return p
+	}
+	if fs {
 		p.Files = append(p.Files, main.Files[:2]...)
 	} else {
 		p.Files = append(p.Files,
@@ -121,7 +127,7 @@ func (r *reader) entity(pid, tid int, rel string, main *Process) *Process {
 			return nil
 		}
 	}
-	if r.shares(main, tid, kcmpVM) {
+	if vm {
 		p.Files = append(p.Files, main.Files[2:main.fdStart]...)
 	} else {
 		exe := r.special(dirfd, rel, "exe", KindText)
@@ -129,7 +135,7 @@ func (r *reader) entity(pid, tid int, rel string, main *Process) *Process {
 		r.maps(dirfd, p, exe.Dev, exe.Inode, exe.Err == nil)
 	}
 	p.fdStart = len(p.Files)
-	if r.shares(main, tid, kcmpFiles) {
+	if files {
 		p.Files = append(p.Files, main.Files[main.fdStart:]...)
 		p.NetNS = main.NetNS
 		return p

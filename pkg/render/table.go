@@ -21,31 +21,52 @@ type TableOptions struct {
 
 // Table collects rows and writes them as lsof's table. Column widths are
 // the widest value in each column over all rows, so nothing is written
-// until every row is in.
+// until every row is in. Rows are kept compactly, their text in large
+// shared chunks, since a full listing holds a million of them.
 type Table struct {
 	esc      Escaper
 	procRoot string
 	users    fdscan.Users
 	names    *netsock.Namer
 	opts     TableOptions
-	rows     []row
+	rows     [][]row // chunks of rowChunk rows, never copied as they grow
+	text     []byte  // the current chunk of row text
+	n        int
 	w        widths
 	tasks    bool // some row is a task's: show TID and TASKCMD
 	last     *fdscan.Process
 	proc     *procCols
 }
 
+const (
+	rowChunk  = 4096
+	textChunk = 1 << 20
+)
+
 // procCols are the columns a process's rows share, held once.
 type procCols struct {
 	command, pid, tid, taskCmd, ppid, pgid, user string
 }
 
+// row is one file's row: its columns are consecutive in text, with the
+// lengths in lens (fd, type, device, size/offset, links, node, name).
 type row struct {
-	p                                 *procCols
-	fd                                string
-	mode, lock                        byte
-	typ, device, sizeOff, nlink, node string
-	name                              string
+	p          *procCols
+	text       []byte
+	lens       [6]uint8
+	mode, lock byte
+}
+
+// cols returns the row's column texts.
+func (r *row) cols() (fd, typ, device, sizeOff, nlink, node, name []byte) {
+	t := r.text
+	next := func(n uint8) []byte {
+		c := t[:n]
+		t = t[n:]
+		return c
+	}
+	fd, typ, device, sizeOff, nlink, node = next(r.lens[0]), next(r.lens[1]), next(r.lens[2]), next(r.lens[3]), next(r.lens[4]), next(r.lens[5])
+	return fd, typ, device, sizeOff, nlink, node, t
 }
 
 type widths struct {
@@ -91,7 +112,7 @@ func sizeOffTitle(m SizeOffMode) string {
 }
 
 // Len returns the number of rows added.
-func (t *Table) Len() int { return len(t.rows) }
+func (t *Table) Len() int { return t.n }
 
 // Reset empties the table for another listing.
 func (t *Table) Reset() {
@@ -137,89 +158,110 @@ func (t *Table) processCols(p *fdscan.Process) *procCols {
 // Add adds a row for file f of process p. sock is the socket f is, when
 // it was found in the socket tables, and nil otherwise.
 func (t *Table) Add(p *fdscan.Process, f *fdscan.File, sock *netsock.Socket) {
-	r := row{
-		p:       t.processCols(p),
-		fd:      FD(f),
-		mode:    Mode(f),
-		lock:    Lock(f),
-		typ:     Type(f),
-		device:  Device(f),
-		sizeOff: SizeOffIn(f, t.opts.SizeOff, t.opts.OffsetDigits),
-		node:    Node(f),
-	}
-	if t.opts.NLink {
-		r.nlink = NLink(f)
-	}
+	pc := t.processCols(p)
+	typ, device, node := Type(f), Device(f), Node(f)
+	var name string
 	if sock != nil {
 		c := SocketColumns(sock, t.names)
-		r.typ, r.device, r.node, r.name = c.Type, c.Device, c.Node, t.esc.String(c.Name())
+		typ, device, node, name = c.Type, c.Device, c.Node, t.esc.String(c.Name())
 	} else {
-		r.name = t.esc.String(Name(p, f, t.procRoot))
+		name = t.esc.String(Name(p, f, t.procRoot))
 	}
+	var nlink string
+	if t.opts.NLink {
+		nlink = NLink(f)
+	}
+	cols := [6]string{FD(f), typ, device, SizeOffIn(f, t.opts.SizeOff, t.opts.OffsetDigits), nlink, node}
+	size := len(name)
+	for _, c := range cols {
+		size += len(c)
+	}
+	if len(t.text)+size > cap(t.text) {
+		t.text = make([]byte, 0, max(textChunk, size))
+	}
+	start := len(t.text)
+	r := row{p: pc, mode: Mode(f), lock: Lock(f)}
+	for i, c := range cols {
+		t.text = append(t.text, c...)
+		r.lens[i] = uint8(len(c))
+	}
+	t.text = append(t.text, name...)
+	r.text = t.text[start:len(t.text):len(t.text)]
 	w := &t.w
-	w.fd = max(w.fd, len(r.fd))
-	w.typ = max(w.typ, len(r.typ))
-	w.device = max(w.device, len(r.device))
-	w.sizeOff = max(w.sizeOff, len(r.sizeOff))
-	w.nlink = max(w.nlink, len(r.nlink))
-	w.node = max(w.node, len(r.node))
-	t.rows = append(t.rows, r)
+	w.fd = max(w.fd, len(cols[0]))
+	w.typ = max(w.typ, len(cols[1]))
+	w.device = max(w.device, len(cols[2]))
+	w.sizeOff = max(w.sizeOff, len(cols[3]))
+	w.nlink = max(w.nlink, len(cols[4]))
+	w.node = max(w.node, len(cols[5]))
+	if t.n%rowChunk == 0 {
+		t.rows = append(t.rows, make([]row, 0, rowChunk))
+	}
+	last := &t.rows[len(t.rows)-1]
+	*last = append(*last, r)
+	t.n++
 }
 
 // WriteTo writes the header and every row. It writes nothing when the
 // table is empty.
 func (t *Table) WriteTo(out io.Writer) (int64, error) {
-	if len(t.rows) == 0 {
+	if t.n == 0 {
 		return 0, nil
 	}
 	cw := &countWriter{w: out}
 	bw := bufio.NewWriterSize(cw, 64<<10)
 	header := procCols{command: "COMMAND", pid: "PID", tid: "TID", taskCmd: "TASKCMD", ppid: "PPID", pgid: "PGID", user: "USER"}
-	b := t.appendRow(nil, &row{p: &header, fd: "FD", typ: "TYPE", device: "DEVICE",
-		sizeOff: sizeOffTitle(t.opts.SizeOff), nlink: "NLINK", node: "NODE", name: "NAME"}, true)
+	hcols := [7][]byte{[]byte("FD"), []byte("TYPE"), []byte("DEVICE"), []byte(sizeOffTitle(t.opts.SizeOff)), []byte("NLINK"), []byte("NODE"), []byte("NAME")}
+	b := t.appendRow(nil, &header, hcols, 0, 0, true)
 	bw.Write(b)
-	for i := range t.rows {
-		b = t.appendRow(b[:0], &t.rows[i], false)
-		if _, err := bw.Write(b); err != nil {
-			return cw.n, err
+	for _, chunk := range t.rows {
+		for i := range chunk {
+			r := &chunk[i]
+			fd, typ, device, sizeOff, nlink, node, name := r.cols()
+			b = t.appendRow(b[:0], r.p, [7][]byte{fd, typ, device, sizeOff, nlink, node, name}, r.mode, r.lock, false)
+			if _, err := bw.Write(b); err != nil {
+				return cw.n, err
+			}
 		}
 	}
 	err := bw.Flush()
 	return cw.n, err
 }
 
-func (t *Table) appendRow(b []byte, r *row, header bool) []byte {
+// appendRow appends one line: the process columns of p, then the file
+// columns c (fd, type, device, size/offset, links, node, name).
+func (t *Table) appendRow(b []byte, p *procCols, c [7][]byte, mode, lock byte, header bool) []byte {
 	w := &t.w
-	b = padRight(b, r.p.command, w.command)
-	b = padLeft(append(b, ' '), r.p.pid, w.pid)
+	b = padRight(b, p.command, w.command)
+	b = padLeft(append(b, ' '), p.pid, w.pid)
 	if t.tasks {
-		b = padLeft(append(b, ' '), r.p.tid, w.tid)
-		b = padRight(append(b, ' '), r.p.taskCmd, w.taskCmd)
+		b = padLeft(append(b, ' '), p.tid, w.tid)
+		b = padRight(append(b, ' '), p.taskCmd, w.taskCmd)
 	}
 	if t.opts.PPID {
-		b = padLeft(append(b, ' '), r.p.ppid, w.ppid)
+		b = padLeft(append(b, ' '), p.ppid, w.ppid)
 	}
 	if t.opts.PGID {
-		b = padLeft(append(b, ' '), r.p.pgid, w.pgid)
+		b = padLeft(append(b, ' '), p.pgid, w.pgid)
 	}
-	b = padLeft(append(b, ' '), r.p.user, w.user)
-	b = padLeft(append(b, ' '), r.fd, w.fd)
+	b = padLeft(append(b, ' '), p.user, w.user)
+	b = padLeft(append(b, ' '), c[0], w.fd)
 	if header {
 		b = append(b, "   "...)
 	} else {
-		b = append(b, r.mode, r.lock, ' ')
+		b = append(b, mode, lock, ' ')
 	}
-	b = padLeft(b, r.typ, w.typ)
-	b = padLeft(append(b, ' '), r.device, w.device)
-	b = padLeft(append(b, ' '), r.sizeOff, w.sizeOff)
+	b = padLeft(b, c[1], w.typ)
+	b = padLeft(append(b, ' '), c[2], w.device)
+	b = padLeft(append(b, ' '), c[3], w.sizeOff)
 	if t.opts.NLink {
-		b = padLeft(append(b, ' '), r.nlink, w.nlink)
+		b = padLeft(append(b, ' '), c[4], w.nlink)
 	}
-	b = padLeft(append(b, ' '), r.node, w.node)
-	return append(append(append(b, ' '), r.name...), '\n')
+	b = padLeft(append(b, ' '), c[5], w.node)
+	return append(append(append(b, ' '), c[6]...), '\n')
 }
 
-func padLeft(b []byte, s string, w int) []byte {
+func padLeft[S string | []byte](b []byte, s S, w int) []byte {
 	for i := len(s); i < w; i++ {
 		b = append(b, ' ')
 	}
