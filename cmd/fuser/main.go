@@ -37,6 +37,13 @@ type env struct {
 	netDev uint64
 	// workers bounds the processes scanned at once; 0 is one per CPU.
 	workers int
+	trace   *trace // when set, receives what the run did
+}
+
+// trace records how a run searched, for tests.
+type trace struct {
+	linkSearch bool // descriptors were matched by their link text alone
+	fullScan   bool // processes were read by pkg/fdscan
 }
 
 func main() {

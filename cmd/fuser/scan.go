@@ -47,8 +47,14 @@ func (f *fuser) search() bool {
 	}
 	f.targets.byPID = map[int]*target{}
 	if f.onlySockets() {
+		if f.e.trace != nil {
+			f.e.trace.linkSearch = true
+		}
 		f.scanLinks(pids, netdev)
 		return true
+	}
+	if f.e.trace != nil {
+		f.e.trace.fullScan = true
 	}
 	pm := &processMatcher{f: f, netdev: netdev}
 	if f.needUnix || len(f.devices) > 0 {
