@@ -312,19 +312,23 @@ func (f *stateFilter) parse(arg string) error {
 	return nil
 }
 
-// pass reports whether socket s survives the filter. As lsof does, the
-// TCP states also filter UDP sockets, by their st value.
-func (f *stateFilter) pass(s *netsock.Socket) bool {
+// allows reports whether socket s survives the filter, noting nothing.
+func (f *stateFilter) allows(s *netsock.Socket) bool {
 	if f.include == nil || (s.Proto != netsock.ProtoTCP && s.Proto != netsock.ProtoUDP) {
 		return true
 	}
-	if f.exclude[s.State] {
+	return !f.exclude[s.State] && (len(f.include) == 0 || f.include[s.State])
+}
+
+// pass reports whether socket s survives the filter. As lsof does, the
+// TCP states also filter UDP sockets, by their st value.
+func (f *stateFilter) pass(s *netsock.Socket) bool {
+	if !f.allows(s) {
 		return false
 	}
-	if len(f.include) > 0 && !f.include[s.State] {
-		return false
+	if f.include != nil {
+		f.seen[s.State] = true
 	}
-	f.seen[s.State] = true
 	return true
 }
 

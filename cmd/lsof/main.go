@@ -108,11 +108,23 @@ func run(args []string, stdout, stderr io.Writer, e env) int {
 		return 1
 	}
 	sel := newSelection(&opts, files)
-	sc, err := fdscan.New(fdscan.Options{
-		Root: e.procRoot, Stats: e.stats,
-		Tasks:       sel.tasks(),
-		SocketsOnly: sel.socketsOnly(),
-	})
+	var sockets *netsock.Resolver // the current listing's
+	so := fdscan.Options{Root: e.procRoot, Stats: e.stats, Tasks: sel.tasks()}
+	if sel.socketsOnly() {
+		so.Probe = fdscan.ProbeSockets
+		if sel.socketsDecide() {
+			// Look sockets up from their links alone, and read nothing
+			// more of processes without a selected one.
+			so.Keep = func(p *fdscan.Process, f *fdscan.File) bool {
+				if f.Err != nil || p.NetNS == 0 {
+					return false
+				}
+				s, ok := sockets.Lookup(p.NetNS, p.PID, f.Inode)
+				return ok && sel.socketSelected(&s)
+			}
+		}
+	}
+	sc, err := fdscan.New(so)
 	if err != nil {
 		fmt.Fprintf(stderr, "lsof: can't open %s: %v\n", e.procRoot, err)
 		return 1
@@ -125,7 +137,8 @@ func run(args []string, stdout, stderr io.Writer, e env) int {
 	out := newOutput(&opts, e, stdout, fdscan.LoadUsers(e.passwd), names)
 	listedEver := false
 	for {
-		listed, err := listOnce(sc, sel, out, e)
+		sockets = netsock.NewResolver(e.procRoot)
+		listed, err := listOnce(sc, sel, out, sockets, e)
 		if err != nil {
 			if errors.Is(err, syscall.EPIPE) {
 				return 1
@@ -158,7 +171,7 @@ func run(args []string, stdout, stderr io.Writer, e env) int {
 
 // listOnce scans and writes one listing, returning how many files it
 // listed.
-func listOnce(sc *fdscan.Scanner, sel *selection, out output, e env) (int, error) {
+func listOnce(sc *fdscan.Scanner, sel *selection, out output, sockets *netsock.Resolver, e env) (int, error) {
 	pids := sel.scanPIDs()
 	if pids == nil {
 		var err error
@@ -166,7 +179,6 @@ func listOnce(sc *fdscan.Scanner, sel *selection, out output, e env) (int, error
 			return 0, fmt.Errorf("can't read %s: %w", e.procRoot, err)
 		}
 	}
-	sockets := netsock.NewResolver(e.procRoot)
 	err := sc.Scan(pids, func(p *fdscan.Process) error {
 		sel.process(p)
 		if sel.excluded {
@@ -196,7 +208,7 @@ func listOnce(sc *fdscan.Scanner, sel *selection, out output, e env) (int, error
 		return nil
 	})
 	if e.trace != nil {
-		e.trace.netnsReads, e.trace.tableFiles = sockets.Reads, sockets.Files
+		e.trace.netnsReads, e.trace.tableFiles = sockets.Counts()
 	}
 	listed, ferr := out.finish()
 	if err == nil {

@@ -67,6 +67,31 @@ func (s *selection) socketsOnly() bool {
 	return !s.procGroups() && !(o.fds != nil && !o.fds.exclude) && !s.files.active() && o.maxLinks == 0 && o.tasks != tasksSelect
 }
 
+// socketsDecide reports whether the socket selections alone decide what
+// is listed, so that a process without a selected socket need not be
+// read at all: no process-level inclusion (whose processes must be found
+// even with no socket) is given.
+func (s *selection) socketsDecide() bool {
+	return s.socketsOnly() && !s.procGroups()
+}
+
+// socketSelected reports, without noting anything, whether socket sock
+// passes the socket selections and -s: the scanner's early test.
+func (s *selection) socketSelected(sock *netsock.Socket) bool {
+	if !s.o.states.allows(sock) {
+		return false
+	}
+	unix := s.o.unix && sock.Proto == netsock.ProtoUnix
+	inet := false
+	for _, sp := range s.o.inet {
+		inet = inet || sp.match(sock)
+	}
+	if s.o.and {
+		return (s.o.inet == nil || inet) && (!s.o.unix || unix)
+	}
+	return inet || unix
+}
+
 // process notes the process whose files come next.
 func (s *selection) process(p *fdscan.Process) {
 	o := s.o

@@ -14,8 +14,9 @@ import (
 func (r *reader) fdEntries(dirfd int, rel string, p *Process) {
 	fdDir, err := r.openDir(dirfd, "fd", rel+"/fd")
 	if err != nil {
-		if !vanished(err) {
-			p.Files = append(p.Files, File{Kind: KindNoFD, FD: -1, EventfdID: -1, Err: err, Op: "opendir"})
+		f := File{Kind: KindNoFD, FD: -1, EventfdID: -1, Err: err, Op: "opendir"}
+		if !vanished(err) && (r.s.probe == ProbeFull || r.keep(p, &f)) {
+			p.Files = append(p.Files, f)
 		}
 		return
 	}
@@ -30,7 +31,7 @@ func (r *reader) fdEntries(dirfd int, rel string, p *Process) {
 	var name []byte
 	for _, fd := range r.fds {
 		name = strconv.AppendInt(name[:0], int64(fd), 10)
-		f, ok := r.fdEntry(fdDir, infoDir, rel, string(name), fd, p.PID)
+		f, ok := r.fdEntry(fdDir, infoDir, rel, string(name), fd, p)
 		if ok {
 			p.Files = append(p.Files, f)
 		}
@@ -94,29 +95,56 @@ func appendDirentNumbers(fds []int, buf []byte) []int {
 
 // fdEntry reads one descriptor. It reports false when the descriptor was
 // closed while it was read.
-func (r *reader) fdEntry(fdDir, infoDir int, rel, name string, fd, pid int) (File, bool) {
+func (r *reader) fdEntry(fdDir, infoDir int, rel, name string, fd int, p *Process) (File, bool) {
+	pid := p.PID
 	f := File{Kind: KindFD, FD: fd, EventfdID: -1}
 	key := rel + "/fd/" + name
+	if r.s.probe == ProbeStat {
+		var st unix.Stat_t
+		if err := r.stat(fdDir, name, key, &st); err != nil {
+			if vanished(err) && r.s.stats == nil {
+				return f, false
+			}
+			f.Err, f.Op = err, "stat"
+			return f, r.keep(p, &f)
+		}
+		f.setStat(&st)
+	}
 	link, err := r.readlink(fdDir, name, key)
 	if err != nil {
 		if vanished(err) {
 			return f, false
 		}
 		f.Err, f.Op = err, "readlink"
-		return f, true
+		// With a probe, Keep decides on unreadable entries too.
+		return f, r.s.probe == ProbeFull || r.keep(p, &f)
 	}
 	f.Link = link
-	if r.s.sockets && !strings.HasPrefix(link, "socket:[") {
-		return f, false
-	}
-	var st unix.Stat_t
-	if err := r.stat(fdDir, name, key, &st); err != nil {
-		if vanished(err) && r.s.stats == nil {
+	switch r.s.probe {
+	case ProbeSockets:
+		ino, ok := socketInode(link)
+		if !ok {
 			return f, false
 		}
-		f.Err, f.Op = err, "stat"
-	} else {
-		f.setStat(&st)
+		f.Inode, f.Type = ino, TypeSock
+		if !r.keep(p, &f) {
+			return f, false
+		}
+	case ProbeStat:
+		if !r.keep(p, &f) {
+			return f, false
+		}
+	}
+	if r.s.probe != ProbeStat {
+		var st unix.Stat_t
+		if err := r.stat(fdDir, name, key, &st); err != nil {
+			if vanished(err) && r.s.stats == nil {
+				return f, false
+			}
+			f.Err, f.Op = err, "stat"
+		} else {
+			f.setStat(&st)
+		}
 	}
 	if infoDir >= 0 {
 		b, err := r.readFile(infoDir, name)
@@ -137,6 +165,16 @@ func (r *reader) fdEntry(fdDir, infoDir int, rel, name string, fd, pid int) (Fil
 		f.Lock = r.s.lockChar(pid, f.Dev, f.Inode)
 	}
 	return f, true
+}
+
+// socketInode returns N of a "socket:[N]" link.
+func socketInode(link string) (uint64, bool) {
+	s, ok := strings.CutPrefix(link, "socket:[")
+	if !ok || len(s) < 2 || s[len(s)-1] != ']' {
+		return 0, false
+	}
+	n, err := strconv.ParseUint(s[:len(s)-1], 10, 64)
+	return n, err == nil
 }
 
 // modeOf derives the access mode from open flags. An O_PATH descriptor

@@ -98,15 +98,11 @@ func (r *reader) entity(pid, tid int, rel string, main *Process) *Process {
 	}
 	defer unix.Close(dirfd)
 	p := &Process{PID: pid, Dir: rel}
+	if r.s.probe != ProbeFull {
+		return r.probed(dirfd, rel, p)
+	}
 	if !r.readStat(dirfd, p) || !r.readStatus(dirfd, p) {
 		return nil
-	}
-	if r.s.sockets {
-		r.fdEntries(dirfd, rel, p)
-		if len(p.Files) > 0 {
-			p.NetNS = r.netNS(dirfd, rel)
-		}
-		return p
 	}
 	fs, vm, files := r.shares(main, tid, kcmpFS), r.shares(main, tid, kcmpVM), r.shares(main, tid, kcmpFiles)
 	if fs && vm && files {
@@ -148,6 +144,91 @@ func (r *reader) entity(pid, tid int, rel string, main *Process) *Process {
 		}
 	}
 	return p
+}
+
+// probed reads a process with a probe: its entries first, each kept one
+// in full, then, if it has any or no Keep decides, its identity.
+func (r *reader) probed(dirfd int, rel string, p *Process) *Process {
+	if r.s.probe == ProbeSockets {
+		p.NetNS = r.netNS(dirfd, rel)
+	} else {
+		for _, sp := range [...]struct {
+			name string
+			kind Kind
+		}{{"cwd", KindCWD}, {"root", KindRoot}, {"exe", KindText}} {
+			if f, ok := r.probeSpecial(dirfd, rel, sp.name, sp.kind, p); ok {
+				p.Files = append(p.Files, f)
+			}
+		}
+		r.probeMaps(dirfd, p)
+	}
+	p.fdStart = len(p.Files)
+	r.fdEntries(dirfd, rel, p)
+	if r.s.keep != nil && len(p.Files) == 0 {
+		return nil
+	}
+	if !r.readStat(dirfd, p) || !r.readStatus(dirfd, p) {
+		return nil
+	}
+	if r.s.probe == ProbeStat {
+		for i := range p.Files {
+			if p.Files[i].Type == TypeSock {
+				p.NetNS = r.netNS(dirfd, rel)
+				break
+			}
+		}
+	}
+	return p
+}
+
+// keep asks Options.Keep about an entry.
+func (r *reader) keep(p *Process, f *File) bool {
+	return r.s.keep == nil || r.s.keep(p, f)
+}
+
+// probeSpecial stats cwd, root or exe and, when it is kept, reads its
+// link.
+func (r *reader) probeSpecial(dirfd int, rel, name string, kind Kind, p *Process) (File, bool) {
+	f := File{Kind: kind, FD: -1, EventfdID: -1}
+	key := rel + "/" + name
+	var st unix.Stat_t
+	if err := r.stat(dirfd, name, key, &st); err != nil {
+		f.Err, f.Op = err, "stat"
+		return f, !vanished(err) && r.keep(p, &f)
+	}
+	f.setStat(&st)
+	if !r.keep(p, &f) {
+		return f, false
+	}
+	link, err := r.readlink(dirfd, name, key)
+	if err != nil {
+		f.Err, f.Op = err, "readlink"
+	}
+	f.Link = link
+	return f, true
+}
+
+// probeMaps offers each mapped file, by the device and inode in the
+// maps, and reads the kept ones in full.
+func (r *reader) probeMaps(dirfd int, p *Process) {
+	b, err := r.readFile(dirfd, "maps")
+	if err != nil {
+		return
+	}
+	var seen []Mapping
+	for len(b) > 0 {
+		var line []byte
+		line, b, _ = bytes.Cut(b, []byte("\n"))
+		m, ok := ParseMapsLine(line)
+		if !ok || slices.ContainsFunc(seen, func(s Mapping) bool { return s.Dev == m.Dev && s.Inode == m.Inode }) {
+			continue
+		}
+		seen = append(seen, m)
+		f := File{Kind: KindMem, FD: -1, EventfdID: -1, Link: m.Path, Dev: m.Dev, Inode: m.Inode, Type: TypeReg}
+		if r.keep(p, &f) {
+			p.Files = append(p.Files, r.mapped(m))
+		}
+	}
 }
 
 // netNS returns the inode of the network namespace from the ns/net link

@@ -19,10 +19,37 @@ type Options struct {
 	// Tasks lists each task (thread) of a process after it, with all of
 	// its files, as lsof does in a listing with no selection.
 	Tasks bool
-	// SocketsOnly reads only socket descriptors: no cwd, root, program
-	// text or mapped files, and no stat or fdinfo of other descriptors.
-	SocketsOnly bool
+	// Probe says how much of each entry is read before Keep decides on
+	// it; ProbeFull by default.
+	Probe Probe
+	// Keep, when set with a probe, decides on each entry after it: on
+	// the link text (and socket inode) with ProbeSockets, on the stat
+	// with ProbeStat; also on entries that could not be read (Err set),
+	// which lsof and fuser report differently. A rejected entry is
+	// dropped before any further
+	// system call, and a process none of whose entries is kept is not
+	// reported at all: not even its status is read. Keep is called from
+	// several goroutines at once.
+	Keep func(p *Process, f *File) bool
 }
+
+// Probe is how much the scanner reads of an entry before Options.Keep
+// decides on it.
+type Probe uint8
+
+// Probes.
+const (
+	// ProbeFull reads every entry in full.
+	ProbeFull Probe = iota
+	// ProbeSockets reads only socket descriptors, and of them the link
+	// text first (Keep sees Link, Inode and the process's NetNS): no
+	// cwd, root, program text or mapped files.
+	ProbeSockets
+	// ProbeStat stats every entry first (Keep sees Dev, Inode, Rdev,
+	// Type and Size; mapped files the device and inode of the maps) and
+	// reads the rest only of kept entries.
+	ProbeStat
+)
 
 // Scanner reads processes and their open files from a proc root. It is safe
 // for one Scan at a time.
@@ -31,7 +58,8 @@ type Scanner struct {
 	workers int
 	stats   StatTable
 	tasks   bool
-	sockets bool
+	probe   Probe
+	keep    func(*Process, *File) bool
 	fs      procfs.FS
 
 	locksOnce sync.Once
@@ -53,7 +81,7 @@ func New(opts Options) (*Scanner, error) {
 	if w <= 0 {
 		w = runtime.NumCPU()
 	}
-	return &Scanner{root: root, workers: w, stats: opts.Stats, tasks: opts.Tasks, sockets: opts.SocketsOnly, fs: fs}, nil
+	return &Scanner{root: root, workers: w, stats: opts.Stats, tasks: opts.Tasks, probe: opts.Probe, keep: opts.Keep, fs: fs}, nil
 }
 
 // Root returns the proc root the Scanner reads.

@@ -2,6 +2,7 @@ package fdscan
 
 import (
 	"errors"
+	"golang.org/x/sys/unix"
 	"slices"
 	"strings"
 	"testing"
@@ -89,5 +90,50 @@ func TestLoadStatTableErrors(t *testing.T) {
 		if err := e.set(k, v); err == nil {
 			t.Errorf("set(%q) accepted a bad field", line)
 		}
+	}
+}
+
+// TestProbeStat keeps one file by device and inode: only its process is
+// reported, with that entry read in full and nothing else.
+func TestProbeStat(t *testing.T) {
+	s := fixture(t, false, 2)
+	s.probe = ProbeStat
+	var asked int
+	s.keep = func(p *Process, f *File) bool {
+		asked++
+		return f.Inode == 3004 && f.Dev == unix.Mkdev(254, 0)
+	}
+	var got []*Process
+	if err := s.Scan([]int{1, 2, 100, 102}, func(p *Process) error { got = append(got, p); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 1 || got[0].PID != 100 || got[0].Command != "server" || len(got[0].Files) != 1 {
+		t.Fatalf("got %d processes: %+v", len(got), got)
+	}
+	f := got[0].Files[0]
+	if f.FD != 14 || f.Link != "/data/locked.db" || f.Lock != 'r' || f.Mode != ModeReadWrite {
+		t.Errorf("kept entry = %+v", f)
+	}
+	if asked < 20 {
+		t.Errorf("Keep was asked about %d entries, want every entry of every process", asked)
+	}
+}
+
+// TestProbeSockets keeps one socket by inode, seen from its link text.
+func TestProbeSockets(t *testing.T) {
+	s := fixture(t, false, 2)
+	s.probe = ProbeSockets
+	s.keep = func(p *Process, f *File) bool {
+		if p.NetNS != 4026531840 && p.PID == 100 {
+			t.Errorf("Keep called before the namespace was read: %d", p.NetNS)
+		}
+		return f.Inode == 6200
+	}
+	var got []*Process
+	if err := s.Scan([]int{1, 2, 100, 102}, func(p *Process) error { got = append(got, p); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 1 || len(got[0].Files) != 1 || got[0].Files[0].FD != 20 || got[0].Files[0].Type != TypeSock {
+		t.Fatalf("got %+v", got)
 	}
 }

@@ -84,3 +84,10 @@ func (t *Tables) Lookup(inode uint64) (Socket, bool) {
 	s, ok := t.byInode[inode]
 	return s, ok
 }
+
+// Each calls fn with every socket of the tables, in no particular order.
+func (t *Tables) Each(fn func(*Socket)) {
+	for _, s := range t.byInode {
+		fn(&s)
+	}
+}

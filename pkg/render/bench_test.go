@@ -1,0 +1,56 @@
+package render
+
+import (
+	"io"
+	"testing"
+
+	"github.com/openfiles/openfiles/pkg/fdscan"
+	"github.com/openfiles/openfiles/pkg/netsock"
+	"golang.org/x/sys/unix"
+)
+
+var benchProc = &fdscan.Process{PID: 1234, Dir: "1234", Command: "server", UID: 0}
+
+var benchFile = fdscan.File{
+	Kind: fdscan.KindFD, FD: 7, Link: "/var/lib/server/data.db", Type: fdscan.TypeReg,
+	Mode: fdscan.ModeReadWrite, Dev: unix.Mkdev(254, 0), Inode: 123456, Size: 1 << 20, NLink: 1,
+	HasPos: true, Pos: 4096, Flags: 0o100002,
+}
+
+// BenchmarkTableRow adds one row to a table, the work per open file of a
+// listing; the table is written out every 4096 rows.
+func BenchmarkTableRow(b *testing.B) {
+	t := NewTable(Escaper{UTF8: true}, "/proc", fdscan.Users{0: "root"}, netsock.NewNamer(true, true), TableOptions{})
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		t.Add(benchProc, &benchFile, nil)
+		if i++; i%4096 == 0 {
+			if _, err := t.WriteTo(io.Discard); err != nil {
+				b.Fatal(err)
+			}
+			t.Reset()
+		}
+	}
+}
+
+func BenchmarkFieldRow(b *testing.B) {
+	w := NewFieldWriter(io.Discard, "acdDfgGiklKLMnNoPpRsStTu", Escaper{UTF8: true}, "/proc", fdscan.Users{0: "root"},
+		netsock.NewNamer(true, true), SizeOffAuto, 8, false)
+	b.ReportAllocs()
+	for b.Loop() {
+		if err := w.Write(benchProc, &benchFile, nil); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkJSONRow(b *testing.B) {
+	w := NewJSONWriter(io.Discard, "/proc", fdscan.Users{0: "root"}, netsock.NewNamer(true, true))
+	b.ReportAllocs()
+	for b.Loop() {
+		if err := w.Write(benchProc, &benchFile, nil); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
