@@ -138,6 +138,7 @@ func run(args []string, stdout, stderr io.Writer, e env) int {
 	listedEver := false
 	for {
 		sockets = netsock.NewResolver(e.procRoot)
+		sockets.Protos = sel.socketProtos()
 		listed, err := listOnce(sc, sel, out, sockets, e)
 		if err != nil {
 			if errors.Is(err, syscall.EPIPE) {

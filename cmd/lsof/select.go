@@ -67,6 +67,32 @@ func (s *selection) socketsOnly() bool {
 	return !s.procGroups() && !(o.fds != nil && !o.fds.exclude) && !s.files.active() && o.maxLinks == 0 && o.tasks != tasksSelect
 }
 
+// socketProtos returns the socket tables worth reading: when only
+// sockets are selected, those of the protocols the selections name, and
+// nil, for all of them, otherwise.
+func (s *selection) socketProtos() []netsock.Proto {
+	if !s.socketsOnly() {
+		return nil
+	}
+	var protos []netsock.Proto
+	if s.o.unix {
+		protos = append(protos, netsock.ProtoUnix)
+	}
+	for _, sp := range s.o.inet {
+		switch sp.proto {
+		case "TCP":
+			protos = append(protos, netsock.ProtoTCP)
+		case "UDP":
+			protos = append(protos, netsock.ProtoUDP)
+		case "UDPLITE":
+			protos = append(protos, netsock.ProtoUDPLite)
+		default:
+			protos = append(protos, netsock.ProtoTCP, netsock.ProtoUDP, netsock.ProtoUDPLite)
+		}
+	}
+	return protos
+}
+
 // socketsDecide reports whether the socket selections alone decide what
 // is listed, so that a process without a selected socket need not be
 // read at all: no process-level inclusion (whose processes must be found

@@ -22,16 +22,14 @@ func (r *reader) fdEntries(dirfd int, rel string, p *Process) {
 	}
 	defer unix.Close(fdDir)
 	r.fds = r.numbers(fdDir, r.fds[:0])
-	infoDir, err := unix.Openat(dirfd, "fdinfo", unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
-	if err == nil {
-		defer unix.Close(infoDir)
-	} else {
-		infoDir = -1
-	}
+	// The fdinfo directory is opened when a first entry needs it: with a
+	// probe, most processes have none.
+	info := &fdinfoDir{parent: dirfd, fd: -2}
+	defer info.close()
 	var name []byte
 	for _, fd := range r.fds {
 		name = strconv.AppendInt(name[:0], int64(fd), 10)
-		f, ok := r.fdEntry(fdDir, infoDir, rel, string(name), fd, p)
+		f, ok := r.fdEntry(fdDir, info, rel, string(name), fd, p)
 		if ok {
 			p.Files = append(p.Files, f)
 		}
@@ -95,7 +93,29 @@ func appendDirentNumbers(fds []int, buf []byte) []int {
 
 // fdEntry reads one descriptor. It reports false when the descriptor was
 // closed while it was read.
-func (r *reader) fdEntry(fdDir, infoDir int, rel, name string, fd int, p *Process) (File, bool) {
+// fdinfoDir opens a process's fdinfo directory on first use.
+type fdinfoDir struct {
+	parent, fd int // fd is -2 before the first use, -1 when it failed
+}
+
+func (d *fdinfoDir) get() int {
+	if d.fd == -2 {
+		fd, err := unix.Openat(d.parent, "fdinfo", unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+		if err != nil {
+			fd = -1
+		}
+		d.fd = fd
+	}
+	return d.fd
+}
+
+func (d *fdinfoDir) close() {
+	if d.fd >= 0 {
+		unix.Close(d.fd)
+	}
+}
+
+func (r *reader) fdEntry(fdDir int, info *fdinfoDir, rel, name string, fd int, p *Process) (File, bool) {
 	pid := p.PID
 	f := File{Kind: KindFD, FD: fd, EventfdID: -1}
 	key := rel + "/fd/" + name
@@ -146,7 +166,7 @@ func (r *reader) fdEntry(fdDir, infoDir int, rel, name string, fd int, p *Proces
 			f.setStat(&st)
 		}
 	}
-	if infoDir >= 0 {
+	if infoDir := info.get(); infoDir >= 0 {
 		b, err := r.readFile(infoDir, name)
 		switch {
 		case err == nil:

@@ -10,6 +10,10 @@ import (
 // namespace's tables once, from the first member process it is asked
 // about. It is safe for concurrent use.
 type Resolver struct {
+	// Protos, when set, limits the tables read to those protocols: a
+	// search for TCP ports need not read the unix table.
+	Protos []Proto
+
 	procRoot string
 	mu       sync.Mutex
 	byNS     map[uint64]*Tables
@@ -44,7 +48,7 @@ func (r *Resolver) Tables(netns uint64, pid int) *Tables {
 	t, ok := r.byNS[netns]
 	if !ok {
 		var err error
-		t, err = ReadTables(filepath.Join(r.procRoot, strconv.Itoa(pid), "net"))
+		t, err = ReadTables(filepath.Join(r.procRoot, strconv.Itoa(pid), "net"), r.Protos...)
 		if err != nil {
 			return nil
 		}

@@ -4,11 +4,13 @@ import (
 	"bytes"
 	"os"
 	"path/filepath"
+	"slices"
 )
 
 // table is one file under /proc/PID/net and how to parse its lines.
 type table struct {
 	name  string
+	proto Proto
 	parse func([]byte) (Socket, error)
 }
 
@@ -18,18 +20,18 @@ func inet(p Proto, v6 bool) func([]byte) (Socket, error) {
 
 // tables lists every socket table, in the order lsof searches them.
 var tables = []table{
-	{"tcp", inet(ProtoTCP, false)},
-	{"tcp6", inet(ProtoTCP, true)},
-	{"udp", inet(ProtoUDP, false)},
-	{"udp6", inet(ProtoUDP, true)},
-	{"udplite", inet(ProtoUDPLite, false)},
-	{"udplite6", inet(ProtoUDPLite, true)},
-	{"raw", inet(ProtoRaw, false)},
-	{"raw6", inet(ProtoRaw, true)},
-	{"icmp", inet(ProtoICMP, false)}, // lsof reads no icmp6: those show as "sock"
-	{"unix", parseUnixLine},
-	{"netlink", parseNetlinkLine},
-	{"packet", parsePacketLine},
+	{"tcp", ProtoTCP, inet(ProtoTCP, false)},
+	{"tcp6", ProtoTCP, inet(ProtoTCP, true)},
+	{"udp", ProtoUDP, inet(ProtoUDP, false)},
+	{"udp6", ProtoUDP, inet(ProtoUDP, true)},
+	{"udplite", ProtoUDPLite, inet(ProtoUDPLite, false)},
+	{"udplite6", ProtoUDPLite, inet(ProtoUDPLite, true)},
+	{"raw", ProtoRaw, inet(ProtoRaw, false)},
+	{"raw6", ProtoRaw, inet(ProtoRaw, true)},
+	{"icmp", ProtoICMP, inet(ProtoICMP, false)}, // lsof reads no icmp6: those show as "sock"
+	{"unix", ProtoUnix, parseUnixLine},
+	{"netlink", ProtoNetlink, parseNetlinkLine},
+	{"packet", ProtoPacket, parsePacketLine},
 }
 
 // Tables holds the sockets of one network namespace by inode.
@@ -39,14 +41,18 @@ type Tables struct {
 	Files int
 }
 
-// ReadTables reads every socket table in dir (a /proc/PID/net
-// directory). A table the kernel does not have is skipped, and so is a
+// ReadTables reads the socket tables in dir (a /proc/PID/net
+// directory): those of the given protocols, or all of them when none is
+// given. A table the kernel does not have is skipped, and so is a
 // line that does not parse; it fails only when no table can be read, as
 // when the process is gone.
-func ReadTables(dir string) (*Tables, error) {
+func ReadTables(dir string, protos ...Proto) (*Tables, error) {
 	t := &Tables{byInode: map[uint64]Socket{}}
 	var firstErr error
 	for _, tb := range tables {
+		if protos != nil && !slices.Contains(protos, tb.proto) {
+			continue
+		}
 		b, err := os.ReadFile(filepath.Join(dir, tb.name))
 		if err != nil {
 			if firstErr == nil {
