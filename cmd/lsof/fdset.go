@@ -26,6 +26,9 @@ func (s *fdSet) parse(v string) error {
 		if excl {
 			item = item[1:]
 		}
+		if item == "" {
+			return usageError("no file descriptor specified")
+		}
 		if len(s.ranges)+len(s.names) > 0 && excl != s.exclude {
 			if excl {
 				return usageError("exclude in an include -d list: ^" + item)

@@ -21,6 +21,7 @@ import (
 // passwd file are, and how to escape names. Tests point it at fixtures.
 type env struct {
 	trace    *trace // when set, receives counts of the work done
+	watchOut bool   // stop when standard output's reader goes away
 	procRoot string
 	stats    fdscan.StatTable
 	passwd   string
@@ -57,7 +58,7 @@ func (e env) lookupService(name, proto string) (int, bool) {
 
 func main() {
 	e := env{
-		procRoot: "/proc", passwd: "/etc/passwd",
+		watchOut: true, procRoot: "/proc", passwd: "/etc/passwd",
 		hosts: "/etc/hosts", services: "/etc/services", dns: true,
 		esc: render.LocaleEscaper(),
 	}
@@ -180,7 +181,11 @@ func listOnce(sc *fdscan.Scanner, sel *selection, out output, sockets *netsock.R
 			return 0, fmt.Errorf("can't read %s: %w", e.procRoot, err)
 		}
 	}
+	watch := newStdoutWatch(e.watchOut)
 	err := sc.Scan(pids, func(p *fdscan.Process) error {
+		if watch.gone() {
+			return syscall.EPIPE // nobody reads the listing any more
+		}
 		sel.process(p)
 		if sel.excluded {
 			return nil

@@ -1,0 +1,53 @@
+package fdscan
+
+import (
+	"fmt"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"golang.org/x/sys/unix"
+)
+
+// NetNS returns the inode of the network namespace of process pid, from
+// its ns/net link, reading nothing else: it lets a caller learn which
+// namespaces there are, and a member of each, before a scan. It fails
+// when the link cannot be read, as when the process is gone.
+func (s *Scanner) NetNS(pid int) (uint64, error) {
+	rel := strconv.Itoa(pid) + "/ns/net"
+	if e, ok := s.stats[rel]; ok && e.ReadlinkErr {
+		return 0, e.Err
+	}
+	var buf [64]byte
+	path := filepath.Join(s.root, rel)
+	n, err := unix.Readlink(path, buf[:])
+	if err != nil {
+		return 0, fmt.Errorf("readlink %s: %w", path, err)
+	}
+	link := string(buf[:n])
+	num, ok := strings.CutPrefix(link, "net:[")
+	ino, err := strconv.ParseUint(strings.TrimSuffix(num, "]"), 10, 64)
+	if !ok || err != nil {
+		return 0, fmt.Errorf("readlink %s: not a network namespace: %q", path, link)
+	}
+	return ino, nil
+}
+
+// Identity returns process pid with what its stat and status say (command,
+// parent, process group, user) and no files, as for walking a chain of
+// parents. It fails when the process is gone or a zombie.
+func (s *Scanner) Identity(pid int) (*Process, error) {
+	rel := strconv.Itoa(pid)
+	dir := filepath.Join(s.root, rel)
+	dirfd, err := unix.Open(dir, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return nil, fmt.Errorf("open %s: %w", dir, err)
+	}
+	defer unix.Close(dirfd)
+	r := &reader{s: s, buf: make([]byte, 4<<10)}
+	p := &Process{PID: pid, Dir: rel}
+	if !r.readStat(dirfd, p) || !r.readStatus(dirfd, p) {
+		return nil, fmt.Errorf("read %s: %w", dir, unix.ESRCH)
+	}
+	return p, nil
+}

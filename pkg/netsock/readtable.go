@@ -1,0 +1,43 @@
+package netsock
+
+import (
+	"bytes"
+	"os"
+)
+
+// ReadTable calls fn with each socket of one table file, such as
+// /proc/PID/net/tcp6 or /proc/PID/net/unix, in the order of its lines,
+// without indexing them: it serves searches by address or path, which
+// look at every socket once. proto says which table the file is, and v6
+// whether it holds IPv6 addresses (ignored for unix, netlink and packet
+// tables). The header, lines that do not parse and sockets with no
+// inode (as in TIME_WAIT) are skipped. The Socket is only valid during
+// the call. ReadTable fails only when the file cannot be read.
+func ReadTable(path string, proto Proto, v6 bool, fn func(*Socket)) error {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return err
+	}
+	var parse func([]byte) (Socket, error)
+	switch proto {
+	case ProtoUnix:
+		parse = parseUnixLine
+	case ProtoNetlink:
+		parse = parseNetlinkLine
+	case ProtoPacket:
+		parse = parsePacketLine
+	default:
+		parse = inet(proto, v6)
+	}
+	_, b, _ = bytes.Cut(b, []byte("\n")) // the header
+	for len(b) > 0 {
+		var line []byte
+		line, b, _ = bytes.Cut(b, []byte("\n"))
+		s, err := parse(line)
+		if err != nil || s.Inode == 0 {
+			continue
+		}
+		fn(&s)
+	}
+	return nil
+}
