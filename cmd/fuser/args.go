@@ -16,9 +16,12 @@ type fuser struct {
 	sig                                     int
 	space                                   nameSpace // for names without /tcp, /udp or /file
 
-	names   []*name
-	conns   [4][]conn // by table: see tableTCP and the like
-	inodes  map[devIno][]*name
+	names  []*name
+	conns  [4][]conn // by table: see tableTCP and the like
+	inodes map[devIno][]*name
+	// sockets are the inodes of the sockets the PORT/tcp and PORT/udp
+	// names match, in any network namespace.
+	sockets map[uint64][]*name
 	devices []deviceEntry
 	// needUnix says a name is a unix socket's path, so sockets must be
 	// told apart by the path they are bound to.

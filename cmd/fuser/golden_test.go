@@ -40,7 +40,7 @@ func fixtureEnv(t *testing.T, stdin string) env {
 		passwd: root + ".passwd", services: root + ".services",
 		argv0: "fuser", stdin: strings.NewReader(stdin),
 		fs: fixtureFS{names: names, wd: "/srv"}, stats: stats,
-		netDev: unix.Mkdev(0, 8),
+		netDev: unix.Mkdev(0, 8), netNS: 4026531840,
 	}
 }
 

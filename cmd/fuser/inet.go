@@ -4,11 +4,13 @@ import (
 	"context"
 	"net"
 	"net/netip"
+	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
-	"github.com/openfiles/openfiles/internal/socktab"
+	"github.com/openfiles/openfiles/pkg/fdscan"
 	"github.com/openfiles/openfiles/pkg/netsock"
 )
 
@@ -335,32 +337,73 @@ func hexDigit(c byte) int {
 	return -1
 }
 
-// findSockets reads the socket tables of our own network namespace, as
-// psmisc does (IPv4 unless -6, IPv6 unless -4, each only when a name
-// needs it), and records the inode of every socket a pattern matches.
-func (f *fuser) findSockets(netdev uint64) {
+// findSockets reads the socket tables in dir (a /proc/PID/net directory)
+// as psmisc reads those of its own namespace (IPv4 unless -6, IPv6
+// unless -4, each only when a name needs it), and records the inode of
+// every socket a pattern matches. Only for our own namespace does it
+// say, as psmisc does, that an IPv4 table cannot be read. It reports
+// whether any table was read.
+func (f *fuser) findSockets(dir string, own bool) bool {
+	read := false
 	for t, conns := range f.conns {
 		v6 := t == tableTCP6 || t == tableUDP6
 		if len(conns) == 0 || (v6 && f.ipv4) || (!v6 && f.ipv6) {
 			continue
 		}
-		path := filepath.Join(f.e.netDir, tableFiles[t])
-		err := socktab.ReadInet(path, v6, func(s socktab.Inet) {
+		proto := netsock.ProtoUDP
+		if t == tableTCP || t == tableTCP6 {
+			proto = netsock.ProtoTCP
+		}
+		path := filepath.Join(dir, tableFiles[t])
+		err := netsock.ReadTable(path, proto, v6, func(s *netsock.Socket) {
 			for _, c := range conns {
 				if c.matches(s) {
-					f.addInode(c.name, netdev, s.Inode)
+					f.addSocket(c.name, s.Inode)
 				}
 			}
 		})
-		if err != nil && !v6 {
-			f.out.errorf("Cannot open protocol file \"%s\": %s\n", path, strerror(err))
+		if err == nil {
+			read = true
+		} else if own && !v6 {
+			f.out.errorf("Cannot open protocol file \"%s\": %s\n", path, errText(err))
+		}
+	}
+	return read
+}
+
+// findSocketsElsewhere reads the tables of every other network
+// namespace a process of pids is in, once each, from the first of its
+// members whose tables can be read. psmisc reads its own namespace's
+// only, and misses the sockets of containers. Socket inodes are unique
+// across namespaces, so a descriptor is matched by inode whatever the
+// namespace of the process holding it.
+func (f *fuser) findSocketsElsewhere(sc *fdscan.Scanner, pids []int) {
+	own := f.e.netNS
+	if own == 0 {
+		own, _ = sc.NetNS(os.Getpid())
+	}
+	done := map[uint64]bool{own: true}
+	for _, pid := range pids {
+		ns, err := sc.NetNS(pid)
+		if err != nil || done[ns] {
+			continue
+		}
+		if f.findSockets(filepath.Join(f.e.procRoot, strconv.Itoa(pid), "net"), false) {
+			done[ns] = true
 		}
 	}
 }
 
+func (f *fuser) addSocket(n *name, ino uint64) {
+	if f.sockets == nil {
+		f.sockets = map[uint64][]*name{}
+	}
+	f.sockets[ino] = append(f.sockets[ino], n)
+}
+
 // matches compares the local port only, never the local address, and
 // the remote address by its bytes, as psmisc does.
-func (c conn) matches(s socktab.Inet) bool {
+func (c conn) matches(s *netsock.Socket) bool {
 	if c.lport != 0 && c.lport != s.Local.Port() {
 		return false
 	}

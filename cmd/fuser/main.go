@@ -35,6 +35,9 @@ type env struct {
 	stats fdscan.StatTable // stat results of a fixture proc tree; nil when live
 	// netDev is the device of socket inodes; 0 asks the kernel.
 	netDev uint64
+	// netNS is the inode of our own network namespace, whose tables are
+	// in netDir; 0 reads it from our process's ns/net link.
+	netNS uint64
 	// workers bounds the processes scanned at once; 0 is one per CPU.
 	workers int
 	trace   *trace // when set, receives what the run did

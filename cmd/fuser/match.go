@@ -10,8 +10,8 @@ import (
 
 	"golang.org/x/sys/unix"
 
-	"github.com/openfiles/openfiles/internal/socktab"
 	"github.com/openfiles/openfiles/pkg/fdscan"
+	"github.com/openfiles/openfiles/pkg/netsock"
 )
 
 // Access bits, psmisc's, in the order -v shows them: f or F, r, c, e, m.
@@ -110,17 +110,21 @@ func (m *matcher) file(dev, ino uint64, access uint8) {
 // holding it, for -m, counts them.
 func (f *fuser) unixSockets() map[uint64]devIno {
 	m := map[uint64]devIno{}
-	err := socktab.ReadUnix(filepath.Join(f.e.netDir, "unix"), func(u socktab.Unix) {
+	path := filepath.Join(f.e.netDir, "unix")
+	err := netsock.ReadTable(path, netsock.ProtoUnix, false, func(u *netsock.Socket) {
+		if u.Path == "" {
+			return
+		}
 		// psmisc reads the path as one word, and stats an abstract
 		// name without its '@', relative to the working directory.
-		path, _, _ := strings.Cut(u.Path, " ")
-		path = strings.TrimPrefix(path, "@")
-		if id, err := f.e.fs.stat(path); err == nil {
+		p, _, _ := strings.Cut(u.Path, " ")
+		p = strings.TrimPrefix(p, "@")
+		if id, err := f.e.fs.stat(p); err == nil {
 			m[u.Inode] = devIno{id.dev, id.ino}
 		}
 	})
 	if err != nil {
-		f.out.errorf("Cannot open /proc/net/unix: %s\n", strerror(err))
+		f.out.errorf("Cannot open /proc/net/unix: %s\n", errText(err))
 	}
 	return m
 }
@@ -147,12 +151,69 @@ func (f *fuser) netDevice() uint64 {
 
 // processMatcher matches the files of a process read by pkg/fdscan: its
 // working and root directories, program text, mapped files and
-// descriptors, as psmisc's scan_procs, check_dir and check_map do.
+// descriptors, as psmisc's scan_procs, check_dir and check_map do. keep
+// tells the scanner, from an entry's probe alone, which entries may
+// match; match then decides on the kept ones of each process, in PID
+// order.
 type processMatcher struct {
 	f      *fuser
 	netdev uint64
+	probe  fdscan.Probe      // ProbeSockets or ProbeStat
 	unix   map[uint64]devIno // nil when no name needs it
-	quiet  bool
+}
+
+// keep is the scanner's Options.Keep. It is called from several
+// goroutines at once, and only reads what search built before the scan.
+func (pm *processMatcher) keep(_ *fdscan.Process, fl *fdscan.File) bool {
+	f := pm.f
+	if fl.Err != nil {
+		// psmisc tells of the descriptors it cannot stat, and passes
+		// over the other entries that fail.
+		return fl.Kind == fdscan.KindFD && reportable(fl.Err)
+	}
+	switch fl.Kind {
+	case fdscan.KindCWD, fdscan.KindRoot, fdscan.KindText, fdscan.KindMem, fdscan.KindDel:
+		return pm.fileMatches(fl.Dev, fl.Inode)
+	case fdscan.KindFD:
+		if _, ok := f.sockets[fl.Inode]; ok && (pm.probe == fdscan.ProbeSockets || fl.Dev == pm.netdev) {
+			return true
+		}
+		if pm.probe == fdscan.ProbeSockets {
+			return false
+		}
+		dev, ino := pm.unixPath(fl.Dev, fl.Inode)
+		return pm.fileMatches(dev, ino)
+	}
+	return false
+}
+
+// fileMatches reports whether a file is a name, or on the file system of
+// one for -m.
+func (pm *processMatcher) fileMatches(dev, ino uint64) bool {
+	for _, d := range pm.f.devices {
+		if d.dev == dev {
+			return true
+		}
+	}
+	_, ok := pm.f.inodes[devIno{dev, ino}]
+	return ok
+}
+
+// unixPath returns, for a unix socket bound to a path, the device and
+// inode of the path, and otherwise dev and ino.
+func (pm *processMatcher) unixPath(dev, ino uint64) (uint64, uint64) {
+	if dev == pm.netdev && pm.unix != nil {
+		if t, ok := pm.unix[ino]; ok {
+			return t.dev, t.ino
+		}
+	}
+	return dev, ino
+}
+
+// reportable says whether psmisc would tell of a descriptor it cannot
+// stat: not when it was closed meanwhile.
+func reportable(err error) bool {
+	return !errors.Is(err, unix.ENOENT) && !errors.Is(err, unix.ENOTDIR)
 }
 
 func (pm *processMatcher) match(p *fdscan.Process) bool {
@@ -184,22 +245,31 @@ func (pm *processMatcher) match(p *fdscan.Process) bool {
 
 func (pm *processMatcher) descriptor(m *matcher, p *fdscan.Process, fl *fdscan.File) {
 	f := pm.f
-	if fl.Err != nil {
-		if !pm.quiet && !errors.Is(fl.Err, unix.ENOENT) && !errors.Is(fl.Err, unix.ENOTDIR) {
-			f.out.errorf("Cannot stat file %s/%d/fd/%d: %s\n", f.e.procRoot, p.PID, fl.FD, strerror(fl.Err))
+	// The probe's own failure leaves nothing to match: that is psmisc's
+	// failed stat. A later failure leaves what the probe learnt.
+	probeOp := "stat"
+	if pm.probe == fdscan.ProbeSockets {
+		probeOp = "readlink"
+	}
+	if fl.Err != nil && fl.Op == probeOp {
+		if reportable(fl.Err) {
+			f.out.errorf("Cannot stat file %s/%d/fd/%d: %s\n", f.e.procRoot, p.PID, fl.FD, errText(fl.Err))
 		}
 		return
-	}
-	dev, ino := fl.Dev, fl.Inode
-	if dev == pm.netdev && pm.unix != nil {
-		if t, ok := pm.unix[ino]; ok {
-			dev, ino = t.dev, t.ino
-		}
 	}
 	access := uint8(accessFile)
 	if writable(f.e.procRoot, p.PID, fl) {
 		access |= accessFileWr
 	}
+	if pm.probe == fdscan.ProbeSockets || fl.Dev == pm.netdev {
+		for _, n := range f.sockets[fl.Inode] {
+			m.add(n, access)
+		}
+		if pm.probe == fdscan.ProbeSockets {
+			return
+		}
+	}
+	dev, ino := pm.unixPath(fl.Dev, fl.Inode)
 	for _, d := range f.devices {
 		if d.dev != dev {
 			continue

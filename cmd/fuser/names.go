@@ -7,6 +7,8 @@ import (
 	"strings"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/openfiles/openfiles/pkg/render"
 )
 
 // nameSpace is what kind of thing a name names.
@@ -82,7 +84,7 @@ func (f *fuser) parseFile(n *name) bool {
 		if errors.Is(err, unix.ENOENT) {
 			f.out.errorf("Specified filename %s does not exist.\n", n.text)
 		} else {
-			f.out.errorf("Cannot stat %s: %s\n", n.text, strerror(err))
+			f.out.errorf("Cannot stat %s: %s\n", n.text, errText(err))
 		}
 		return false
 	}
@@ -224,15 +226,12 @@ func mountPoint(line string) (string, bool) {
 	return p, ok
 }
 
-// strerror returns the C library's message for an error number.
-func strerror(err error) string {
+// errText is the C library's text for the error number err carries,
+// which psmisc prints with its messages however deep the number lies.
+func errText(err error) string {
 	var errno unix.Errno
-	if !errors.As(err, &errno) {
-		return err.Error()
+	if errors.As(err, &errno) {
+		err = errno
 	}
-	s := errno.Error()
-	if s != "" && s[0] >= 'a' && s[0] <= 'z' {
-		s = string(s[0]-'a'+'A') + s[1:]
-	}
-	return s
+	return render.Strerror(err)
 }

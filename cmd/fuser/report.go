@@ -205,7 +205,7 @@ func (f *fuser) signal(n *name, stdin *bufio.Reader) bool {
 			continue
 		}
 		if err := f.targets.signal(m.pid, f.sig); err != nil {
-			f.out.errorf("Could not kill process %d: %s\n", m.pid, strerror(err))
+			f.out.errorf("Could not kill process %d: %s\n", m.pid, errText(err))
 			continue
 		}
 		ok = true

@@ -1,15 +1,6 @@
 package main
 
 import (
-	"bytes"
-	"errors"
-	"os"
-	"path/filepath"
-	"strconv"
-
-	"golang.org/x/sys/unix"
-
-	"github.com/openfiles/openfiles/internal/fdlinks"
 	"github.com/openfiles/openfiles/pkg/fdscan"
 )
 
@@ -18,48 +9,58 @@ import (
 const signalChunk = 256
 
 // search finds the processes using the names: the sockets matching the
-// PORT/tcp and PORT/udp names first, then every process, then the
-// kernel's own uses. Like psmisc it reads no process at all when no name
-// came to anything to look for. It reports false, after the message,
-// when /proc cannot be read.
+// PORT/tcp and PORT/udp names first, in our own network namespace and
+// then in every other one, then the processes, then the kernel's own
+// uses. Like psmisc it reads no process at all when no name came to
+// anything to look for. It reports false, after the message, when /proc
+// cannot be read.
 func (f *fuser) search() bool {
 	var netdev uint64
 	if f.hasConns() || f.needUnix || len(f.devices) > 0 {
 		netdev = f.netDevice()
 	}
 	if f.hasConns() {
-		f.findSockets(netdev)
+		f.findSockets(f.e.netDir, true)
 	}
-	if len(f.inodes) == 0 && len(f.devices) == 0 {
+	if !f.hasConns() && len(f.inodes) == 0 && len(f.devices) == 0 {
 		return true
 	}
-	sc, err := fdscan.New(fdscan.Options{Root: f.e.procRoot, Stats: f.e.stats, Workers: f.e.workers})
+	pm := &processMatcher{f: f, netdev: netdev, probe: fdscan.ProbeStat}
+	if f.onlySockets() {
+		pm.probe = fdscan.ProbeSockets
+	}
+	sc, err := fdscan.New(fdscan.Options{
+		Root: f.e.procRoot, Stats: f.e.stats, Workers: f.e.workers,
+		Probe: pm.probe, Keep: pm.keep,
+	})
 	var pids []int
 	if err == nil {
 		pids, err = sc.PIDs()
 	}
 	if err != nil {
-		f.out.errorf("Cannot open /proc directory: %s\n", strerror(err))
+		if len(f.sockets) == 0 && len(f.inodes) == 0 && len(f.devices) == 0 {
+			return true // nothing was to be found anyway
+		}
+		f.out.errorf("Cannot open /proc directory: %s\n", errText(err))
 		return false
 	}
 	if i := indexOf(pids, f.e.self); i >= 0 {
 		pids = append(pids[:i:i], pids[i+1:]...) // never ourselves
 	}
-	f.targets.byPID = map[int]*target{}
-	if f.onlySockets() {
-		if f.e.trace != nil {
-			f.e.trace.linkSearch = true
-		}
-		f.scanLinks(pids, netdev)
+	if f.hasConns() {
+		f.findSocketsElsewhere(sc, pids)
+	}
+	if len(f.sockets) == 0 && len(f.inodes) == 0 && len(f.devices) == 0 {
 		return true
 	}
 	if f.e.trace != nil {
-		f.e.trace.fullScan = true
+		f.e.trace.linkSearch = pm.probe == fdscan.ProbeSockets
+		f.e.trace.fullScan = pm.probe == fdscan.ProbeStat
 	}
-	pm := &processMatcher{f: f, netdev: netdev}
 	if f.needUnix || len(f.devices) > 0 {
 		pm.unix = f.unixSockets()
 	}
+	f.targets.byPID = map[int]*target{}
 	found := map[int]bool{}
 	visit := func(p *fdscan.Process) error {
 		if pm.match(p) {
@@ -109,11 +110,10 @@ func (f *fuser) hasConns() bool {
 }
 
 // onlySockets reports whether every name is a PORT/tcp or PORT/udp one,
-// so that only socket descriptors can match and their links say which.
-// Fixture trees always take the full scan, which honours their stat
-// tables.
+// so that only socket descriptors can match and their links say which:
+// the scan then reads the link of each descriptor and nothing else.
 func (f *fuser) onlySockets() bool {
-	if f.e.stats != nil || len(f.devices) > 0 {
+	if len(f.devices) > 0 {
 		return false
 	}
 	for _, n := range f.names {
@@ -122,60 +122,4 @@ func (f *fuser) onlySockets() bool {
 		}
 	}
 	return true
-}
-
-// scanLinks is the search for socket names: the inodes of the matching
-// sockets are known from the tables, so each descriptor is matched by
-// the text of its link, socket:[INODE], with one readlink and no stat.
-// Errors are reported as psmisc reports its failed stats.
-func (f *fuser) scanLinks(pids []int, netdev uint64) {
-	r := fdlinks.NewReader(f.e.procRoot)
-	for _, pid := range pids {
-		if f.kill {
-			f.targets.open(pid)
-		}
-		m := &matcher{f: f, info: procInfo{pid: pid}}
-		m.command = func() string { return commandName(readComm(f.e.procRoot, pid)) }
-		_ = r.Links(pid, func(fd int, link []byte, err error) {
-			if err != nil {
-				if !errors.Is(err, unix.ENOENT) && !errors.Is(err, unix.ENOTDIR) {
-					f.out.errorf("Cannot stat file %s/%d/fd/%d: %s\n", f.e.procRoot, pid, fd, strerror(err))
-				}
-				return
-			}
-			ino, ok := fdlinks.SocketInode(link)
-			if !ok {
-				return
-			}
-			names := f.inodes[devIno{netdev, ino}]
-			if len(names) == 0 {
-				return
-			}
-			access := uint8(accessFile)
-			if linkWritable(f.e.procRoot, pid, fd) {
-				access |= accessFileWr
-			}
-			for _, n := range names {
-				m.add(n, access)
-			}
-		})
-		if f.kill && !m.matched {
-			f.targets.drop(pid)
-		}
-	}
-}
-
-// readComm returns the command name from /proc/PID/stat: what lies
-// between the first '(' and the last ')'.
-func readComm(procRoot string, pid int) string {
-	b, err := os.ReadFile(filepath.Join(procRoot, strconv.Itoa(pid), "stat"))
-	if err != nil {
-		return ""
-	}
-	open := bytes.IndexByte(b, '(')
-	end := bytes.LastIndexByte(b, ')')
-	if open < 0 || end < open {
-		return ""
-	}
-	return string(b[open+1 : end])
 }
