@@ -2,6 +2,8 @@ module github.com/openfiles/openfiles
 
 go 1.26.8
 
-require golang.org/x/sys v0.49.0
-
-require github.com/prometheus/procfs v0.23.0 // indirect
+require (
+	github.com/hanwen/go-fuse/v2 v2.12.1
+	github.com/prometheus/procfs v0.23.0
+	golang.org/x/sys v0.49.0
+)

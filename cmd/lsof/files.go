@@ -34,10 +34,10 @@ func (s *fileSearch) active() bool { return s != nil && len(s.items) > 0 }
 // newFileSearch stats the file arguments and walks the +d/+D trees. Each
 // name that cannot be stat'ed gets lsof's message on stderr; usable
 // reports whether any argument remains.
-func newFileSearch(o *options, stderr io.Writer) (s *fileSearch, usable bool) {
+func newFileSearch(o *options, sc *fdscan.Scanner, stderr io.Writer) (s *fileSearch, usable bool) {
 	s = &fileSearch{byKey: map[[2]uint64]*searchItem{}, fs: map[uint64]*searchItem{}}
 	for _, name := range o.names {
-		ok := s.addName(name, stderr)
+		ok := s.addName(name, sc, stderr)
 		usable = usable || ok
 		s.failed = s.failed || !ok
 	}
@@ -63,9 +63,9 @@ func (s *fileSearch) add(it *searchItem) {
 	}
 }
 
-func (s *fileSearch) addName(name string, stderr io.Writer) bool {
+func (s *fileSearch) addName(name string, sc *fdscan.Scanner, stderr io.Writer) bool {
 	var st unix.Stat_t
-	if err := unix.Stat(name, &st); err != nil {
+	if err := sc.StatPath(name, &st); err != nil {
 		fmt.Fprintf(stderr, "lsof: status error on %s: %s\n", name, render.Strerror(err))
 		return false
 	}

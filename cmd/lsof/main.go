@@ -104,13 +104,22 @@ func run(args []string, stdout, stderr io.Writer, e env) int {
 		fmt.Fprint(stderr, fieldHelp())
 		return 0
 	}
-	files, usable := newFileSearch(&opts, stderr)
+	var sel *selection
+	var sockets *netsock.Resolver // the current listing's
+	so := fdscan.Options{Root: e.procRoot, Stats: e.stats, StatTimeout: time.Duration(opts.statWait) * time.Second}
+	// The file arguments are stat'ed as the scanner stats: with a
+	// deadline on file systems that may not answer.
+	statter, err := fdscan.New(so)
+	if err != nil {
+		fmt.Fprintf(stderr, "lsof: can't open %s: %v\n", e.procRoot, err)
+		return 1
+	}
+	files, usable := newFileSearch(&opts, statter, stderr)
 	if (opts.names != nil || opts.dirs != nil) && !usable {
 		return 1
 	}
-	sel := newSelection(&opts, files)
-	var sockets *netsock.Resolver // the current listing's
-	so := fdscan.Options{Root: e.procRoot, Stats: e.stats, Tasks: sel.tasks()}
+	sel = newSelection(&opts, files)
+	so.Tasks = sel.tasks()
 	if sel.socketsOnly() {
 		so.Probe = fdscan.ProbeSockets
 		if sel.socketsDecide() {

@@ -121,7 +121,7 @@ func (r *reader) fdEntry(fdDir int, info *fdinfoDir, rel, name string, fd int, p
 	key := rel + "/fd/" + name
 	if r.s.probe == ProbeStat {
 		var st unix.Stat_t
-		if err := r.stat(fdDir, name, key, &st); err != nil {
+		if err := r.stat(fdDir, name, key, 0, r.guardPath(fdDir, name, key), &st); err != nil {
 			if vanished(err) && r.s.stats == nil {
 				return f, false
 			}
@@ -155,17 +155,7 @@ func (r *reader) fdEntry(fdDir int, info *fdinfoDir, rel, name string, fd int, p
 			return f, false
 		}
 	}
-	if r.s.probe != ProbeStat {
-		var st unix.Stat_t
-		if err := r.stat(fdDir, name, key, &st); err != nil {
-			if vanished(err) && r.s.stats == nil {
-				return f, false
-			}
-			f.Err, f.Op = err, "stat"
-		} else {
-			f.setStat(&st)
-		}
-	}
+	// fdinfo first: its mount ID tells whether the stat may block.
 	if infoDir := info.get(); infoDir >= 0 {
 		b, err := r.readFile(infoDir, name)
 		switch {
@@ -173,6 +163,17 @@ func (r *reader) fdEntry(fdDir int, info *fdinfoDir, rel, name string, fd int, p
 			parseFdinfo(b, &f)
 		case vanished(err) && r.s.stats == nil:
 			return f, false // closed since its link was read
+		}
+	}
+	if r.s.probe != ProbeStat {
+		var st unix.Stat_t
+		if err := r.stat(fdDir, name, key, f.MntID, link, &st); err != nil {
+			if vanished(err) && r.s.stats == nil {
+				return f, false
+			}
+			f.Err, f.Op = err, "stat"
+		} else {
+			f.setStat(&st)
 		}
 	}
 	if f.HasPos {

@@ -112,6 +112,8 @@ func (r *reader) mapped(m Mapping) File {
 		if !ok {
 			err = unix.ENOENT
 		}
+	} else if id, risky := r.s.riskyDev(m.Dev); risky {
+		err = r.s.guard.stat(id, &st, func(st *unix.Stat_t) error { return unix.Stat(path, st) })
 	} else {
 		err = unix.Stat(path, &st)
 	}

@@ -192,7 +192,7 @@ func (r *reader) probeSpecial(dirfd int, rel, name string, kind Kind, p *Process
 	f := File{Kind: kind, FD: -1, EventfdID: -1}
 	key := rel + "/" + name
 	var st unix.Stat_t
-	if err := r.stat(dirfd, name, key, &st); err != nil {
+	if err := r.stat(dirfd, name, key, 0, r.guardPath(dirfd, name, key), &st); err != nil {
 		f.Err, f.Op = err, "stat"
 		return f, !vanished(err) && r.keep(p, &f)
 	}
@@ -354,8 +354,10 @@ func (r *reader) readlink(dirfd int, name, key string) (string, error) {
 }
 
 // stat stats what a link relative to dirfd points to; key names it in a
-// fixture's stat table.
-func (r *reader) stat(dirfd int, name, key string, st *unix.Stat_t) error {
+// fixture's stat table. mntID (from fdinfo, or 0) and path (the link's
+// text, or "") tell the mount it is on: on a file system that may not
+// answer, the stat has a deadline.
+func (r *reader) stat(dirfd int, name, key string, mntID int, path string, st *unix.Stat_t) error {
 	if r.s.stats != nil {
 		e, ok := r.s.stats[key]
 		if !ok {
@@ -364,7 +366,21 @@ func (r *reader) stat(dirfd int, name, key string, st *unix.Stat_t) error {
 		*st = e.Stat
 		return e.Err
 	}
+	if id, ok := r.s.riskyID(mntID, path); ok {
+		return r.s.guard.stat(id, st, func(st *unix.Stat_t) error { return unix.Fstatat(dirfd, name, st, 0) })
+	}
 	return unix.Fstatat(dirfd, name, st, 0)
+}
+
+// guardPath returns the link text of name when the machine has mounts
+// that may not answer, so that a stat of it can be guarded, and "" (no
+// system call) otherwise.
+func (r *reader) guardPath(dirfd int, name, key string) string {
+	if r.s.stats != nil || !r.s.mounts().any {
+		return ""
+	}
+	link, _ := r.readlink(dirfd, name, key)
+	return link
 }
 
 // special reads cwd, root or exe.
@@ -378,7 +394,7 @@ func (r *reader) special(dirfd int, pid, name string, kind Kind) File {
 	}
 	f.Link = link
 	var st unix.Stat_t
-	if err := r.stat(dirfd, name, key, &st); err != nil {
+	if err := r.stat(dirfd, name, key, 0, link, &st); err != nil {
 		f.Err, f.Op = err, "stat"
 		return f
 	}

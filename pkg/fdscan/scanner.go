@@ -6,6 +6,7 @@ import (
 	"runtime"
 	"slices"
 	"sync"
+	"time"
 
 	"github.com/prometheus/procfs"
 )
@@ -31,6 +32,11 @@ type Options struct {
 	// reported at all: not even its status is read. Keep is called from
 	// several goroutines at once.
 	Keep func(p *Process, f *File) bool
+	// StatTimeout bounds each stat on a file system that may not answer
+	// (FUSE, NFS, CIFS, ...); DefaultStatTimeout when 0. An entry whose
+	// stat times out has Err ErrNotResponding, and no later stat waits
+	// on that mount.
+	StatTimeout time.Duration
 }
 
 // Probe is how much the scanner reads of an entry before Options.Keep
@@ -64,6 +70,10 @@ type Scanner struct {
 
 	locksOnce sync.Once
 	locks     map[lockKey]byte
+
+	mountsOnce sync.Once
+	mountTab   *mountTable
+	guard      guard
 }
 
 // New returns a Scanner for the proc root in opts. It fails when the root
@@ -81,7 +91,12 @@ func New(opts Options) (*Scanner, error) {
 	if w <= 0 {
 		w = runtime.NumCPU()
 	}
-	return &Scanner{root: root, workers: w, stats: opts.Stats, tasks: opts.Tasks, probe: opts.Probe, keep: opts.Keep, fs: fs}, nil
+	timeout := opts.StatTimeout
+	if timeout <= 0 {
+		timeout = DefaultStatTimeout
+	}
+	return &Scanner{root: root, workers: w, stats: opts.Stats, tasks: opts.Tasks, probe: opts.Probe, keep: opts.Keep, fs: fs,
+		guard: guard{timeout: timeout}}, nil
 }
 
 // Root returns the proc root the Scanner reads.
