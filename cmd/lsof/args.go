@@ -21,6 +21,8 @@ type options struct {
 	ppid          bool // -R
 	pgidColumn    bool // -g
 	json          bool // --json
+	strict        bool // --strict: exit status 2 when something could not be inspected
+	sizeAndOffset bool // --size-offset: SIZE and OFFSET columns both
 	offset        bool // -o: always an offset
 	sizeOnly      bool // -s: always a size
 	offsetDigits  int  // -o N
@@ -90,8 +92,15 @@ func parseArgs(args []string, e env) (options, error) {
 			i++
 			break
 		}
-		if a == "--json" {
+		switch a {
+		case "--json":
 			o.json = true
+			continue
+		case "--strict":
+			o.strict = true
+			continue
+		case "--size-offset":
+			o.sizeAndOffset = true
 			continue
 		}
 		if len(a) < 2 || (a[0] != '-' && a[0] != '+') {

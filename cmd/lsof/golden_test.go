@@ -45,6 +45,8 @@ func TestGolden(t *testing.T) {
 		{"lsof-basic-p1-2", []string{"-p1,2"}, false},
 		{"lsof-basic-p102", []string{"-p", "102"}, true},
 		{"lsof-basic-p100-nP", []string{"-n", "-P", "-p", "100"}, false},
+		{"lsof-basic-size-offset", []string{"--size-offset", "-p", "100"}, false},
+		{"lsof-basic-strict", []string{"--strict", "-p", "1,2"}, false},
 		{"lsof-basic-zombie", []string{"-p", "101"}, false},
 		{"lsof-basic-missing", []string{"-p", "100,4711"}, false},
 		{"lsof-usage-bad-pid", []string{"-p", "x1"}, false},

@@ -195,3 +195,42 @@ func TestLiveRepeat(t *testing.T) {
 		}
 	}
 }
+
+// TestLiveNotRoot runs ours and /usr/bin/lsof as nobody: processes of
+// root show as lsof shows them (unreadable rows), nobody's in full. With
+// --strict ours also sums up what it could not inspect and exits 2.
+func TestLiveNotRoot(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("switching to nobody needs root")
+	}
+	setpriv, err := exec.LookPath("setpriv")
+	if err != nil {
+		t.Fatalf("setpriv is needed to run as nobody: %v", err)
+	}
+	ref := livetest.Reference(t, "/usr/bin/lsof")
+	ours := livetest.Build(t, "./cmd/lsof")
+	asNobody := []string{setpriv, "--reuid=65534", "--regid=65534", "--clear-groups", "--"}
+	rootHolder := livetest.StartHolder(t)
+	dir, err := os.MkdirTemp("", "lsof-nobody-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	if err := os.Chmod(dir, 0o777); err != nil {
+		t.Fatal(err)
+	}
+	own, _ := livetest.Start(t, livetest.Build(t, "./internal/holder"), dir, asNobody, dir)
+	rp, op := strconv.Itoa(rootHolder.PID), strconv.Itoa(own.PID)
+	for _, args := range [][]string{{"-p", rp}, {"-p", op}, {"-p", rp + "," + op, "-n", "-P"}, {"-F", "-p", rp}} {
+		want := livetest.Run(t, nil, asNobody[0], append(append(asNobody[1:], ref), args...)...)
+		got := livetest.Run(t, nil, asNobody[0], append(append(asNobody[1:], ours), args...)...)
+		if got != want {
+			t.Errorf("as nobody, lsof %v:\n%s%s(%d)\nlsof's:\n%s%s(%d)", args, got.Stdout, got.Stderr, got.Code, want.Stdout, want.Stderr, want.Code)
+		}
+	}
+	strict := livetest.Run(t, nil, asNobody[0], append(append(asNobody[1:], ours), "--strict", "-p", rp+","+op)...)
+	want := "lsof: 1 process not fully inspected: permission denied; run as root to see them\n"
+	if strict.Code != 2 || strict.Stderr != want {
+		t.Errorf("--strict as nobody: exit %d, stderr %q; want 2, %q", strict.Code, strict.Stderr, want)
+	}
+}

@@ -20,15 +20,16 @@ import (
 // env is what a run reads from outside its arguments: where /proc and the
 // passwd file are, and how to escape names. Tests point it at fixtures.
 type env struct {
-	trace    *trace // when set, receives counts of the work done
-	watchOut bool   // stop when standard output's reader goes away
-	procRoot string
-	stats    fdscan.StatTable
-	passwd   string
-	hosts    string
-	services string
-	dns      bool
-	esc      render.Escaper
+	trace     *trace // when set, receives counts of the work done
+	watchOut  bool   // stop when standard output's reader goes away
+	stderrTTY bool   // a person reads stderr: summarize what could not be inspected
+	procRoot  string
+	stats     fdscan.StatTable
+	passwd    string
+	hosts     string
+	services  string
+	dns       bool
+	esc       render.Escaper
 }
 
 // trace records how much work a run did, for tests.
@@ -58,7 +59,7 @@ func (e env) lookupService(name, proto string) (int, bool) {
 
 func main() {
 	e := env{
-		watchOut: true, procRoot: "/proc", passwd: "/etc/passwd",
+		watchOut: true, stderrTTY: isTerminal(2), procRoot: "/proc", passwd: "/etc/passwd",
 		hosts: "/etc/hosts", services: "/etc/services", dns: true,
 		esc: render.LocaleEscaper(),
 	}
@@ -106,6 +107,7 @@ func run(args []string, stdout, stderr io.Writer, e env) int {
 	}
 	var sel *selection
 	var sockets *netsock.Resolver // the current listing's
+	holes := &gaps{}
 	so := fdscan.Options{Root: e.procRoot, Stats: e.stats, StatTimeout: time.Duration(opts.statWait) * time.Second}
 	// The file arguments are stat'ed as the scanner stats: with a
 	// deadline on file systems that may not answer.
@@ -126,7 +128,11 @@ func run(args []string, stdout, stderr io.Writer, e env) int {
 			// Look sockets up from their links alone, and read nothing
 			// more of processes without a selected one.
 			so.Keep = func(p *fdscan.Process, f *fdscan.File) bool {
-				if f.Err != nil || p.NetNS == 0 {
+				if f.Err != nil {
+					holes.note(p.PID, f)
+					return false
+				}
+				if p.NetNS == 0 {
 					return false
 				}
 				s, ok := sockets.Lookup(p.NetNS, p.PID, f.Inode)
@@ -149,7 +155,7 @@ func run(args []string, stdout, stderr io.Writer, e env) int {
 	for {
 		sockets = netsock.NewResolver(e.procRoot)
 		sockets.Protos = sel.socketProtos()
-		listed, err := listOnce(sc, sel, out, sockets, e)
+		listed, err := listOnce(sc, sel, out, sockets, holes, e)
 		if err != nil {
 			if errors.Is(err, syscall.EPIPE) {
 				return 1
@@ -160,10 +166,18 @@ func run(args []string, stdout, stderr io.Writer, e env) int {
 		listedEver = listedEver || listed > 0
 		r := opts.repeat
 		if r == nil {
+			// Say what could not be inspected to a person, or with
+			// --strict, where it is also exit status 2.
+			if holes.any() && (opts.strict || e.stderrTTY) {
+				holes.report(stderr)
+			}
 			// A selection fails when a search item found nothing; a
 			// listing of everything, when it lists nothing.
-			if sel.missed() || (sel.all && listed == 0) {
+			switch {
+			case sel.missed() || (sel.all && listed == 0):
 				return 1
+			case opts.strict && holes.any():
+				return 2
 			}
 			return 0
 		}
@@ -182,7 +196,7 @@ func run(args []string, stdout, stderr io.Writer, e env) int {
 
 // listOnce scans and writes one listing, returning how many files it
 // listed.
-func listOnce(sc *fdscan.Scanner, sel *selection, out output, sockets *netsock.Resolver, e env) (int, error) {
+func listOnce(sc *fdscan.Scanner, sel *selection, out output, sockets *netsock.Resolver, holes *gaps, e env) (int, error) {
 	pids := sel.scanPIDs()
 	if pids == nil {
 		var err error
@@ -201,6 +215,7 @@ func listOnce(sc *fdscan.Scanner, sel *selection, out output, sockets *netsock.R
 		}
 		for i := range p.Files {
 			f := &p.Files[i]
+			holes.note(p.PID, f)
 			var sock *netsock.Socket
 			if f.Type == fdscan.TypeSock && f.Err == nil && p.NetNS != 0 {
 				if s, ok := sockets.Lookup(p.NetNS, p.PID, f.Inode); ok {

@@ -31,6 +31,8 @@ func newOutput(o *options, e env, w io.Writer, users fdscan.Users, names *netsoc
 		mode = render.OffsetOnly
 	case o.sizeOnly:
 		mode = render.SizeOnly
+	case o.sizeAndOffset && o.fields == nil:
+		mode = render.SizeAndOffset
 	}
 	digits := o.offsetDigits
 	if digits == 0 {

@@ -46,12 +46,13 @@ var FieldLetters = []struct {
 // SizeOffMode says whether SIZE/OFF shows a size or an offset.
 type SizeOffMode uint8
 
-// SIZE/OFF modes: lsof's default by file type, -o (offsets) and -s
-// (sizes).
+// SIZE/OFF modes: lsof's default by file type, -o (offsets), -s
+// (sizes), and a SIZE and an OFFSET column both (beyond lsof).
 const (
 	SizeOffAuto SizeOffMode = iota
 	OffsetOnly
 	SizeOnly
+	SizeAndOffset
 )
 
 // FieldWriter writes lsof's -F output: a set of fields for each process,

@@ -49,28 +49,41 @@ type procCols struct {
 }
 
 // row is one file's row: its columns are consecutive in text, with the
-// lengths in lens (fd, type, device, size/offset, links, node, name).
+// lengths in lens, in the order of the col constants; the name is the
+// rest.
 type row struct {
 	p          *procCols
 	text       []byte
-	lens       [6]uint8
+	lens       [nCols - 1]uint8
 	mode, lock byte
 }
 
+// The file columns of a row.
+const (
+	colFD = iota
+	colType
+	colDevice
+	colSizeOff
+	colOffset // with SizeAndOffset only
+	colNLink
+	colNode
+	colName
+	nCols
+)
+
 // cols returns the row's column texts.
-func (r *row) cols() (fd, typ, device, sizeOff, nlink, node, name []byte) {
+func (r *row) cols() (c [nCols][]byte) {
 	t := r.text
-	next := func(n uint8) []byte {
-		c := t[:n]
-		t = t[n:]
-		return c
+	for i, n := range r.lens {
+		c[i], t = t[:n], t[n:]
 	}
-	fd, typ, device, sizeOff, nlink, node = next(r.lens[0]), next(r.lens[1]), next(r.lens[2]), next(r.lens[3]), next(r.lens[4]), next(r.lens[5])
-	return fd, typ, device, sizeOff, nlink, node, t
+	c[colName] = t
+	return c
 }
 
 type widths struct {
-	command, pid, tid, taskCmd, ppid, pgid, user, fd, typ, device, sizeOff, nlink, node int
+	command, pid, tid, taskCmd, ppid, pgid, user int
+	cols                                         [nCols]int
 }
 
 // unknownUserWidth is the width lsof prints a user ID with no login name
@@ -95,8 +108,8 @@ func NewTable(esc Escaper, procRoot string, users fdscan.Users, names *netsock.N
 		w: widths{
 			command: len("COMMAND"), pid: len("PID"), tid: len("TID"),
 			taskCmd: len("TASKCMD"), ppid: len("PPID"), pgid: len("PGID"), user: len("USER"),
-			fd: 4, typ: len("TYPE"), device: len("DEVICE"),
-			sizeOff: len(sizeOffTitle(opts.SizeOff)), nlink: len("NLINK"), node: len("NODE"),
+			cols: [nCols]int{colFD: 4, colType: len("TYPE"), colDevice: len("DEVICE"),
+				colSizeOff: len(sizeOffTitle(opts.SizeOff)), colOffset: len("OFFSET"), colNLink: len("NLINK"), colNode: len("NODE")},
 		},
 	}
 }
@@ -105,7 +118,7 @@ func sizeOffTitle(m SizeOffMode) string {
 	switch m {
 	case OffsetOnly:
 		return "OFFSET"
-	case SizeOnly:
+	case SizeOnly, SizeAndOffset:
 		return "SIZE"
 	}
 	return "SIZE/OFF"
@@ -167,12 +180,22 @@ func (t *Table) Add(p *fdscan.Process, f *fdscan.File, sock *netsock.Socket) {
 	} else {
 		name = t.esc.String(Name(p, f, t.procRoot))
 	}
-	var nlink string
+	var cols [nCols]string
+	cols[colFD], cols[colType], cols[colDevice], cols[colNode], cols[colName] = FD(f), typ, device, node, name
 	if t.opts.NLink {
-		nlink = NLink(f)
+		cols[colNLink] = NLink(f)
 	}
-	cols := [6]string{FD(f), typ, device, SizeOffIn(f, t.opts.SizeOff, t.opts.OffsetDigits), nlink, node}
-	size := len(name)
+	if t.opts.SizeOff == SizeAndOffset {
+		if off, ok := sizeOrOffset(f, SizeOnly); ok && !off {
+			cols[colSizeOff] = strconv.FormatInt(f.Size, 10)
+		}
+		if f.HasPos && f.Err == nil {
+			cols[colOffset] = offsetText(f.Pos, t.opts.OffsetDigits)
+		}
+	} else {
+		cols[colSizeOff] = SizeOffIn(f, t.opts.SizeOff, t.opts.OffsetDigits)
+	}
+	size := 0
 	for _, c := range cols {
 		size += len(c)
 	}
@@ -183,17 +206,12 @@ func (t *Table) Add(p *fdscan.Process, f *fdscan.File, sock *netsock.Socket) {
 	r := row{p: pc, mode: Mode(f), lock: Lock(f)}
 	for i, c := range cols {
 		t.text = append(t.text, c...)
-		r.lens[i] = uint8(len(c))
+		if i < colName {
+			r.lens[i] = uint8(len(c))
+		}
+		t.w.cols[i] = max(t.w.cols[i], len(c))
 	}
-	t.text = append(t.text, name...)
 	r.text = t.text[start:len(t.text):len(t.text)]
-	w := &t.w
-	w.fd = max(w.fd, len(cols[0]))
-	w.typ = max(w.typ, len(cols[1]))
-	w.device = max(w.device, len(cols[2]))
-	w.sizeOff = max(w.sizeOff, len(cols[3]))
-	w.nlink = max(w.nlink, len(cols[4]))
-	w.node = max(w.node, len(cols[5]))
 	if t.n%rowChunk == 0 {
 		t.rows = append(t.rows, make([]row, 0, rowChunk))
 	}
@@ -211,14 +229,16 @@ func (t *Table) WriteTo(out io.Writer) (int64, error) {
 	cw := &countWriter{w: out}
 	bw := bufio.NewWriterSize(cw, 64<<10)
 	header := procCols{command: "COMMAND", pid: "PID", tid: "TID", taskCmd: "TASKCMD", ppid: "PPID", pgid: "PGID", user: "USER"}
-	hcols := [7][]byte{[]byte("FD"), []byte("TYPE"), []byte("DEVICE"), []byte(sizeOffTitle(t.opts.SizeOff)), []byte("NLINK"), []byte("NODE"), []byte("NAME")}
+	var hcols [nCols][]byte
+	for i, h := range [nCols]string{"FD", "TYPE", "DEVICE", sizeOffTitle(t.opts.SizeOff), "OFFSET", "NLINK", "NODE", "NAME"} {
+		hcols[i] = []byte(h)
+	}
 	b := t.appendRow(nil, &header, hcols, 0, 0, true)
 	bw.Write(b)
 	for _, chunk := range t.rows {
 		for i := range chunk {
 			r := &chunk[i]
-			fd, typ, device, sizeOff, nlink, node, name := r.cols()
-			b = t.appendRow(b[:0], r.p, [7][]byte{fd, typ, device, sizeOff, nlink, node, name}, r.mode, r.lock, false)
+			b = t.appendRow(b[:0], r.p, r.cols(), r.mode, r.lock, false)
 			if _, err := bw.Write(b); err != nil {
 				return cw.n, err
 			}
@@ -229,8 +249,8 @@ func (t *Table) WriteTo(out io.Writer) (int64, error) {
 }
 
 // appendRow appends one line: the process columns of p, then the file
-// columns c (fd, type, device, size/offset, links, node, name).
-func (t *Table) appendRow(b []byte, p *procCols, c [7][]byte, mode, lock byte, header bool) []byte {
+// columns c.
+func (t *Table) appendRow(b []byte, p *procCols, c [nCols][]byte, mode, lock byte, header bool) []byte {
 	w := &t.w
 	b = padRight(b, p.command, w.command)
 	b = padLeft(append(b, ' '), p.pid, w.pid)
@@ -245,20 +265,23 @@ func (t *Table) appendRow(b []byte, p *procCols, c [7][]byte, mode, lock byte, h
 		b = padLeft(append(b, ' '), p.pgid, w.pgid)
 	}
 	b = padLeft(append(b, ' '), p.user, w.user)
-	b = padLeft(append(b, ' '), c[0], w.fd)
+	b = padLeft(append(b, ' '), c[colFD], w.cols[colFD])
 	if header {
 		b = append(b, "   "...)
 	} else {
 		b = append(b, mode, lock, ' ')
 	}
-	b = padLeft(b, c[1], w.typ)
-	b = padLeft(append(b, ' '), c[2], w.device)
-	b = padLeft(append(b, ' '), c[3], w.sizeOff)
-	if t.opts.NLink {
-		b = padLeft(append(b, ' '), c[4], w.nlink)
+	b = padLeft(b, c[colType], w.cols[colType])
+	b = padLeft(append(b, ' '), c[colDevice], w.cols[colDevice])
+	b = padLeft(append(b, ' '), c[colSizeOff], w.cols[colSizeOff])
+	if t.opts.SizeOff == SizeAndOffset {
+		b = padLeft(append(b, ' '), c[colOffset], w.cols[colOffset])
 	}
-	b = padLeft(append(b, ' '), c[5], w.node)
-	return append(append(append(b, ' '), c[6]...), '\n')
+	if t.opts.NLink {
+		b = padLeft(append(b, ' '), c[colNLink], w.cols[colNLink])
+	}
+	b = padLeft(append(b, ' '), c[colNode], w.cols[colNode])
+	return append(append(append(b, ' '), c[colName]...), '\n')
 }
 
 func padLeft[S string | []byte](b []byte, s S, w int) []byte {
