@@ -1,9 +1,11 @@
 // Command workload starts N processes that each hold about M open files
 // of mixed kinds, for benchmarks: regular files read, written and both,
 // directories, pipes, unix socket pairs, a TCP listener on loopback, UDP
-// sockets, deleted files and mapped files. It prints "ready" once every
-// process holds its files, and ends them all, by the PIDs it started,
-// when its standard input closes.
+// sockets and deleted files. The files are opened here and handed to each
+// child, a plain sleep(1), as inherited descriptors, so the children are
+// small single-threaded processes, as most are. It prints "ready" once
+// every child runs, and ends them all, by the PIDs it started, when its
+// standard input closes.
 package main
 
 import (
@@ -23,17 +25,7 @@ import (
 func main() {
 	procs := flag.Int("procs", 1000, "processes to start")
 	files := flag.Int("files", 160, "open files per process")
-	child := flag.String("child", "", "internal: hold files in this directory")
 	flag.Parse()
-	if *child != "" {
-		if err := hold(*child, *files); err != nil {
-			fmt.Fprintln(os.Stderr, "workload child:", err)
-			os.Exit(1)
-		}
-		fmt.Println("ready")
-		_, _ = io.Copy(io.Discard, os.Stdin)
-		return
-	}
 	if err := run(*procs, *files); err != nil {
 		fmt.Fprintln(os.Stderr, "workload:", err)
 		os.Exit(1)
@@ -51,107 +43,103 @@ func run(procs, files int) error {
 			return err
 		}
 	}
-	self, err := os.Executable()
-	if err != nil {
-		return err
+	var lim unix.Rlimit
+	if unix.Getrlimit(unix.RLIMIT_NOFILE, &lim) == nil && lim.Cur < uint64(files)+64 {
+		lim.Cur = min(lim.Max, uint64(files)+64)
+		_ = unix.Setrlimit(unix.RLIMIT_NOFILE, &lim)
 	}
 	var cmds []*exec.Cmd
-	var stdins []io.Closer
 	defer func() {
-		for _, c := range stdins {
-			c.Close()
-		}
 		for _, c := range cmds {
+			_ = c.Process.Kill() // our own children, by PID
 			_ = c.Wait()
 		}
 	}()
-	for range procs {
-		c := exec.Command(self, "-files", strconv.Itoa(files), "-child", dir)
-		in, err := c.StdinPipe()
+	for i := range procs {
+		held, err := open(dir, i, files-3)
 		if err != nil {
 			return err
 		}
-		out, err := c.StdoutPipe()
+		c := exec.Command("sleep", "1000000")
+		c.ExtraFiles = held
+		err = c.Start()
+		for _, f := range held {
+			f.Close()
+		}
 		if err != nil {
 			return err
 		}
-		c.Stderr = os.Stderr
-		if err := c.Start(); err != nil {
-			return err
-		}
-		cmds, stdins = append(cmds, c), append(stdins, in)
-		line, err := bufio.NewReader(out).ReadString('\n')
-		if err != nil || line != "ready\n" {
-			return fmt.Errorf("child %d not ready: %q %v", c.Process.Pid, line, err)
-		}
+		cmds = append(cmds, c)
 	}
 	fmt.Println("ready")
-	_, _ = io.Copy(io.Discard, os.Stdin)
+	_, _ = io.Copy(io.Discard, bufio.NewReader(os.Stdin))
 	return nil
 }
 
-var kept []any
-
-// hold opens about n files of mixed kinds.
-func hold(dir string, n int) error {
-	opened := 3 // stdin, stdout, stderr
+// open opens n files of mixed kinds for child number child.
+func open(dir string, child, n int) ([]*os.File, error) {
+	var held []*os.File
+	add := func(fds ...int) {
+		for _, fd := range fds {
+			held = append(held, os.NewFile(uintptr(fd), ""))
+		}
+	}
 	ln, err := net.Listen("tcp4", "127.0.0.1:0")
 	if err != nil {
-		return err
+		return nil, err
 	}
-	kept = append(kept, ln)
-	opened++
-	for i := 0; opened < n; i++ {
+	lf, err := ln.(*net.TCPListener).File()
+	ln.Close()
+	if err != nil {
+		return nil, err
+	}
+	held = append(held, lf)
+	for i := 0; len(held) < n; i++ {
 		f := filepath.Join(dir, "f"+strconv.Itoa(i%64))
+		var fd int
 		var err error
 		switch i % 10 {
 		case 0, 1, 2:
-			_, err = unix.Open(f, unix.O_RDONLY, 0)
-			opened++
+			fd, err = unix.Open(f, unix.O_RDONLY|unix.O_CLOEXEC, 0)
+			add(fd)
 		case 3:
-			_, err = unix.Open(f, unix.O_WRONLY, 0)
-			opened++
+			fd, err = unix.Open(f, unix.O_WRONLY|unix.O_CLOEXEC, 0)
+			add(fd)
 		case 4:
-			_, err = unix.Open(f, unix.O_RDWR, 0)
-			opened++
+			fd, err = unix.Open(f, unix.O_RDWR|unix.O_CLOEXEC, 0)
+			add(fd)
 		case 5:
-			_, err = unix.Open(dir, unix.O_RDONLY|unix.O_DIRECTORY, 0)
-			opened++
+			fd, err = unix.Open(dir, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+			add(fd)
 		case 6:
 			var p [2]int
-			err = unix.Pipe(p[:])
-			opened += 2
+			err = unix.Pipe2(p[:], unix.O_CLOEXEC)
+			add(p[0], p[1])
 		case 7:
-			_, err = unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM, 0)
-			opened += 2
+			var p [2]int
+			p, err = unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
+			add(p[0], p[1])
 		case 8:
-			var c net.PacketConn
-			if c, err = net.ListenPacket("udp4", "127.0.0.1:0"); err == nil {
-				kept = append(kept, c)
+			fd, err = unix.Socket(unix.AF_INET, unix.SOCK_DGRAM|unix.SOCK_CLOEXEC, 0)
+			if err == nil {
+				err = unix.Bind(fd, &unix.SockaddrInet4{Addr: [4]byte{127, 0, 0, 1}})
+				add(fd)
 			}
-			opened++
 		case 9:
-			d := filepath.Join(dir, fmt.Sprintf("del-%d-%d", os.Getpid(), i))
+			d := filepath.Join(dir, fmt.Sprintf("del-%d-%d", child, i))
 			if err = os.WriteFile(d, []byte("x"), 0o644); err == nil {
-				if _, err = unix.Open(d, unix.O_RDONLY, 0); err == nil {
+				if fd, err = unix.Open(d, unix.O_RDONLY|unix.O_CLOEXEC, 0); err == nil {
+					add(fd)
 					err = os.Remove(d)
-				}
-			}
-			opened++
-			if i%20 == 9 {
-				var fd int
-				if fd, err = unix.Open(f, unix.O_RDONLY, 0); err == nil {
-					var m []byte
-					if m, err = unix.Mmap(fd, 0, 4096, unix.PROT_READ, unix.MAP_SHARED); err == nil {
-						kept = append(kept, m)
-					}
-					unix.Close(fd)
 				}
 			}
 		}
 		if err != nil {
-			return err
+			for _, h := range held {
+				h.Close()
+			}
+			return nil, err
 		}
 	}
-	return nil
+	return held, nil
 }
