@@ -14,7 +14,11 @@ type fuser struct {
 	silent, user, isMountPoint, writeOnly   bool
 	ipv4, ipv6                              bool
 	sig                                     int
-	space                                   nameSpace // for names without /tcp, /udp or /file
+
+	// Our own options, which psmisc does not have: --json, --dry-run
+	// and --widen.
+	json, dryRun, widen bool
+	space               nameSpace // for names without /tcp, /udp or /file
 
 	names  []*name
 	conns  [4][]conn // by table: see tableTCP and the like
@@ -28,6 +32,9 @@ type fuser struct {
 	needUnix bool
 
 	targets targets
+	// spared are the processes fuser runs under, which -k leaves alone;
+	// told, those it said so of.
+	spared, told map[int]bool
 }
 
 // longOptions maps psmisc's long options to its short ones.
@@ -55,6 +62,20 @@ func (f *fuser) parseArgs(args []string) (int, bool) {
 		if len(arg) > 1 && arg[1] == '-' {
 			if len(arg) == 2 {
 				break // "--" ends the command line: what follows is ignored
+			}
+			switch arg[2:] {
+			case "json":
+				f.json = true
+				continue
+			case "dry-run":
+				f.dryRun = true
+				continue
+			case "widen":
+				f.widen = true
+				continue
+			case "help":
+				f.out.out().WriteString(usageText + extensionsText)
+				return 0, true
 			}
 			c, ok := longOptions[arg[2:]]
 			if !ok {
@@ -185,6 +206,22 @@ Show which processes use the named files, sockets, or filesystems.
   -4,--ipv4             search IPv4 sockets only
   -6,--ipv6             search IPv6 sockets only
   udp/tcp names: [local_port][,[rmt_host][,[rmt_port]]]
+
+`
+
+// extensionsText is --help's addition to psmisc's usage: the options
+// psmisc does not have.
+const extensionsText = `Options of this fuser that psmisc's does not have:
+      --help            display this help on standard output
+      --json            print the processes found for each NAME as JSON on
+                        standard output, and only messages on standard error
+      --dry-run         with -k, tell on standard error what would be
+                        signalled, and signal nothing
+      --widen           with -k and -m (or -c), accept a NAME that is not a
+                        mount point and signal every process using the whole
+                        file system that holds it, as psmisc does unasked
+  With -k, fuser never signals itself or the processes it runs under (its
+  parent shell and theirs), and says on standard error which it spared.
 
 `
 

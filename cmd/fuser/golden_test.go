@@ -77,6 +77,15 @@ func TestGolden(t *testing.T) {
 		{"fuser-signal-unknown", []string{"-k", "-SIGFOO", "/srv"}},
 		{"fuser-bad-port", []string{"nosuchservice/tcp", "0x50/udp"}},
 		{"fuser-list", []string{"-l"}},
+		{"fuser-help", []string{"--help"}},
+		// Our own options. -k stops before the scan when it would widen,
+		// and --dry-run signals nothing, so no PID of the fixture can be
+		// signalled on this machine.
+		{"fuser-basic-json", []string{"--json", "/srv", "/usr/bin/server", "/usr/lib/libc.so.6", "/nonexistent", "8080/tcp", "-k", "--dry-run"}},
+		{"fuser-basic-json-m", []string{"--json", "-m", "/srv", "/"}},
+		{"fuser-basic-widen-refused", []string{"-k", "-m", "/srv", "/"}},
+		{"fuser-basic-widen-dry-run", []string{"-k", "-m", "--widen", "--dry-run", "-TERM", "/srv"}},
+		{"fuser-basic-dry-run", []string{"--dry-run", "-v", "-k", "-w", "-HUP", "/var/log/server.log", "/srv"}},
 		{"fuser-version", []string{"-V"}},
 	} {
 		t.Run(tc.golden, func(t *testing.T) {

@@ -4,8 +4,11 @@
 // with psmisc's options, messages and exit statuses.
 //
 // Unlike psmisc it signals through a pidfd opened before the process
-// was read, so that a PID reused after the scan is never hit, and for
-// names that are only ports it reads descriptor links alone.
+// was read, so that a PID reused after the scan is never hit; it never
+// signals the processes it runs under; it refuses -k -m on a name that
+// is not a mount point unless --widen says so; it finds sockets in
+// every network namespace; and it has --dry-run and --json. For names
+// that are only ports it reads descriptor links alone.
 package main
 
 import (
@@ -29,7 +32,10 @@ type env struct {
 	services string
 	argv0    string // the name fuser was called by, for its messages
 	self     int    // our PID, which is neither listed nor signalled
-	stdin    io.Reader
+	// parent is our parent's PID: it and its ancestors are never
+	// signalled. 0 spares none.
+	parent int
+	stdin  io.Reader
 
 	fs    fileSystem       // stat, readlink and the working directory
 	stats fdscan.StatTable // stat results of a fixture proc tree; nil when live
@@ -54,7 +60,7 @@ func main() {
 		procRoot: "/proc", netDir: "/proc/net", mounts: "/proc/mounts",
 		swaps: "/proc/swaps", exports: "/proc/fs/nfs/exports",
 		passwd: "/etc/passwd", services: "/etc/services",
-		argv0: os.Args[0], self: os.Getpid(), stdin: os.Stdin,
+		argv0: os.Args[0], self: os.Getpid(), parent: os.Getppid(), stdin: os.Stdin,
 		fs: liveFS{},
 	}
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr, e))
@@ -68,6 +74,9 @@ func run(args []string, stdout, stderr io.Writer, e env) int {
 	f := &fuser{e: e, out: out, sig: 9}
 	if code, done := f.parseArgs(args); done {
 		return code
+	}
+	if f.refuseWidening() {
+		return 1
 	}
 	if !f.search() {
 		return 1

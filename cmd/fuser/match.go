@@ -42,6 +42,9 @@ type match struct {
 	access  uint8
 	kind    procType
 	command string // as psmisc shows it; "" when it could not be read
+	// signalled is set when -k signalled the process for this name (or,
+	// with --dry-run, would have).
+	signalled bool
 }
 
 type devIno struct{ dev, ino uint64 }

@@ -31,7 +31,7 @@ func (f *fuser) report() int {
 		if n.removed {
 			continue
 		}
-		if f.silent {
+		if f.silent || f.json {
 			for _, m := range n.procs {
 				if m.kind == procNormal {
 					haveMatch = true
@@ -137,6 +137,9 @@ func (f *fuser) report() int {
 			haveKill = true
 		}
 	}
+	if f.json {
+		f.writeJSON(users)
+	}
 	if f.kill {
 		haveMatch = haveKill
 	}
@@ -191,7 +194,9 @@ func accessLetters(a uint8) string {
 
 // signal sends the signal to the processes of a name, as psmisc's
 // kill_matched_proc does: with -w only to writers, with -i only when
-// the user says yes. It reports whether any was signalled.
+// the user says yes; never to the processes fuser runs under, and with
+// --dry-run to none, only saying which it would signal. It reports
+// whether any was signalled.
 func (f *fuser) signal(n *name, stdin *bufio.Reader) bool {
 	ok := false
 	for _, m := range n.procs {
@@ -201,13 +206,19 @@ func (f *fuser) signal(n *name, stdin *bufio.Reader) bool {
 		if f.writeOnly && m.access&accessFileWr == 0 {
 			continue
 		}
+		if f.spare(m) {
+			continue
+		}
 		if f.interactive && !f.ask(m.pid, stdin) {
 			continue
 		}
-		if err := f.targets.signal(m.pid, f.sig); err != nil {
+		if f.dryRun {
+			f.out.errorf("Would send %s to process %d (%s)\n", signalName(f.sig), m.pid, commandOrUnknown(m.command))
+		} else if err := f.targets.signal(m.pid, f.sig); err != nil {
 			f.out.errorf("Could not kill process %d: %s\n", m.pid, errText(err))
 			continue
 		}
+		m.signalled = true
 		ok = true
 	}
 	return ok

@@ -50,6 +50,9 @@ func (f *fuser) search() bool {
 	if f.hasConns() {
 		f.findSocketsElsewhere(sc, pids)
 	}
+	if f.kill {
+		f.spared = f.ancestors(sc)
+	}
 	if len(f.sockets) == 0 && len(f.inodes) == 0 && len(f.devices) == 0 {
 		return true
 	}
@@ -68,7 +71,7 @@ func (f *fuser) search() bool {
 		}
 		return nil
 	}
-	if !f.kill {
+	if !f.kill || f.dryRun {
 		_ = sc.Scan(pids, visit)
 	} else {
 		// A pidfd is opened before the process is read, so that the

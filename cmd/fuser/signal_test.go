@@ -32,7 +32,15 @@ type sleeper struct {
 // by its own PID, when the test ends.
 func startSleeper(t *testing.T, f *os.File, write bool) *sleeper {
 	t.Helper()
+	return startSleeperIn(t, "", f, write)
+}
+
+// startSleeperIn is startSleeper with sleep working in dir ("" is the
+// test's own working directory).
+func startSleeperIn(t *testing.T, dir string, f *os.File, write bool) *sleeper {
+	t.Helper()
 	cmd := exec.Command("sleep", "60")
+	cmd.Dir = dir
 	if f != nil {
 		defer f.Close()
 		if write {

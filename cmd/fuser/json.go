@@ -1,0 +1,104 @@
+package main
+
+import (
+	"encoding/json"
+
+	"github.com/openfiles/openfiles/pkg/fdscan"
+)
+
+// jsonName is one NAME of --json's output and what was found for it.
+type jsonName struct {
+	Name      string        `json:"name"`
+	Space     string        `json:"space"` // file, tcp or udp
+	Processes []jsonProcess `json:"processes"`
+	// Kernel lists the kernel's own uses: a mount point on the name (or,
+	// with -m, on its file system), swap space, an NFS export.
+	Kernel []jsonKernel `json:"kernel,omitempty"`
+}
+
+// jsonProcess is one process using a name.
+type jsonProcess struct {
+	PID  int    `json:"pid"`
+	UID  uint32 `json:"uid"` // the owner of /proc/PID, as psmisc shows it
+	User string `json:"user,omitempty"`
+	// Command is the name as psmisc prints it: unprintable bytes as
+	// octal escapes, so always ASCII; "" when it could not be read.
+	Command string `json:"command"`
+	// Access holds the letters of -v's ACCESS column that apply, in its
+	// order: f (open file) or F (open for writing), r (root directory),
+	// c (working directory), e (program), m (mapped).
+	Access string `json:"access"`
+	// Signalled is set with -k: whether the process was signalled
+	// (with --dry-run, would have been).
+	Signalled *bool `json:"signalled,omitempty"`
+}
+
+// jsonKernel is a use of a name by the kernel.
+type jsonKernel struct {
+	Use  string `json:"use"`  // mount, swap or knfsd
+	Path string `json:"path"` // the mount point, swap file or export
+}
+
+// writeJSON prints the names and what was found for each as a JSON
+// array on standard output, one name to a line. Names -M took off are
+// left out; the others are all there, found or not.
+func (f *fuser) writeJSON(users fdscan.Users) {
+	w := f.out.out()
+	w.WriteString("[")
+	first := true
+	for _, n := range f.names {
+		if n.removed {
+			continue
+		}
+		jn := jsonName{Name: n.text, Space: [...]string{spaceFile: "file", spaceTCP: "tcp", spaceUDP: "udp"}[n.space], Processes: []jsonProcess{}}
+		for _, m := range n.procs {
+			switch m.kind {
+			case procNormal:
+				p := jsonProcess{PID: m.pid, UID: m.uid, Command: m.command, Access: accessJSON(m.access)}
+				if name, ok := users.Lookup(m.uid); ok {
+					p.User = name
+				}
+				if f.kill {
+					p.Signalled = &m.signalled
+				}
+				jn.Processes = append(jn.Processes, p)
+			default:
+				use := map[procType]string{procMount: "mount", procSwap: "swap", procKnfsd: "knfsd"}[m.kind]
+				jn.Kernel = append(jn.Kernel, jsonKernel{Use: use, Path: m.command})
+			}
+		}
+		b, err := json.Marshal(jn)
+		if err != nil {
+			panic(err) // plain strings and numbers always marshal
+		}
+		if !first {
+			w.WriteByte(',')
+		}
+		first = false
+		w.WriteByte('\n')
+		w.Write(b)
+	}
+	w.WriteString("\n]\n")
+}
+
+// accessJSON returns the access letters that apply, with m shown even
+// beside e (-v hides it there).
+func accessJSON(a uint8) string {
+	var b []byte
+	if a&accessFile != 0 {
+		if a&accessFileWr != 0 {
+			b = append(b, 'F')
+		} else {
+			b = append(b, 'f')
+		}
+	}
+	for _, l := range []struct {
+		bit    uint8
+		letter byte
+	}{{accessRoot, 'r'}, {accessCWD, 'c'}, {accessExe, 'e'}, {accessMmap, 'm'}} {
+		if a&l.bit != 0 {
+			b = append(b, l.letter)
+		}
+	}
+	return string(b)
+}

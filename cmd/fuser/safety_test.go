@@ -1,0 +1,198 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/openfiles/openfiles/internal/livetest"
+)
+
+// TestLiveOwnOptions covers what our fuser does that psmisc's does not:
+// it refuses -k -m on a directory that is not a mount point unless
+// --widen says so, never signals the processes it runs under, signals
+// nothing with --dry-run and prints --json. It runs in a PID namespace
+// of its own, with a tmpfs mounted in its own mount namespace, so that
+// every process it lists or signals is one it started.
+func TestLiveOwnOptions(t *testing.T) {
+	b := buildBins(t)
+	if !livetest.InPIDNamespace(t, b.env()) {
+		return
+	}
+	// fs is a file system of the test's own: fs/sub/held and fs/other.
+	fs := filepath.Join(t.TempDir(), "fs")
+	if err := os.Mkdir(fs, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := unix.Mount("tmpfs", fs, "tmpfs", 0, "size=1m"); err != nil {
+		t.Fatalf("mount a tmpfs: %v", err)
+	}
+	t.Cleanup(func() { _ = unix.Unmount(fs, unix.MNT_DETACH) })
+	sub := filepath.Join(fs, "sub")
+	if err := os.Mkdir(sub, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	held, other := filepath.Join(sub, "held"), filepath.Join(fs, "other")
+	for _, p := range []string{held, other} {
+		if err := os.WriteFile(p, []byte("x"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// start starts a reader of held, and a process working in fs, which
+	// -m on sub widened to fs matches.
+	start := func(t *testing.T) (inSub, elsewhere *sleeper) {
+		return startSleeper(t, openFile(t, held, false), false), startSleeperIn(t, fs, nil, false)
+	}
+
+	t.Run("widen", func(t *testing.T) {
+		inSub, elsewhere := start(t)
+		res := runFuser(t, b.ours, "/", "", "-k", "-m", sub)
+		want := "fuser: not signalling: " + sub + " is not a mount point, and -m would widen it to the whole file system mounted on " + fs + ".\n" +
+			"Name the mount point, or add --widen to signal every process using that file system.\n"
+		if res.Code != 1 || res.Stdout != "" || res.Stderr != want {
+			t.Errorf("fuser -k -m %s: exit %d, stdout %q, stderr %q; want exit 1, no output and stderr %q", sub, res.Code, res.Stdout, res.Stderr, want)
+		}
+		if got := inSub.fate(100 * time.Millisecond); got != 0 {
+			t.Errorf("refused, yet the holder of %s ended by %v", held, got)
+		}
+		res = runFuser(t, b.ours, "/", "", "-k", "-m", "--widen", sub)
+		if res.Code != 0 || inSub.fate(time.Second) != syscall.SIGKILL || elsewhere.fate(time.Second) != syscall.SIGKILL {
+			t.Errorf("fuser -k -m --widen %s: exit %d (stderr %q); want both holders on %s killed", sub, res.Code, res.Stderr, fs)
+		}
+		// psmisc widens unasked: it kills the process outside sub too.
+		inSub, elsewhere = start(t)
+		res = runFuser(t, b.ref, "/", "", "-k", "-m", sub)
+		if res.Code != 0 || inSub.fate(time.Second) != syscall.SIGKILL || elsewhere.fate(time.Second) != syscall.SIGKILL {
+			t.Errorf("psmisc's fuser -k -m %s: exit %d; the test expected it to kill the process working in %s as well", sub, res.Code, fs)
+		}
+		// A mount point needs no --widen.
+		inSub, elsewhere = start(t)
+		res = runFuser(t, b.ours, "/", "", "-k", "-m", fs+"/")
+		if res.Code != 0 || inSub.fate(time.Second) != syscall.SIGKILL || elsewhere.fate(time.Second) != syscall.SIGKILL {
+			t.Errorf("fuser -k -m %s/: exit %d (stderr %q); want both holders killed", fs, res.Code, res.Stderr)
+		}
+	})
+
+	t.Run("dry-run", func(t *testing.T) {
+		inSub, _ := start(t)
+		res := runFuser(t, b.ours, "/", "", "-k", "--dry-run", "-TERM", held)
+		want := fmt.Sprintf("%s:\nWould send SIGTERM to process %d (sleep)\n", held, inSub.pid())
+		if res.Code != 0 || res.Stdout != fmt.Sprintf(" %5d", inSub.pid()) || !strings.HasSuffix(res.Stderr, want) {
+			t.Errorf("fuser -k --dry-run -TERM: exit %d, stdout %q, stderr %q; want exit 0, the holder's PID and stderr ending %q", res.Code, res.Stdout, res.Stderr, want)
+		}
+		if got := inSub.fate(200 * time.Millisecond); got != 0 {
+			t.Errorf("--dry-run, yet the holder ended by %v", got)
+		}
+	})
+
+	t.Run("ancestors", func(t *testing.T) {
+		// A shell holds the file and runs fuser -k on it: fuser kills
+		// another holder, spares the shell and says so.
+		for _, tc := range []struct {
+			bin    string
+			spares bool
+		}{{b.ours, true}, {b.ref, false}} {
+			inSub, _ := start(t)
+			cmd := exec.Command("sh", "-c", `exec 3<"$1"; "$0" -k "$1"; echo "status $?"`, tc.bin, held)
+			var stdout, stderr bytes.Buffer
+			cmd.Stdout, cmd.Stderr = &stdout, &stderr
+			if err := cmd.Start(); err != nil {
+				t.Fatal(err)
+			}
+			shell := cmd.Process.Pid
+			err := cmd.Wait()
+			if got := inSub.fate(time.Second); got != syscall.SIGKILL {
+				t.Errorf("%s: the other holder ended by %v, want %v", tc.bin, got, syscall.SIGKILL)
+			}
+			if !tc.spares {
+				// psmisc kills the shell that ran it.
+				if ee, ok := err.(*exec.ExitError); !ok || ee.Sys().(syscall.WaitStatus).Signal() != syscall.SIGKILL {
+					t.Errorf("psmisc's fuser did not kill the shell running it (%v): the test does not show the difference", err)
+				}
+				continue
+			}
+			wantOut := fmt.Sprintf(" %5d %5d", inSub.pid(), shell)
+			wantErr := fmt.Sprintf("Spared process %d (sh): fuser runs under it\n", shell)
+			if err != nil || !strings.HasPrefix(stdout.String(), wantOut) || !strings.HasSuffix(stdout.String(), "status 0\n") ||
+				!strings.HasSuffix(stderr.String(), wantErr) {
+				t.Errorf("sh -c 'fuser -k FILE': %v, stdout %q, stderr %q; want the shell to live on, stdout %q...\"status 0\", stderr ending %q",
+					err, stdout.String(), stderr.String(), wantOut, wantErr)
+			}
+		}
+	})
+
+	t.Run("json", func(t *testing.T) {
+		r := startSleeper(t, openFile(t, held, false), false)
+		w := startSleeper(t, openFile(t, held, true), true)
+		res := runFuser(t, b.ours, "/", "", "--json", held, filepath.Join(fs, "missing"), "-m", fs)
+		var got []jsonName
+		if err := json.Unmarshal([]byte(res.Stdout), &got); err != nil {
+			t.Fatalf("fuser --json printed no valid JSON (%v):\n%s", err, res.Stdout)
+		}
+		proc := func(s *sleeper, access string) jsonProcess {
+			return jsonProcess{PID: s.pid(), UID: uint32(os.Geteuid()), User: userName(os.Geteuid()), Command: "sleep", Access: access}
+		}
+		want := []jsonName{
+			{Name: held, Space: "file", Processes: []jsonProcess{proc(r, "f"), proc(w, "F")}},
+			{Name: filepath.Join(fs, "missing"), Space: "file", Processes: []jsonProcess{}},
+			{Name: fs, Space: "file", Processes: []jsonProcess{proc(r, "f"), proc(w, "F")}, Kernel: []jsonKernel{{Use: "mount", Path: fs}}},
+		}
+		if g, w := fmt.Sprintf("%+v", got), fmt.Sprintf("%+v", want); g != w || res.Code != 0 {
+			t.Errorf("fuser --json: exit %d\ngot  %s\nwant %s", res.Code, g, w)
+		}
+		if wantErr := "Specified filename " + filepath.Join(fs, "missing") + " does not exist.\n"; res.Stderr != wantErr {
+			t.Errorf("fuser --json: stderr %q, want only %q", res.Stderr, wantErr)
+		}
+	})
+}
+
+// userName is the login name of uid in /etc/passwd, or "".
+func userName(uid int) string {
+	b, _ := os.ReadFile("/etc/passwd")
+	for _, l := range strings.Split(string(b), "\n") {
+		if f := strings.Split(l, ":"); len(f) > 2 && f[2] == strconv.Itoa(uid) {
+			return f[0]
+		}
+	}
+	return ""
+}
+
+// TestLiveNetNamespace starts a TCP listener in a network namespace of
+// its own: our fuser finds it by its port, from the tables of that
+// namespace, where psmisc's reads its own namespace's only and does
+// not. It runs in a PID namespace, so that only the test's processes
+// are seen.
+func TestLiveNetNamespace(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("making a network namespace needs root")
+	}
+	b := buildBins(t)
+	if !livetest.InPIDNamespace(t, b.env()) {
+		return
+	}
+	unshare, err := exec.LookPath("unshare")
+	if err != nil {
+		t.Fatalf("unshare is needed to make a network namespace: %v", err)
+	}
+	h, ports := livetest.Start(t, b.sockholder, t.TempDir(), []string{unshare, "--net", "--"}, "-listen")
+	name := ports["listen"] + "/tcp"
+	got := runFuser(t, b.ours, "/", "", "-v", name)
+	wantOut := fmt.Sprintf(" %5d", h.PID)
+	wantErr := fmt.Sprintf("                     USER        PID ACCESS COMMAND\n%-20s %-8s  F.... sockholder\n", name+":", userName(os.Geteuid()))
+	if got.Code != 0 || got.Stdout != wantOut || got.Stderr != wantErr {
+		t.Errorf("fuser -v %s: exit %d, stdout %q, stderr:\n%s\nwant exit 0, stdout %q, stderr:\n%s", name, got.Code, got.Stdout, got.Stderr, wantOut, wantErr)
+	}
+	if ref := runFuser(t, b.ref, "/", "", name); ref.Code != 1 || ref.Stdout != "" {
+		t.Errorf("psmisc's fuser %s: exit %d, stdout %q; the test expected it not to see the other namespace", name, ref.Code, ref.Stdout)
+	}
+}
