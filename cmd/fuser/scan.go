@@ -50,11 +50,11 @@ func (f *fuser) search() bool {
 	if f.hasConns() {
 		f.findSocketsElsewhere(sc, pids)
 	}
-	if f.kill {
-		f.spared = f.ancestors(sc)
-	}
 	if len(f.sockets) == 0 && len(f.inodes) == 0 && len(f.devices) == 0 {
 		return true
+	}
+	if f.kill {
+		f.spared = f.ancestors(sc)
 	}
 	if f.e.trace != nil {
 		f.e.trace.linkSearch = pm.probe == fdscan.ProbeSockets
