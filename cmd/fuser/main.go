@@ -63,7 +63,7 @@ func main() {
 		argv0: os.Args[0], self: os.Getpid(), parent: os.Getppid(), stdin: os.Stdin,
 		fs: liveFS{},
 	}
-	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr, e))
+	os.Exit(profiled(func() int { return run(os.Args[1:], os.Stdout, os.Stderr, e) }))
 }
 
 // run is one fuser command: it parses args, finds the processes, prints
