@@ -129,6 +129,9 @@ func (r *reader) fdEntry(fdDir int, info *fdinfoDir, rel, name string, fd int, p
 			return f, r.keep(p, &f)
 		}
 		f.setStat(&st)
+		if !r.keep(p, &f) {
+			return f, false // decided on the stat alone
+		}
 	}
 	link, err := r.readlink(fdDir, name, key)
 	if err != nil {
@@ -147,10 +150,6 @@ func (r *reader) fdEntry(fdDir int, info *fdinfoDir, rel, name string, fd int, p
 			return f, false
 		}
 		f.Inode, f.Type = ino, TypeSock
-		if !r.keep(p, &f) {
-			return f, false
-		}
-	case ProbeStat:
 		if !r.keep(p, &f) {
 			return f, false
 		}
