@@ -293,7 +293,7 @@ func (pm *processMatcher) descriptor(m *matcher, p *fdscan.Process, fl *fdscan.F
 // psmisc learns from the write permission of its /proc link: from the
 // open flags when fdinfo gave them, else from the link.
 func writable(procRoot string, pid int, fl *fdscan.File) bool {
-	if fl.HasPos {
+	if fl.HasFlags {
 		acc := fl.Flags & unix.O_ACCMODE
 		return fl.Flags&unix.O_PATH == 0 && (acc == unix.O_WRONLY || acc == unix.O_RDWR)
 	}

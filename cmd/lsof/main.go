@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime/debug"
 	"runtime/pprof"
 	"strconv"
 	"syscall"
@@ -63,6 +64,12 @@ func main() {
 		hosts: "/etc/hosts", services: "/etc/services", dns: true,
 		esc: render.LocaleEscaper(),
 	}
+	// A full listing holds its table to the end: collect more often than
+	// Go's default, on the core the scan leaves idle, to keep the peak
+	// memory low. GOGC in the environment still has the last word.
+	if os.Getenv("GOGC") == "" {
+		debug.SetGCPercent(25)
+	}
 	os.Exit(profiled(func() int { return run(os.Args[1:], os.Stdout, os.Stderr, e) }))
 }
 
@@ -108,7 +115,12 @@ func run(args []string, stdout, stderr io.Writer, e env) int {
 	var sel *selection
 	var sockets *netsock.Resolver // the current listing's
 	holes := &gaps{}
-	so := fdscan.Options{Root: e.procRoot, Stats: e.stats, StatTimeout: time.Duration(opts.statWait) * time.Second}
+	so := fdscan.Options{
+		Root: e.procRoot, Stats: e.stats, StatTimeout: time.Duration(opts.statWait) * time.Second,
+		// Open flags and positions of every descriptor, where the
+		// output shows them.
+		Fdinfo: opts.json || opts.fields != nil || opts.offset || opts.sizeAndOffset,
+	}
 	// The file arguments are stat'ed as the scanner stats: with a
 	// deadline on file systems that may not answer.
 	statter, err := fdscan.New(so)
@@ -217,9 +229,19 @@ func listOnce(sc *fdscan.Scanner, sel *selection, out output, sockets *netsock.R
 			f := &p.Files[i]
 			holes.note(p.PID, f)
 			var sock *netsock.Socket
-			if f.Type == fdscan.TypeSock && f.Err == nil && p.NetNS != 0 {
-				if s, ok := sockets.Lookup(p.NetNS, p.PID, f.Inode); ok {
+			if f.Type == fdscan.TypeSock && f.Err == nil {
+				var s netsock.Socket
+				ok := false
+				if p.NetNS != 0 {
+					s, ok = sockets.Lookup(p.NetNS, p.PID, f.Inode)
+				}
+				if ok {
 					sock = &s
+				} else if f.SockProto == "" {
+					// In no table: lsof names the protocol alone.
+					named := *f
+					named.SockProto = sc.SocketProtocol(p, f)
+					f = &named
 				}
 			}
 			ok, name := sel.file(p, f, sock)

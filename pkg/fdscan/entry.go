@@ -56,18 +56,19 @@ type File struct {
 	Err error
 	Op  string
 
-	Type   Type
-	Mode   Mode
-	Lock   byte // lsof's lock character, or 0 when not locked
-	Dev    uint64
-	Rdev   uint64
-	Inode  uint64
-	Size   int64
-	NLink  uint64
-	HasPos bool // Pos and Flags come from fdinfo
-	Pos    int64
-	Flags  uint32 // open flags from fdinfo, in octal there
-	MntID  int
+	Type     Type
+	Mode     Mode
+	Lock     byte // lsof's lock character, or 0 when not locked
+	Dev      uint64
+	Rdev     uint64
+	Inode    uint64
+	Size     int64
+	NLink    uint64
+	HasPos   bool // Pos is known: from fdinfo, or 0 for pipes and sockets
+	Pos      int64
+	HasFlags bool   // Flags and MntID come from fdinfo
+	Flags    uint32 // open flags from fdinfo, in octal there
+	MntID    int
 
 	// PathDev and PathInode are set for a mapped file whose path now
 	// names another file than the one mapped (its device and inode, from
@@ -79,7 +80,7 @@ type File struct {
 	EventfdID int    // eventfd-id, or -1
 	EpollTFDs []int  // descriptors an epoll instance watches
 	PidfdPID  int    // the process a pidfd refers to, or 0
-	SockProto string // socket protocol name (system.sockprotoname)
+	SockProto string // socket protocol name (system.sockprotoname), set by the caller
 }
 
 // Process is one process, or one task of a process, and the files it

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync/atomic"
 
 	"golang.org/x/sys/unix"
 )
@@ -22,6 +23,7 @@ func (r *reader) fdEntries(dirfd int, rel string, p *Process) {
 	}
 	defer unix.Close(fdDir)
 	r.fds = r.numbers(fdDir, r.fds[:0])
+	p.Files = slices.Grow(p.Files, len(r.fds))
 	// The fdinfo directory is opened when a first entry needs it: with a
 	// probe, most processes have none.
 	info := &fdinfoDir{parent: dirfd, fd: -2}
@@ -118,7 +120,7 @@ func (d *fdinfoDir) close() {
 func (r *reader) fdEntry(fdDir int, info *fdinfoDir, rel, name string, fd int, p *Process) (File, bool) {
 	pid := p.PID
 	f := File{Kind: KindFD, FD: fd, EventfdID: -1}
-	key := rel + "/fd/" + name
+	key := r.key(rel, "/fd/", name)
 	if r.s.probe == ProbeStat {
 		var st unix.Stat_t
 		if err := r.stat(fdDir, name, key, 0, r.guardPath(fdDir, name, key), &st); err != nil {
@@ -154,17 +156,14 @@ func (r *reader) fdEntry(fdDir int, info *fdinfoDir, rel, name string, fd int, p
 			return f, false
 		}
 	}
-	// fdinfo first: its mount ID tells whether the stat may block.
-	if infoDir := info.get(); infoDir >= 0 {
-		b, err := r.readFile(infoDir, name)
-		switch {
-		case err == nil:
-			parseFdinfo(b, &f)
-		case vanished(err) && r.s.stats == nil:
-			return f, false // closed since its link was read
-		}
+	// With file systems that may not answer, fdinfo comes first: its
+	// mount ID tells whether the stat may block.
+	infoFirst := r.s.stats == nil && r.s.mounts().any
+	if infoFirst && !r.fdinfo(info, name, &f) {
+		return f, false // closed since its link was read
 	}
-	if r.s.probe != ProbeStat {
+	pseudo := r.s.stats == nil && r.s.probe != ProbeStat && r.pseudoStat(link, &f)
+	if r.s.probe != ProbeStat && !pseudo {
 		var st unix.Stat_t
 		if err := r.stat(fdDir, name, key, f.MntID, link, &st); err != nil {
 			if vanished(err) && r.s.stats == nil {
@@ -173,18 +172,114 @@ func (r *reader) fdEntry(fdDir int, info *fdinfoDir, rel, name string, fd int, p
 			f.Err, f.Op = err, "stat"
 		} else {
 			f.setStat(&st)
+			r.s.pseudoDevs.learn(link, st.Dev)
 		}
 	}
-	if f.HasPos {
-		f.Mode = modeOf(f.Flags)
+	switch {
+	case infoFirst:
+	case pseudo && f.Type == TypeSock && !r.s.fdinfo:
+		// A socket is always open for reading and writing, at offset 0.
+		f.Mode, f.Pos, f.HasPos = ModeReadWrite, 0, true
+	case r.s.fdinfo || r.s.stats != nil || f.Err != nil || needsFdinfo(f.Type):
+		if !r.fdinfo(info, name, &f) {
+			return f, false
+		}
+	default:
+		// The access mode is in the link's permissions, as lsof reads it.
+		var lst unix.Stat_t
+		if err := unix.Fstatat(fdDir, name, &lst, unix.AT_SYMLINK_NOFOLLOW); err != nil {
+			if vanished(err) {
+				return f, false
+			}
+		} else {
+			f.Mode = linkMode(lst.Mode)
+		}
+		if f.Type == TypeFIFO || f.Type == TypeSock {
+			f.Pos, f.HasPos = 0, true
+		}
 	}
-	if f.Type == TypeSock {
-		f.SockProto = r.sockProto(key)
+	if f.HasFlags {
+		f.Mode = modeOf(f.Flags)
 	}
 	if f.Err == nil {
 		f.Lock = r.s.lockChar(pid, f.Dev, f.Inode)
 	}
 	return f, true
+}
+
+// pseudoDevs holds the devices of the socket and pipe file systems, each
+// a single superblock, learned from the first socket and pipe stat'ed.
+type pseudoDevs struct {
+	sock, pipe atomic.Uint64 // device+1; 0 while unknown
+}
+
+func (d *pseudoDevs) learn(link string, dev uint64) {
+	switch {
+	case strings.HasPrefix(link, "socket:["):
+		d.sock.Store(dev + 1)
+	case strings.HasPrefix(link, "pipe:["):
+		d.pipe.Store(dev + 1)
+	}
+}
+
+// pseudoStat fills in what a stat would tell of a socket or a pipe, from
+// its link text ("socket:[N]", "pipe:[N]") and the device learned from
+// an earlier one: the inode is N, the size 0, one link. It reports false
+// when it cannot, and the descriptor must be stat'ed.
+func (r *reader) pseudoStat(link string, f *File) bool {
+	var dev uint64
+	var typ Type
+	var rest string
+	var ok bool
+	if rest, ok = strings.CutPrefix(link, "socket:["); ok {
+		dev, typ = r.s.pseudoDevs.sock.Load(), TypeSock
+	} else if rest, ok = strings.CutPrefix(link, "pipe:["); ok {
+		dev, typ = r.s.pseudoDevs.pipe.Load(), TypeFIFO
+	}
+	if !ok || dev == 0 || len(rest) < 2 || rest[len(rest)-1] != ']' {
+		return false
+	}
+	ino, err := strconv.ParseUint(rest[:len(rest)-1], 10, 64)
+	if err != nil {
+		return false
+	}
+	f.Type, f.Dev, f.Inode, f.Size, f.NLink = typ, dev-1, ino, 0, 1
+	return true
+}
+
+// fdinfo reads a descriptor's fdinfo into f. It reports false when the
+// descriptor was closed meanwhile.
+func (r *reader) fdinfo(info *fdinfoDir, name string, f *File) bool {
+	infoDir := info.get()
+	if infoDir < 0 {
+		return true
+	}
+	b, err := r.readFile(infoDir, name)
+	switch {
+	case err == nil:
+		parseFdinfo(b, f)
+	case vanished(err) && r.s.stats == nil:
+		return false
+	}
+	return true
+}
+
+// needsFdinfo reports whether a descriptor of type t needs its fdinfo
+// for lsof's listing: a device's offset, an anonymous inode's details.
+func needsFdinfo(t Type) bool {
+	return t != TypeReg && t != TypeDir && t != TypeFIFO && t != TypeSock && t != TypeLink
+}
+
+// linkMode is lsof's access mode from the permissions of a /proc fd
+// link: read, write, or anything else (both, or neither for O_PATH) u.
+func linkMode(m uint32) Mode {
+	switch m & (unix.S_IRUSR | unix.S_IWUSR) {
+	case unix.S_IRUSR:
+		return ModeRead
+	case unix.S_IWUSR:
+		return ModeWrite
+	}
+	return ModeReadWrite
 }
 
 // socketInode returns N of a "socket:[N]" link.
@@ -214,15 +309,20 @@ func modeOf(flags uint32) Mode {
 	}
 }
 
-func (r *reader) sockProto(key string) string {
-	if r.s.stats != nil {
-		return r.s.stats[key].Proto
+// SocketProtocol returns the protocol name of socket descriptor f of
+// process p (system.sockprotoname: "TCP", "UNIX-STREAM", ...), for
+// sockets no socket table knows; "" when it cannot be read.
+func (s *Scanner) SocketProtocol(p *Process, f *File) string {
+	key := p.Dir + "/fd/" + strconv.Itoa(f.FD)
+	if s.stats != nil {
+		return s.stats[key].Proto
 	}
-	n, err := unix.Getxattr(filepath.Join(r.s.root, key), "system.sockprotoname", r.link)
+	buf := make([]byte, 64)
+	n, err := unix.Getxattr(filepath.Join(s.root, key), "system.sockprotoname", buf)
 	if err != nil || n <= 0 {
 		return ""
 	}
-	return strings.TrimRight(string(r.link[:n]), "\x00")
+	return strings.TrimRight(string(buf[:n]), "\x00")
 }
 
 // parseFdinfo takes the fields lsof uses from /proc/PID/fdinfo/N.
@@ -241,7 +341,7 @@ func parseFdinfo(b []byte, f *File) {
 		case "flags":
 			val = bytes.TrimSpace(val)
 			v, _ := strconv.ParseUint(string(val), 8, 32)
-			f.Flags = uint32(v)
+			f.Flags, f.HasFlags = uint32(v), true
 		case "mnt_id":
 			v, _ := firstUint(val)
 			f.MntID = int(v)

@@ -190,7 +190,7 @@ func (r *reader) keep(p *Process, f *File) bool {
 // link.
 func (r *reader) probeSpecial(dirfd int, rel, name string, kind Kind, p *Process) (File, bool) {
 	f := File{Kind: kind, FD: -1, EventfdID: -1}
-	key := rel + "/" + name
+	key := r.key(rel, "/", name)
 	var st unix.Stat_t
 	if err := r.stat(dirfd, name, key, 0, r.guardPath(dirfd, name, key), &st); err != nil {
 		f.Err, f.Op = err, "stat"
@@ -335,6 +335,15 @@ func firstUint(b []byte) (uint64, []byte) {
 	return v, b[i:]
 }
 
+// key names an entry in a fixture's stat table ("42/fd/3"); on a live
+// system, where there is no table, it is "" and costs nothing.
+func (r *reader) key(rel, sep, name string) string {
+	if r.s.stats == nil {
+		return ""
+	}
+	return rel + sep + name
+}
+
 // readlink reads a link relative to dirfd; key names it in a fixture's
 // stat table.
 func (r *reader) readlink(dirfd int, name, key string) (string, error) {
@@ -386,7 +395,7 @@ func (r *reader) guardPath(dirfd int, name, key string) string {
 // special reads cwd, root or exe.
 func (r *reader) special(dirfd int, pid, name string, kind Kind) File {
 	f := File{Kind: kind, FD: -1, EventfdID: -1}
-	key := pid + "/" + name
+	key := r.key(pid, "/", name)
 	link, err := r.readlink(dirfd, name, key)
 	if err != nil {
 		f.Err, f.Op = err, "readlink"

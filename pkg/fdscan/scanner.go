@@ -32,6 +32,13 @@ type Options struct {
 	// reported at all: not even its status is read. Keep is called from
 	// several goroutines at once.
 	Keep func(p *Process, f *File) bool
+	// Fdinfo reads every descriptor's fdinfo (open flags, mount ID,
+	// position). Without it, fdinfo is read only where the listing needs
+	// it: devices (their offset) and anonymous inodes (their details);
+	// regular files, directories, pipes and sockets take their access
+	// mode from the link's permissions, and pipes and sockets, whose
+	// offset is always 0, need no position.
+	Fdinfo bool
 	// StatTimeout bounds each stat on a file system that may not answer
 	// (FUSE, NFS, CIFS, ...); DefaultStatTimeout when 0. An entry whose
 	// stat times out has Err ErrNotResponding, and no later stat waits
@@ -66,10 +73,13 @@ type Scanner struct {
 	tasks   bool
 	probe   Probe
 	keep    func(*Process, *File) bool
+	fdinfo  bool
 	fs      procfs.FS
 
 	locksOnce sync.Once
 	locks     map[lockKey]byte
+
+	pseudoDevs pseudoDevs
 
 	mountsOnce sync.Once
 	mountTab   *mountTable
@@ -95,7 +105,7 @@ func New(opts Options) (*Scanner, error) {
 	if timeout <= 0 {
 		timeout = DefaultStatTimeout
 	}
-	return &Scanner{root: root, workers: w, stats: opts.Stats, tasks: opts.Tasks, probe: opts.Probe, keep: opts.Keep, fs: fs,
+	return &Scanner{root: root, workers: w, stats: opts.Stats, tasks: opts.Tasks, probe: opts.Probe, keep: opts.Keep, fdinfo: opts.Fdinfo, fs: fs,
 		guard: guard{timeout: timeout}}, nil
 }
 

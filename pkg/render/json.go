@@ -131,8 +131,12 @@ func (j *JSONWriter) record(p *fdscan.Process, f *fdscan.File, sock *netsock.Soc
 		r.Deleted = f.NLink == 0 && f.Type == fdscan.TypeReg
 	}
 	if f.HasPos {
-		pos, flags, mnt := f.Pos, f.Flags, f.MntID
-		r.Offset, r.Flags, r.MountID = &pos, &flags, &mnt
+		pos := f.Pos
+		r.Offset = &pos
+	}
+	if f.HasFlags {
+		flags, mnt := f.Flags, f.MntID
+		r.Flags, r.MountID = &flags, &mnt
 	}
 	name := Name(p, f, j.procRoot)
 	if sock != nil {
