@@ -2,8 +2,8 @@ package main
 
 import (
 	"bytes"
-	"flag"
-	"os"
+	"fmt"
+	"github.com/openfiles/openfiles/internal/golden"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -13,8 +13,6 @@ import (
 
 	"github.com/openfiles/openfiles/pkg/fdscan"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files in testdata")
 
 // testdata is the repository's testdata directory.
 const testdata = "../../testdata"
@@ -92,20 +90,7 @@ func TestGolden(t *testing.T) {
 			var stdout, stderr bytes.Buffer
 			code := run(tc.args, &stdout, &stderr, fixtureEnv(t, ""))
 			got := stdout.String() + "\n--- stderr\n" + stderr.String() + "--- exit " + strconv.Itoa(code) + "\n"
-			path := filepath.Join(testdata, tc.golden+".golden")
-			if *update {
-				if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-					t.Fatal(err)
-				}
-				return
-			}
-			want, err := os.ReadFile(path)
-			if err != nil {
-				t.Fatalf("%v (run go test ./cmd/fuser -update to create it)", err)
-			}
-			if got != string(want) {
-				t.Errorf("fuser %v:\ngot:\n%s\nwant (%s):\n%s", tc.args, got, path, want)
-			}
+			golden.Check(t, filepath.Join(testdata, tc.golden+".golden"), fmt.Sprintf("%s %v", "fuser", tc.args), got)
 		})
 	}
 }

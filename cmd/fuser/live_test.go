@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -58,16 +57,7 @@ func runFuser(t *testing.T, bin, dir, stdin string, args ...string) livetest.Res
 	cmd.Dir = dir
 	cmd.Env = append(os.Environ(), "LC_ALL=C")
 	cmd.Stdin = strings.NewReader(stdin)
-	var out, errb bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &errb
-	err := cmd.Run()
-	code := 0
-	if ee, ok := err.(*exec.ExitError); ok {
-		code = ee.ExitCode()
-	} else if err != nil {
-		t.Fatalf("%s %v: %v", bin, args, err)
-	}
-	return livetest.Result{Stdout: out.String(), Stderr: errb.String(), Code: code}
+	return livetest.RunCmd(t, cmd)
 }
 
 // TestLiveDifferential runs our fuser and /usr/bin/fuser with the same

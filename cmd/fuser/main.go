@@ -14,6 +14,7 @@ package main
 import (
 	"bufio"
 	"fmt"
+	"github.com/openfiles/openfiles/internal/profile"
 	"io"
 	"os"
 
@@ -63,7 +64,7 @@ func main() {
 		argv0: os.Args[0], self: os.Getpid(), parent: os.Getppid(), stdin: os.Stdin,
 		fs: liveFS{},
 	}
-	os.Exit(profiled(func() int { return run(os.Args[1:], os.Stdout, os.Stderr, e) }))
+	os.Exit(profile.Run(func() int { return run(os.Args[1:], os.Stdout, os.Stderr, e) }))
 }
 
 // run is one fuser command: it parses args, finds the processes, prints

@@ -2,8 +2,8 @@ package main
 
 import (
 	"bytes"
-	"flag"
-	"os"
+	"fmt"
+	"github.com/openfiles/openfiles/internal/golden"
 	"path/filepath"
 	"strconv"
 	"testing"
@@ -11,8 +11,6 @@ import (
 	"github.com/openfiles/openfiles/pkg/fdscan"
 	"github.com/openfiles/openfiles/pkg/render"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files in testdata")
 
 // testdata is the repository's testdata directory.
 const testdata = "../../testdata"
@@ -66,20 +64,7 @@ func TestGolden(t *testing.T) {
 			var stdout, stderr bytes.Buffer
 			code := run(tc.args, &stdout, &stderr, fixtureEnv(t, "basic", tc.utf8))
 			got := stdout.String() + "--- stderr\n" + stderr.String() + "--- exit " + strconv.Itoa(code) + "\n"
-			path := filepath.Join(testdata, tc.golden+".golden")
-			if *update {
-				if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-					t.Fatal(err)
-				}
-				return
-			}
-			want, err := os.ReadFile(path)
-			if err != nil {
-				t.Fatalf("%v (run go test ./... -update to create it)", err)
-			}
-			if got != string(want) {
-				t.Errorf("lsof %v:\ngot:\n%s\nwant (%s):\n%s", tc.args, got, path, want)
-			}
+			golden.Check(t, filepath.Join(testdata, tc.golden+".golden"), fmt.Sprintf("%s %v", "lsof", tc.args), got)
 		})
 	}
 }

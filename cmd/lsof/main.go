@@ -8,11 +8,11 @@ import (
 	"io"
 	"os"
 	"runtime/debug"
-	"runtime/pprof"
 	"strconv"
 	"syscall"
 	"time"
 
+	"github.com/openfiles/openfiles/internal/profile"
 	"github.com/openfiles/openfiles/pkg/fdscan"
 	"github.com/openfiles/openfiles/pkg/netsock"
 	"github.com/openfiles/openfiles/pkg/render"
@@ -64,34 +64,7 @@ func main() {
 		hosts: "/etc/hosts", services: "/etc/services", dns: true,
 		esc: render.LocaleEscaper(),
 	}
-	// A full listing holds its table to the end: collect more often than
-	// Go's default, on the core the scan leaves idle, to keep the peak
-	// memory low. GOGC in the environment still has the last word.
-	if os.Getenv("GOGC") == "" {
-		debug.SetGCPercent(25)
-	}
-	os.Exit(profiled(func() int { return run(os.Args[1:], os.Stdout, os.Stderr, e) }))
-}
-
-// profiled runs f, writing a CPU profile to $OPENFILES_CPUPROFILE and a
-// heap profile to $OPENFILES_MEMPROFILE when they are set: the
-// benchmarks use them to show where the time goes.
-func profiled(f func() int) int {
-	if path := os.Getenv("OPENFILES_CPUPROFILE"); path != "" {
-		if out, err := os.Create(path); err == nil {
-			if pprof.StartCPUProfile(out) == nil {
-				defer pprof.StopCPUProfile()
-			}
-		}
-	}
-	code := f()
-	if path := os.Getenv("OPENFILES_MEMPROFILE"); path != "" {
-		if out, err := os.Create(path); err == nil {
-			_ = pprof.Lookup("allocs").WriteTo(out, 0)
-			out.Close()
-		}
-	}
-	return code
+	os.Exit(profile.Run(func() int { return run(os.Args[1:], os.Stdout, os.Stderr, e) }))
 }
 
 func run(args []string, stdout, stderr io.Writer, e env) int {
@@ -163,6 +136,12 @@ func run(args []string, stdout, stderr io.Writer, e env) int {
 		names.Timeout = 0
 	}
 	out := newOutput(&opts, e, stdout, fdscan.LoadUsers(e.passwd), names)
+	if _, table := out.(*tableOutput); table && sel.all && os.Getenv("GOGC") == "" {
+		// A full listing holds its table to the end: collect more often
+		// than Go's default, on the core the scan leaves idle, to keep
+		// the peak memory low. GOGC in the environment has the last word.
+		debug.SetGCPercent(25)
+	}
 	listedEver := false
 	for {
 		sockets = netsock.NewResolver(e.procRoot)

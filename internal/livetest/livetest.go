@@ -151,6 +151,14 @@ func Run(t testing.TB, env []string, name string, args ...string) Result {
 	t.Helper()
 	cmd := exec.Command(name, args...)
 	cmd.Env = append(os.Environ(), env...)
+	return RunCmd(t, cmd)
+}
+
+// RunCmd runs a prepared command, capturing its output and exit status;
+// it fails the test when the command cannot run at all.
+func RunCmd(t testing.TB, cmd *exec.Cmd) Result {
+	t.Helper()
+	name, args := cmd.Path, cmd.Args[1:]
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	err := cmd.Run()

@@ -91,74 +91,57 @@ func (n *Namer) Port(port uint16, proto string) string {
 // the first line that names an address.
 func readHosts(path string) map[netip.Addr]string {
 	m := map[netip.Addr]string{}
-	f, err := os.Open(path)
-	if err != nil {
-		return m
-	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		line, _, _ := strings.Cut(sc.Text(), "#")
-		fs := strings.Fields(line)
-		if len(fs) < 2 {
-			continue
+	eachEntry(path, func(fs []string) bool {
+		if a, err := netip.ParseAddr(fs[0]); err == nil {
+			if _, dup := m[a]; !dup {
+				m[a] = fs[1]
+			}
 		}
-		a, err := netip.ParseAddr(fs[0])
-		if err != nil {
-			continue
-		}
-		if _, dup := m[a]; !dup {
-			m[a] = fs[1]
-		}
-	}
+		return true
+	})
 	return m
 }
 
 // readServices maps "PORT/PROTO" to the first service name for it.
 func readServices(path string) map[string]string {
 	m := map[string]string{}
-	f, err := os.Open(path)
-	if err != nil {
-		return m
-	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		line, _, _ := strings.Cut(sc.Text(), "#")
-		fs := strings.Fields(line)
-		if len(fs) < 2 {
-			continue
-		}
+	eachEntry(path, func(fs []string) bool {
 		if _, dup := m[fs[1]]; !dup {
 			m[fs[1]] = fs[0]
 		}
-	}
+		return true
+	})
 	return m
 }
 
 // ServicePort returns the port of service name for proto ("tcp" or
 // "udp") from a services file, matching names and aliases.
-func ServicePort(path, name, proto string) (int, bool) {
+func ServicePort(path, name, proto string) (port int, found bool) {
+	eachEntry(path, func(fs []string) bool {
+		num, p, ok := strings.Cut(fs[1], "/")
+		if !ok || p != proto || (fs[0] != name && !slices.Contains(fs[2:], name)) {
+			return true
+		}
+		n, err := strconv.Atoi(num)
+		port, found = n, err == nil
+		return false
+	})
+	return port, found
+}
+
+// eachEntry calls fn with the fields of each line of a hosts or services
+// file that has at least two, comments left out, until fn returns false.
+func eachEntry(path string, fn func(fields []string) bool) {
 	f, err := os.Open(path)
 	if err != nil {
-		return 0, false
+		return
 	}
 	defer f.Close()
 	sc := bufio.NewScanner(f)
 	for sc.Scan() {
 		line, _, _ := strings.Cut(sc.Text(), "#")
-		fs := strings.Fields(line)
-		if len(fs) < 2 {
-			continue
-		}
-		port, p, ok := strings.Cut(fs[1], "/")
-		if !ok || p != proto {
-			continue
-		}
-		if fs[0] == name || slices.Contains(fs[2:], name) {
-			n, err := strconv.Atoi(port)
-			return n, err == nil
+		if fs := strings.Fields(line); len(fs) >= 2 && !fn(fs) {
+			return
 		}
 	}
-	return 0, false
 }

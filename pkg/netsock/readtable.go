@@ -1,9 +1,6 @@
 package netsock
 
-import (
-	"bytes"
-	"os"
-)
+import "os"
 
 // ReadTable calls fn with each socket of one table file, such as
 // /proc/PID/net/tcp6 or /proc/PID/net/unix, in the order of its lines,
@@ -29,15 +26,6 @@ func ReadTable(path string, proto Proto, v6 bool, fn func(*Socket)) error {
 	default:
 		parse = inet(proto, v6)
 	}
-	_, b, _ = bytes.Cut(b, []byte("\n")) // the header
-	for len(b) > 0 {
-		var line []byte
-		line, b, _ = bytes.Cut(b, []byte("\n"))
-		s, err := parse(line)
-		if err != nil || s.Inode == 0 {
-			continue
-		}
-		fn(&s)
-	}
+	eachSocket(b, parse, fn)
 	return nil
 }

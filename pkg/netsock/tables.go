@@ -70,8 +70,18 @@ func ReadTables(dir string, protos ...Proto) (*Tables, error) {
 }
 
 func (t *Tables) add(b []byte, parse func([]byte) (Socket, error)) {
-	// The first line is the header.
-	_, b, _ = bytes.Cut(b, []byte("\n"))
+	eachSocket(b, parse, func(s *Socket) {
+		if _, dup := t.byInode[s.Inode]; !dup {
+			t.byInode[s.Inode] = *s
+		}
+	})
+}
+
+// eachSocket calls fn with the socket of each line of a table's text,
+// after the header, leaving out lines that do not parse and sockets with
+// no inode (as in TIME_WAIT).
+func eachSocket(b []byte, parse func([]byte) (Socket, error), fn func(*Socket)) {
+	_, b, _ = bytes.Cut(b, []byte("\n")) // the header
 	for len(b) > 0 {
 		var line []byte
 		line, b, _ = bytes.Cut(b, []byte("\n"))
@@ -79,9 +89,7 @@ func (t *Tables) add(b []byte, parse func([]byte) (Socket, error)) {
 		if err != nil || s.Inode == 0 {
 			continue
 		}
-		if _, dup := t.byInode[s.Inode]; !dup {
-			t.byInode[s.Inode] = s
-		}
+		fn(&s)
 	}
 }
 

@@ -1,14 +1,16 @@
-package main
+// Package profile writes CPU and heap profiles of a command's run when
+// $OPENFILES_CPUPROFILE and $OPENFILES_MEMPROFILE name files: the
+// benchmarks use them to show where the time goes.
+package profile
 
 import (
 	"os"
 	"runtime/pprof"
 )
 
-// profiled runs f, writing a CPU profile to $OPENFILES_CPUPROFILE and a
-// heap profile to $OPENFILES_MEMPROFILE when they are set, as lsof does:
-// the benchmarks use them to show where the time goes.
-func profiled(f func() int) int {
+// Run runs f, profiling it as the environment asks, and returns its
+// result.
+func Run(f func() int) int {
 	if path := os.Getenv("OPENFILES_CPUPROFILE"); path != "" {
 		if out, err := os.Create(path); err == nil {
 			if pprof.StartCPUProfile(out) == nil {
