@@ -31,6 +31,10 @@ type fuser struct {
 	// told apart by the path they are bound to.
 	needUnix bool
 
+	// uninspected are the processes some of whose descriptors could not
+	// be read, when they are summed up rather than listed.
+	uninspected map[int]bool
+
 	targets targets
 	// spared are the processes fuser runs under, which -k leaves alone;
 	// told, those it said so of.

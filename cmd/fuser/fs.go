@@ -34,29 +34,46 @@ type fileSystem interface {
 	procUID(procRoot string, pid int) uint32
 }
 
-type liveFS struct{}
-
-func (liveFS) stat(path string) (fileID, error) {
-	var st unix.Statx_t
-	err := unix.Statx(unix.AT_FDCWD, path, unix.AT_NO_AUTOMOUNT|unix.AT_STATX_DONT_SYNC,
-		unix.STATX_TYPE|unix.STATX_INO, &st)
-	if err != nil {
-		return fileID{}, err
-	}
-	return fileID{
-		dev:  unix.Mkdev(st.Dev_major, st.Dev_minor),
-		rdev: unix.Mkdev(st.Rdev_major, st.Rdev_minor),
-		ino:  st.Ino, mode: uint32(st.Mode),
-	}, nil
+// liveFS is the machine's file system. guard, when set, bounds stats on
+// file systems that may not answer (a stuck FUSE daemon, a lost NFS
+// server).
+type liveFS struct {
+	guard *fdscan.Scanner
 }
 
-func (liveFS) readlink(path string) (string, error) {
-	buf := make([]byte, unix.PathMax)
-	n, err := unix.Readlink(path, buf)
-	if err != nil {
-		return "", err
+func (l liveFS) stat(path string) (fileID, error) {
+	do := func() (fileID, error) {
+		var st unix.Statx_t
+		err := unix.Statx(unix.AT_FDCWD, path, unix.AT_NO_AUTOMOUNT|unix.AT_STATX_DONT_SYNC,
+			unix.STATX_TYPE|unix.STATX_INO, &st)
+		if err != nil {
+			return fileID{}, err
+		}
+		return fileID{
+			dev:  unix.Mkdev(st.Dev_major, st.Dev_minor),
+			rdev: unix.Mkdev(st.Rdev_major, st.Rdev_minor),
+			ino:  st.Ino, mode: uint32(st.Mode),
+		}, nil
 	}
-	return string(buf[:n]), nil
+	if l.guard == nil {
+		return do()
+	}
+	return fdscan.Guarded(l.guard, path, do)
+}
+
+func (l liveFS) readlink(path string) (string, error) {
+	do := func() (string, error) {
+		buf := make([]byte, unix.PathMax)
+		n, err := unix.Readlink(path, buf)
+		if err != nil {
+			return "", err
+		}
+		return string(buf[:n]), nil
+	}
+	if l.guard == nil {
+		return do()
+	}
+	return fdscan.Guarded(l.guard, path, do)
 }
 
 // getwd asks the kernel, not $PWD, as getcwd(3) does.

@@ -15,8 +15,10 @@ import (
 	"bufio"
 	"fmt"
 	"github.com/openfiles/openfiles/internal/profile"
+	"golang.org/x/sys/unix"
 	"io"
 	"os"
+	"strconv"
 
 	"github.com/openfiles/openfiles/pkg/fdscan"
 )
@@ -32,7 +34,10 @@ type env struct {
 	passwd   string
 	services string
 	argv0    string // the name fuser was called by, for its messages
-	self     int    // our PID, which is neither listed nor signalled
+	// stderrTTY says a person reads stderr: the "Cannot stat file" line
+	// psmisc prints for each unreadable descriptor becomes one summary.
+	stderrTTY bool
+	self      int // our PID, which is neither listed nor signalled
 	// parent is our parent's PID: it and its ancestors are never
 	// signalled. 0 spares none.
 	parent int
@@ -62,7 +67,14 @@ func main() {
 		swaps: "/proc/swaps", exports: "/proc/fs/nfs/exports",
 		passwd: "/etc/passwd", services: "/etc/services",
 		argv0: os.Args[0], self: os.Getpid(), parent: os.Getppid(), stdin: os.Stdin,
-		fs: liveFS{},
+		stderrTTY: isTerminal(2),
+	}
+	// Names are stat'ed as the scanner stats: with a deadline on file
+	// systems that may not answer.
+	if guard, err := fdscan.New(fdscan.Options{Root: e.procRoot}); err == nil {
+		e.fs = liveFS{guard: guard}
+	} else {
+		e.fs = liveFS{}
 	}
 	os.Exit(profile.Run(func() int { return run(os.Args[1:], os.Stdout, os.Stderr, e) }))
 }
@@ -83,7 +95,15 @@ func run(args []string, stdout, stderr io.Writer, e env) int {
 		return 1
 	}
 	defer f.targets.close()
-	return f.report()
+	code := f.report()
+	if n := len(f.uninspected); n > 0 {
+		what := "1 process"
+		if n > 1 {
+			what = strconv.Itoa(n) + " processes"
+		}
+		f.out.errorf("%s: %s not fully inspected: permission denied; run as root to see them\n", f.e.argv0, what)
+	}
+	return code
 }
 
 // streams writes standard output and standard error in the order the
@@ -118,4 +138,10 @@ func (s *streams) errorf(format string, a ...any) {
 func (s *streams) flush() {
 	s.stdout.Flush()
 	s.stderr.Flush()
+}
+
+// isTerminal reports whether fd is a terminal.
+func isTerminal(fd int) bool {
+	_, err := unix.IoctlGetTermios(fd, unix.TCGETS)
+	return err == nil
 }

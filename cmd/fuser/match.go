@@ -255,7 +255,15 @@ func (pm *processMatcher) descriptor(m *matcher, p *fdscan.Process, fl *fdscan.F
 		probeOp = "readlink"
 	}
 	if fl.Err != nil && fl.Op == probeOp {
-		if reportable(fl.Err) {
+		switch {
+		case !reportable(fl.Err):
+		case f.e.stderrTTY:
+			// A person reads stderr: one line for all, at the end.
+			if f.uninspected == nil {
+				f.uninspected = map[int]bool{}
+			}
+			f.uninspected[p.PID] = true
+		default:
 			f.out.errorf("Cannot stat file %s/%d/fd/%d: %s\n", f.e.procRoot, p.PID, fl.FD, errText(fl.Err))
 		}
 		return

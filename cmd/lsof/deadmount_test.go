@@ -95,4 +95,17 @@ func TestLiveDeadMount(t *testing.T) {
 	if got.Code != 1 || !strings.Contains(got.Stderr, "status error on "+filepath.Join(mnt, "held")+": File system not responding") {
 		t.Errorf("file argument on the dead mount: exit %d, stderr %q", got.Code, got.Stderr)
 	}
+
+	// fuser too: a name on the dead mount gets a message, and a search
+	// for another file finds its holder though some descriptors it
+	// stats lie on the dead mount.
+	fuser := livetest.Build(t, "./cmd/fuser")
+	got = runBounded(t, 30*time.Second, fuser, filepath.Join(mnt, "held"))
+	if got.Code != 1 || !strings.Contains(got.Stderr, "Cannot stat "+filepath.Join(mnt, "held")+": File system not responding") {
+		t.Errorf("fuser on the dead mount: exit %d, stderr %q", got.Code, got.Stderr)
+	}
+	got = runBounded(t, 30*time.Second, fuser, filepath.Join(other.Dir, "readonly"))
+	if got.Code != 0 || !strings.Contains(got.Stdout, strconv.Itoa(other.PID)) {
+		t.Errorf("fuser of a healthy file beside a dead mount: exit %d, stdout %q, stderr %q", got.Code, got.Stdout, got.Stderr)
+	}
 }

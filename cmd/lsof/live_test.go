@@ -127,7 +127,7 @@ func TestLiveChurn(t *testing.T) {
 	for range 2 {
 		livetest.StartShell(t, "while :; do /bin/true; done")
 	}
-	for i := range 5 {
+	for i := range 10 {
 		got := livetest.Run(t, nil, ours)
 		if got.Code != 0 || got.Stderr != "" {
 			t.Fatalf("listing %d: exit status %d, stderr %q", i, got.Code, got.Stderr)

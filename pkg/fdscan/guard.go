@@ -123,33 +123,46 @@ type guard struct {
 	dead    map[int]bool // mount IDs
 }
 
-type statResult struct {
-	st  unix.Stat_t
+// stat runs do, a stat, with a deadline, on behalf of mount id.
+func (g *guard) stat(id int, st *unix.Stat_t, do func(*unix.Stat_t) error) error {
+	r, err := guarded(g, id, func() (unix.Stat_t, error) {
+		var st unix.Stat_t
+		err := do(&st)
+		return st, err
+	})
+	if err == nil || !errors.Is(err, ErrNotResponding) {
+		*st = r
+	}
+	return err
+}
+
+type result[T any] struct {
+	v   T
 	err error
 }
 
-// stat runs do, a stat, with a deadline, on behalf of mount id. The stat
-// is made on a private buffer: a call that never returns holds only its
-// own goroutine, which ends with the program.
-func (g *guard) stat(id int, st *unix.Stat_t, do func(*unix.Stat_t) error) error {
+// guarded runs do with the guard's deadline on behalf of mount id. Its
+// result travels by channel: a call that never returns holds only its
+// own goroutine, which ends with the program, and writes nothing the
+// caller reads.
+func guarded[T any](g *guard, id int, do func() (T, error)) (T, error) {
+	var zero T
 	g.mu.Lock()
 	dead := g.dead[id]
 	g.mu.Unlock()
 	if dead {
-		return ErrNotResponding
+		return zero, ErrNotResponding
 	}
-	done := make(chan statResult, 1)
+	done := make(chan result[T], 1)
 	go func() {
-		var r statResult
-		r.err = do(&r.st)
-		done <- r
+		v, err := do()
+		done <- result[T]{v, err}
 	}()
 	timer := time.NewTimer(g.timeout)
 	defer timer.Stop()
 	select {
 	case r := <-done:
-		*st = r.st
-		return r.err
+		return r.v, r.err
 	case <-timer.C:
 		g.mu.Lock()
 		if g.dead == nil {
@@ -157,8 +170,19 @@ func (g *guard) stat(id int, st *unix.Stat_t, do func(*unix.Stat_t) error) error
 		}
 		g.dead[id] = true
 		g.mu.Unlock()
-		return ErrNotResponding
+		return zero, ErrNotResponding
 	}
+}
+
+// Guarded runs do, a call that touches the file system path is on (a
+// stat, a statx), with the scanner's deadline when that file system may
+// not answer, and directly otherwise. It returns ErrNotResponding when
+// the deadline passes.
+func Guarded[T any](s *Scanner, path string, do func() (T, error)) (T, error) {
+	if id, ok := s.riskyID(0, absPath(path)); ok {
+		return guarded(&s.guard, id, do)
+	}
+	return do()
 }
 
 // mounts returns the scanner's mount table, reading it on first use.
