@@ -130,15 +130,7 @@ func TestLiveOtherUser(t *testing.T) {
 	}
 	ref := livetest.Reference(t, "/usr/bin/lsof")
 	ours := livetest.Build(t, "./cmd/lsof")
-	// Not t.TempDir: its parent is closed to other users.
-	dir, err := os.MkdirTemp("", "lsof-nobody-")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.RemoveAll(dir) })
-	if err := os.Chmod(dir, 0o777); err != nil {
-		t.Fatal(err)
-	}
+	dir := openDir(t)
 	h, _ := livetest.Start(t, livetest.Build(t, "./internal/holder"), dir,
 		[]string{setpriv, "--reuid=65534", "--regid=65534", "--clear-groups", "--"}, dir)
 	pid := strconv.Itoa(h.PID)
@@ -211,14 +203,7 @@ func TestLiveNotRoot(t *testing.T) {
 	ours := livetest.Build(t, "./cmd/lsof")
 	asNobody := []string{setpriv, "--reuid=65534", "--regid=65534", "--clear-groups", "--"}
 	rootHolder := livetest.StartHolder(t)
-	dir, err := os.MkdirTemp("", "lsof-nobody-")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.RemoveAll(dir) })
-	if err := os.Chmod(dir, 0o777); err != nil {
-		t.Fatal(err)
-	}
+	dir := openDir(t)
 	own, _ := livetest.Start(t, livetest.Build(t, "./internal/holder"), dir, asNobody, dir)
 	rp, op := strconv.Itoa(rootHolder.PID), strconv.Itoa(own.PID)
 	for _, args := range [][]string{{"-p", rp}, {"-p", op}, {"-p", rp + "," + op, "-n", "-P"}, {"-F", "-p", rp}} {
@@ -233,4 +218,19 @@ func TestLiveNotRoot(t *testing.T) {
 	if strict.Code != 2 || strict.Stderr != want {
 		t.Errorf("--strict as nobody: exit %d, stderr %q; want 2, %q", strict.Code, strict.Stderr, want)
 	}
+}
+
+// openDir makes a directory every user may write in, for a holder run as
+// nobody; not t.TempDir, whose parent is closed to other users.
+func openDir(t *testing.T) string {
+	t.Helper()
+	dir, err := os.MkdirTemp("", "lsof-nobody-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	if err := os.Chmod(dir, 0o777); err != nil {
+		t.Fatal(err)
+	}
+	return dir
 }
