@@ -15,26 +15,11 @@ import (
 // by a process of nobody's and on one held by a process of root's: what
 // each shows of the other user's processes must be the same.
 func TestLiveNotRoot(t *testing.T) {
-	if os.Geteuid() != 0 {
-		t.Skip("switching to nobody needs root")
-	}
-	setpriv, err := exec.LookPath("setpriv")
-	if err != nil {
-		t.Fatalf("setpriv is needed to run as nobody: %v", err)
-	}
+	asNobody := livetest.AsNobody(t)
 	ref := livetest.Reference(t, "/usr/bin/fuser")
 	ours := livetest.Build(t, "./cmd/fuser")
-	asNobody := []string{setpriv, "--reuid=65534", "--regid=65534", "--clear-groups", "--"}
 	root := livetest.StartHolder(t)
-	// Not t.TempDir: its parent is closed to other users.
-	dir, err := os.MkdirTemp("", "fuser-nobody-")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.RemoveAll(dir) })
-	if err := os.Chmod(dir, 0o777); err != nil {
-		t.Fatal(err)
-	}
+	dir := livetest.OpenDir(t)
 	own, _ := livetest.Start(t, livetest.Build(t, "./internal/holder"), dir, asNobody, dir)
 	for _, args := range [][]string{
 		{filepath.Join(dir, "readonly")},

@@ -121,18 +121,11 @@ func TestLiveUsageErrors(t *testing.T) {
 
 // TestLiveOtherUser lists a holder run as nobody by user name and UID.
 func TestLiveOtherUser(t *testing.T) {
-	if os.Geteuid() != 0 {
-		t.Skip("starting a process as another user needs root")
-	}
-	setpriv, err := exec.LookPath("setpriv")
-	if err != nil {
-		t.Fatalf("setpriv is needed to start a process as nobody: %v", err)
-	}
+	asNobody := livetest.AsNobody(t)
 	ref := livetest.Reference(t, "/usr/bin/lsof")
 	ours := livetest.Build(t, "./cmd/lsof")
-	dir := openDir(t)
-	h, _ := livetest.Start(t, livetest.Build(t, "./internal/holder"), dir,
-		[]string{setpriv, "--reuid=65534", "--regid=65534", "--clear-groups", "--"}, dir)
+	dir := livetest.OpenDir(t)
+	h, _ := livetest.Start(t, livetest.Build(t, "./internal/holder"), dir, asNobody, dir)
 	pid := strconv.Itoa(h.PID)
 	for _, args := range [][]string{
 		{"-a", "-p", pid, "-u", "nobody"},
@@ -192,18 +185,11 @@ func TestLiveRepeat(t *testing.T) {
 // root show as lsof shows them (unreadable rows), nobody's in full. With
 // --strict ours also sums up what it could not inspect and exits 2.
 func TestLiveNotRoot(t *testing.T) {
-	if os.Geteuid() != 0 {
-		t.Skip("switching to nobody needs root")
-	}
-	setpriv, err := exec.LookPath("setpriv")
-	if err != nil {
-		t.Fatalf("setpriv is needed to run as nobody: %v", err)
-	}
+	asNobody := livetest.AsNobody(t)
 	ref := livetest.Reference(t, "/usr/bin/lsof")
 	ours := livetest.Build(t, "./cmd/lsof")
-	asNobody := []string{setpriv, "--reuid=65534", "--regid=65534", "--clear-groups", "--"}
 	rootHolder := livetest.StartHolder(t)
-	dir := openDir(t)
+	dir := livetest.OpenDir(t)
 	own, _ := livetest.Start(t, livetest.Build(t, "./internal/holder"), dir, asNobody, dir)
 	rp, op := strconv.Itoa(rootHolder.PID), strconv.Itoa(own.PID)
 	for _, args := range [][]string{{"-p", rp}, {"-p", op}, {"-p", rp + "," + op, "-n", "-P"}, {"-F", "-p", rp}} {
@@ -218,19 +204,4 @@ func TestLiveNotRoot(t *testing.T) {
 	if strict.Code != 2 || strict.Stderr != want {
 		t.Errorf("--strict as nobody: exit %d, stderr %q; want 2, %q", strict.Code, strict.Stderr, want)
 	}
-}
-
-// openDir makes a directory every user may write in, for a holder run as
-// nobody; not t.TempDir, whose parent is closed to other users.
-func openDir(t *testing.T) string {
-	t.Helper()
-	dir, err := os.MkdirTemp("", "lsof-nobody-")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.RemoveAll(dir) })
-	if err := os.Chmod(dir, 0o777); err != nil {
-		t.Fatal(err)
-	}
-	return dir
 }

@@ -203,3 +203,33 @@ func StartShell(t testing.TB, script string) *exec.Cmd {
 	})
 	return cmd
 }
+
+// AsNobody returns the command prefix that runs a program as the user
+// nobody (setpriv). It skips the test when not run as root, and fails it
+// when setpriv is missing.
+func AsNobody(t testing.TB) []string {
+	t.Helper()
+	if os.Geteuid() != 0 {
+		t.Skip("switching to nobody needs root")
+	}
+	setpriv, err := exec.LookPath("setpriv")
+	if err != nil {
+		t.Fatalf("setpriv is needed to run as nobody: %v", err)
+	}
+	return []string{setpriv, "--reuid=65534", "--regid=65534", "--clear-groups", "--"}
+}
+
+// OpenDir makes a directory every user may write in, for a holder run as
+// nobody; not t.TempDir, whose parent is closed to other users.
+func OpenDir(t testing.TB) string {
+	t.Helper()
+	dir, err := os.MkdirTemp("", "livetest-open-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	if err := os.Chmod(dir, 0o777); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
