@@ -186,25 +186,10 @@ func lookupService(name, arg, proto string, lookup services) (int, error) {
 	return 0, specError("unknown service " + name + " in: -i " + arg)
 }
 
-// inetProto returns lsof's protocol name of an Internet socket, or "" for
-// sockets -i never selects (raw, icmp, unix, ...).
-func inetProto(s *netsock.Socket) string {
-	switch s.Proto {
-	case netsock.ProtoTCP:
-		return "TCP"
-	case netsock.ProtoUDP:
-		return "UDP"
-	case netsock.ProtoUDPLite:
-		return "UDPLITE"
-	}
-	return ""
-}
-
 // match reports whether socket s is selected by the spec. An address and
 // a port must match on the same end, local or remote.
 func (sp *inetSpec) match(s *netsock.Socket) bool {
-	proto := inetProto(s)
-	if proto == "" || (sp.proto != "" && sp.proto != proto) {
+	if !s.Proto.Inet() || (sp.proto != "" && sp.proto != s.Proto.String()) {
 		return false
 	}
 	local, remote := s.Local, s.Remote

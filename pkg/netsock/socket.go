@@ -17,6 +17,27 @@ const (
 	ProtoPacket
 )
 
+// protoNames are the protocols' names, as lsof and the JSON output give
+// them.
+var protoNames = [...]string{
+	ProtoTCP: "TCP", ProtoUDP: "UDP", ProtoUDPLite: "UDPLITE", ProtoRaw: "RAW",
+	ProtoICMP: "ICMP", ProtoUnix: "UNIX", ProtoNetlink: "NETLINK", ProtoPacket: "PACKET",
+}
+
+// String returns the protocol's name: "TCP", "UDPLITE", "UNIX", ...
+func (p Proto) String() string {
+	if int(p) < len(protoNames) {
+		return protoNames[p]
+	}
+	return ""
+}
+
+// Inet reports whether p is TCP, UDP or UDPLITE: the protocols lsof's -i
+// selects and names by address and port.
+func (p Proto) Inet() bool {
+	return p == ProtoTCP || p == ProtoUDP || p == ProtoUDPLite
+}
+
 // Socket is one line of a socket table.
 type Socket struct {
 	Inode uint64

@@ -154,11 +154,9 @@ func (j *JSONWriter) record(p *fdscan.Process, f *fdscan.File, sock *netsock.Soc
 }
 
 func (j *JSONWriter) socket(s *netsock.Socket) *JSONSocket {
-	js := &JSONSocket{}
+	js := &JSONSocket{Protocol: s.Proto.String()}
 	switch s.Proto {
 	case netsock.ProtoTCP, netsock.ProtoUDP, netsock.ProtoUDPLite, netsock.ProtoRaw, netsock.ProtoICMP:
-		js.Protocol = [...]string{netsock.ProtoTCP: "TCP", netsock.ProtoUDP: "UDP", netsock.ProtoUDPLite: "UDPLITE",
-			netsock.ProtoRaw: "RAW", netsock.ProtoICMP: "ICMP"}[s.Proto]
 		js.Family = "IPv4"
 		if s.IPv6 {
 			js.Family = "IPv6"
@@ -175,17 +173,15 @@ func (j *JSONWriter) socket(s *netsock.Socket) *JSONSocket {
 			js.Remote = j.endpoint(s.Remote, proto)
 		}
 	case netsock.ProtoUnix:
-		js.Protocol, js.Path = "UNIX", s.Path
+		js.Path = s.Path
 		js.Type, _ = name(socketTypes[:], int(s.Type))
 		js.State, _ = name(unixStates[:], int(s.State))
 		if s.Flags&soAcceptCon != 0 {
 			js.State = "LISTEN"
 		}
 	case netsock.ProtoNetlink:
-		js.Protocol = "NETLINK"
 		js.Type, _ = name(netlinkNames[:], int(s.Family))
 	case netsock.ProtoPacket:
-		js.Protocol = "PACKET"
 		js.Type, _ = name(socketTypes[:], int(s.Type))
 	}
 	return js

@@ -135,17 +135,13 @@ func inetColumns(s *netsock.Socket, n *netsock.Namer) Socket {
 	if s.IPv6 {
 		c.Type = "IPv6"
 	}
+	c.Node = s.Proto.String()
+	c.Proto = c.Node
 	// Service names are looked up for TCP and UDP only.
 	proto := ""
-	switch s.Proto {
-	case netsock.ProtoTCP:
-		c.Node, proto = "TCP", "tcp"
-	case netsock.ProtoUDP:
-		c.Node, proto = "UDP", "udp"
-	case netsock.ProtoUDPLite:
-		c.Node = "UDPLITE"
+	if s.Proto == netsock.ProtoTCP || s.Proto == netsock.ProtoUDP {
+		proto = strings.ToLower(c.Node)
 	}
-	c.Proto = c.Node
 	local, remote := s.Local, s.Remote
 	// When either end is an IPv4-mapped address, lsof shows both as IPv4.
 	if local.Addr().Is4In6() || remote.Addr().Is4In6() {
