@@ -103,5 +103,6 @@ type Process struct {
 	NetNS uint64
 	Files []File
 
-	fdStart int // index in Files of the first descriptor entry
+	fdStart  int  // index in Files of the first descriptor entry
+	ownFiles bool // Files is this entry's own, not its process's
 }

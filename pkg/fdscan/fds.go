@@ -31,9 +31,12 @@ func (r *reader) fdEntries(dirfd int, rel string, p *Process) {
 	var name []byte
 	for _, fd := range r.fds {
 		name = strconv.AppendInt(name[:0], int64(fd), 10)
-		f, ok := r.fdEntry(fdDir, info, rel, string(name), fd, p)
-		if ok {
-			p.Files = append(p.Files, f)
+		// The entry is read in place, in a slot that is dropped again
+		// when it is not kept: a File is large, and one made elsewhere
+		// would be allocated for each descriptor.
+		p.Files = append(p.Files, File{Kind: KindFD, FD: fd, EventfdID: -1})
+		if !r.fdEntry(fdDir, info, rel, string(name), p, &p.Files[len(p.Files)-1]) {
+			p.Files = p.Files[:len(p.Files)-1]
 		}
 	}
 }
@@ -93,8 +96,6 @@ func appendDirentNumbers(fds []int, buf []byte) []int {
 	return fds
 }
 
-// fdEntry reads one descriptor. It reports false when the descriptor was
-// closed while it was read.
 // fdinfoDir opens a process's fdinfo directory on first use.
 type fdinfoDir struct {
 	parent, fd int // fd is -2 before the first use, -1 when it failed
@@ -117,57 +118,63 @@ func (d *fdinfoDir) close() {
 	}
 }
 
-func (r *reader) fdEntry(fdDir int, info *fdinfoDir, rel, name string, fd int, p *Process) (File, bool) {
+// fdEntry reads descriptor name of p into f, which holds its number. It
+// reports false when the entry is not kept: the descriptor was closed
+// while it was read, or Keep rejected it.
+func (r *reader) fdEntry(fdDir int, info *fdinfoDir, rel, name string, p *Process, f *File) bool {
 	pid := p.PID
-	f := File{Kind: KindFD, FD: fd, EventfdID: -1}
 	key := r.key(rel, "/fd/", name)
 	if r.s.probe == ProbeStat {
 		var st unix.Stat_t
 		if err := r.stat(fdDir, name, key, 0, r.guardPath(fdDir, name, key), &st); err != nil {
 			if vanished(err) && r.s.stats == nil {
-				return f, false
+				return false
 			}
 			f.Err, f.Op = err, "stat"
-			return f, r.keep(p, &f)
+			return r.keep(p, f)
 		}
 		f.setStat(&st)
-		if !r.keep(p, &f) {
-			return f, false // decided on the stat alone
+		if !r.keep(p, f) {
+			return false // decided on the stat alone
 		}
 	}
-	link, err := r.readlink(fdDir, name, key)
+	lb, err := r.readlinkBytes(fdDir, name, key)
 	if err != nil {
 		if vanished(err) {
-			return f, false
+			return false
 		}
 		f.Err, f.Op = err, "readlink"
 		// With a probe, Keep decides on unreadable entries too.
-		return f, r.s.probe == ProbeFull || r.keep(p, &f)
+		return r.s.probe == ProbeFull || r.keep(p, f)
 	}
+	if r.s.probe == ProbeSockets && !bytes.HasPrefix(lb, []byte("socket:[")) {
+		return false
+	}
+	link := string(lb)
 	f.Link = link
 	switch r.s.probe {
 	case ProbeSockets:
 		ino, ok := socketInode(link)
 		if !ok {
-			return f, false
+			return false
 		}
 		f.Inode, f.Type = ino, TypeSock
-		if !r.keep(p, &f) {
-			return f, false
+		if !r.keep(p, f) {
+			return false
 		}
 	}
 	// With file systems that may not answer, fdinfo comes first: its
 	// mount ID tells whether the stat may block.
 	infoFirst := r.s.stats == nil && r.s.mounts().any
-	if infoFirst && !r.fdinfo(info, name, &f) {
-		return f, false // closed since its link was read
+	if infoFirst && !r.fdinfo(info, name, f) {
+		return false // closed since its link was read
 	}
-	pseudo := r.s.stats == nil && r.s.probe != ProbeStat && r.pseudoStat(link, &f)
+	pseudo := r.s.stats == nil && r.s.probe != ProbeStat && r.pseudoStat(link, f)
 	if r.s.probe != ProbeStat && !pseudo {
 		var st unix.Stat_t
 		if err := r.stat(fdDir, name, key, f.MntID, link, &st); err != nil {
 			if vanished(err) && r.s.stats == nil {
-				return f, false
+				return false
 			}
 			f.Err, f.Op = err, "stat"
 		} else {
@@ -181,15 +188,15 @@ func (r *reader) fdEntry(fdDir int, info *fdinfoDir, rel, name string, fd int, p
 		// A socket is always open for reading and writing, at offset 0.
 		f.Mode, f.Pos, f.HasPos = ModeReadWrite, 0, true
 	case r.s.fdinfo || r.s.stats != nil || f.Err != nil || needsFdinfo(f.Type):
-		if !r.fdinfo(info, name, &f) {
-			return f, false
+		if !r.fdinfo(info, name, f) {
+			return false
 		}
 	default:
 		// The access mode is in the link's permissions, as lsof reads it.
 		var lst unix.Stat_t
 		if err := unix.Fstatat(fdDir, name, &lst, unix.AT_SYMLINK_NOFOLLOW); err != nil {
 			if vanished(err) {
-				return f, false
+				return false
 			}
 		} else {
 			f.Mode = linkMode(lst.Mode)
@@ -204,7 +211,7 @@ func (r *reader) fdEntry(fdDir int, info *fdinfoDir, rel, name string, fd int, p
 	if f.Err == nil {
 		f.Lock = r.s.lockChar(pid, f.Dev, f.Inode)
 	}
-	return f, true
+	return true
 }
 
 // pseudoDevs holds the devices of the socket and pipe file systems, each

@@ -110,6 +110,7 @@ func (r *reader) entity(pid, tid int, rel string, main *Process) *Process {
 		p.Files, p.fdStart, p.NetNS = main.Files, main.fdStart, main.NetNS
 		return p
 	}
+	p.Files, p.ownFiles = r.s.files(), true
 	if fs {
 		p.Files = append(p.Files, main.Files[:2]...)
 	} else {
@@ -149,6 +150,7 @@ func (r *reader) entity(pid, tid int, rel string, main *Process) *Process {
 // probed reads a process with a probe: its entries first, each kept one
 // in full, then, if it has any or no Keep decides, its identity.
 func (r *reader) probed(dirfd int, rel string, p *Process) *Process {
+	p.Files, p.ownFiles = r.s.files(), true
 	if r.s.probe == ProbeSockets {
 		p.NetNS = r.netNS(dirfd, rel)
 	} else {
@@ -347,16 +349,23 @@ func (r *reader) key(rel, sep, name string) string {
 // readlink reads a link relative to dirfd; key names it in a fixture's
 // stat table.
 func (r *reader) readlink(dirfd int, name, key string) (string, error) {
+	b, err := r.readlinkBytes(dirfd, name, key)
+	return string(b), err
+}
+
+// readlinkBytes is readlink into the worker's buffer, valid until its
+// next use: no copy is made of links that are looked at and dropped.
+func (r *reader) readlinkBytes(dirfd int, name, key string) ([]byte, error) {
 	if e, ok := r.s.stats[key]; ok && e.ReadlinkErr {
-		return "", e.Err
+		return nil, e.Err
 	}
 	for {
 		n, err := unix.Readlinkat(dirfd, name, r.link)
 		if err != nil {
-			return "", err
+			return nil, err
 		}
 		if n < len(r.link) {
-			return string(r.link[:n]), nil
+			return r.link[:n], nil
 		}
 		r.link = make([]byte, 2*len(r.link))
 	}

@@ -39,6 +39,11 @@ type Options struct {
 	// mode from the link's permissions, and pipes and sockets, whose
 	// offset is always 0, need no position.
 	Fdinfo bool
+	// Reuse lets Scan reuse the Files of a process, once fn has returned
+	// for it, for a process read later: a long listing then allocates
+	// its records once rather than for every process. fn must not keep
+	// p.Files, or pointers into it, after it returns.
+	Reuse bool
 	// StatTimeout bounds each stat on a file system that may not answer
 	// (FUSE, NFS, CIFS, ...); DefaultStatTimeout when 0. An entry whose
 	// stat times out has Err ErrNotResponding, and no later stat waits
@@ -75,6 +80,9 @@ type Scanner struct {
 	keep    func(*Process, *File) bool
 	fdinfo  bool
 	fs      procfs.FS
+	// spare holds Files slices given back after delivery, with
+	// Options.Reuse; nil without it.
+	spare chan []File
 
 	locksOnce sync.Once
 	locks     map[lockKey]byte
@@ -105,8 +113,44 @@ func New(opts Options) (*Scanner, error) {
 	if timeout <= 0 {
 		timeout = DefaultStatTimeout
 	}
-	return &Scanner{root: root, workers: w, stats: opts.Stats, tasks: opts.Tasks, probe: opts.Probe, keep: opts.Keep, fdinfo: opts.Fdinfo, fs: fs,
-		guard: guard{timeout: timeout}}, nil
+	s := &Scanner{root: root, workers: w, stats: opts.Stats, tasks: opts.Tasks, probe: opts.Probe, keep: opts.Keep, fdinfo: opts.Fdinfo, fs: fs,
+		guard: guard{timeout: timeout}}
+	if opts.Reuse {
+		// Enough for every process in flight: the window, and one
+		// being read by each worker.
+		s.spare = make(chan []File, 5*w+1)
+	}
+	return s, nil
+}
+
+// files returns an empty Files slice for a process to fill: a given-back
+// one when there is any.
+func (s *Scanner) files() []File {
+	select {
+	case f := <-s.spare:
+		return f
+	default:
+		return nil
+	}
+}
+
+// giveBack makes the Files of the processes in list, those they do not
+// share with another, available again, with Options.Reuse.
+func (s *Scanner) giveBack(list []*Process) {
+	if s.spare == nil {
+		return
+	}
+	for _, p := range list {
+		if !p.ownFiles || cap(p.Files) == 0 {
+			continue
+		}
+		f := p.Files[:cap(p.Files)]
+		clear(f) // let go of what the old entries point to
+		select {
+		case s.spare <- f[:0]:
+		default:
+		}
+	}
 }
 
 // Root returns the proc root the Scanner reads.
@@ -183,6 +227,7 @@ func (s *Scanner) Scan(pids []int, fn func(*Process) error) error {
 				break
 			}
 		}
+		s.giveBack(list)
 		if err != nil {
 			break
 		}

@@ -2,6 +2,7 @@ package fdscan
 
 import (
 	"errors"
+	"reflect"
 	"golang.org/x/sys/unix"
 	"slices"
 	"strings"
@@ -135,5 +136,59 @@ func TestProbeSockets(t *testing.T) {
 	}
 	if len(got) != 1 || len(got[0].Files) != 1 || got[0].Files[0].FD != 20 || got[0].Files[0].Type != TypeSock {
 		t.Fatalf("got %+v", got)
+	}
+}
+
+// TestScanReuse checks that with Options.Reuse every process is
+// delivered as without it, while the Files of processes already
+// delivered are used again.
+func TestScanReuse(t *testing.T) {
+	var pids []int
+	for range 10 {
+		pids = append(pids, 1, 2, 100, 102)
+	}
+	scan := func(reuse bool) ([]Process, int) {
+		stats, err := LoadStatTable("../../testdata/proc/basic.stat")
+		if err != nil {
+			t.Fatal(err)
+		}
+		s, err := New(Options{Root: "../../testdata/proc/basic", Stats: stats, Tasks: true, Workers: 1, Reuse: reuse})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []Process
+		arrays := map[*File]bool{}
+		reused := 0
+		err = s.Scan(pids, func(p *Process) error {
+			c := *p
+			c.Files = slices.Clone(p.Files)
+			c.ownFiles = false
+			got = append(got, c)
+			if p.ownFiles && len(p.Files) > 0 {
+				first := &p.Files[:1][0]
+				if arrays[first] {
+					reused++
+				}
+				arrays[first] = true
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return got, reused
+	}
+	want, _ := scan(false)
+	got, reused := scan(true)
+	if len(got) != len(want) {
+		t.Fatalf("Reuse: %d processes, want %d", len(got), len(want))
+	}
+	for i := range want {
+		if !reflect.DeepEqual(got[i], want[i]) {
+			t.Errorf("Reuse: process %d is\n%+v\nwant\n%+v", i, got[i], want[i])
+		}
+	}
+	if reused == 0 {
+		t.Error("Reuse: no Files were used again")
 	}
 }
