@@ -22,20 +22,21 @@ type TableOptions struct {
 // Table collects rows and writes them as lsof's table. Column widths are
 // the widest value in each column over all rows, so nothing is written
 // until every row is in. Rows are kept compactly, their text in large
-// shared chunks, since a full listing holds a million of them.
+// shared chunks, since a full listing holds a million of them; a row
+// holds no pointer, so the garbage collector need not look into them.
 type Table struct {
 	esc      Escaper
 	procRoot string
 	users    fdscan.Users
 	names    *netsock.Namer
 	opts     TableOptions
-	rows     [][]row // chunks of rowChunk rows, never copied as they grow
-	text     []byte  // the current chunk of row text
+	rows     [][]row    // chunks of rowChunk rows, never copied as they grow
+	texts    [][]byte   // chunks of row text; rows name them by index
+	procs    []procCols // the process columns rows name by index
 	n        int
 	w        widths
 	tasks    bool // some row is a task's: show TID and TASKCMD
 	last     *fdscan.Process
-	proc     *procCols
 }
 
 const (
@@ -48,14 +49,14 @@ type procCols struct {
 	command, pid, tid, taskCmd, ppid, pgid, user string
 }
 
-// row is one file's row: its columns are consecutive in text, with the
-// lengths in lens, in the order of the col constants; the name is the
-// rest.
+// row is one file's row: its columns are consecutive in text chunk
+// chunk from off, size bytes in all, with the lengths in lens, in the
+// order of the col constants; the name is the rest. proc is the index of
+// its process columns.
 type row struct {
-	p          *procCols
-	text       []byte
-	lens       [nCols - 1]uint8
-	mode, lock byte
+	proc, chunk, off, size uint32
+	lens                   [nCols - 1]uint8
+	mode, lock             byte
 }
 
 // The file columns of a row.
@@ -72,12 +73,12 @@ const (
 )
 
 // cols returns the row's column texts.
-func (r *row) cols() (c [nCols][]byte) {
-	t := r.text
+func (t *Table) cols(r *row) (c [nCols][]byte) {
+	text := t.texts[r.chunk][r.off : r.off+r.size]
 	for i, n := range r.lens {
-		c[i], t = t[:n], t[n:]
+		c[i], text = text[:n], text[n:]
 	}
-	c[colName] = t
+	c[colName] = text
 	return c
 }
 
@@ -132,11 +133,11 @@ func (t *Table) Reset() {
 	*t = *NewTable(t.esc, t.procRoot, t.users, t.names, t.opts)
 }
 
-// processCols returns the shared columns of p, making them on p's first
-// row.
-func (t *Table) processCols(p *fdscan.Process) *procCols {
-	if p == t.last {
-		return t.proc
+// processCols returns the index of the shared columns of p, making them
+// on p's first row.
+func (t *Table) processCols(p *fdscan.Process) uint32 {
+	if p == t.last && len(t.procs) > 0 {
+		return uint32(len(t.procs) - 1)
 	}
 	w := &t.w
 	user, ok := t.users.Lookup(p.UID)
@@ -164,8 +165,9 @@ func (t *Table) processCols(p *fdscan.Process) *procCols {
 		c.pgid = strconv.Itoa(p.PGID)
 		w.pgid = max(w.pgid, len(c.pgid))
 	}
-	t.last, t.proc = p, c
-	return c
+	t.last = p
+	t.procs = append(t.procs, *c)
+	return uint32(len(t.procs) - 1)
 }
 
 // Add adds a row for file f of process p. sock is the socket f is, when
@@ -199,19 +201,18 @@ func (t *Table) Add(p *fdscan.Process, f *fdscan.File, sock *netsock.Socket) {
 	for _, c := range cols {
 		size += len(c)
 	}
-	if len(t.text)+size > cap(t.text) {
-		t.text = make([]byte, 0, max(textChunk, size))
+	if len(t.texts) == 0 || len(t.texts[len(t.texts)-1])+size > cap(t.texts[len(t.texts)-1]) {
+		t.texts = append(t.texts, make([]byte, 0, max(textChunk, size)))
 	}
-	start := len(t.text)
-	r := row{p: pc, mode: Mode(f), lock: Lock(f)}
+	text := &t.texts[len(t.texts)-1]
+	r := row{proc: pc, chunk: uint32(len(t.texts) - 1), off: uint32(len(*text)), size: uint32(size), mode: Mode(f), lock: Lock(f)}
 	for i, c := range cols {
-		t.text = append(t.text, c...)
+		*text = append(*text, c...)
 		if i < colName {
 			r.lens[i] = uint8(len(c))
 		}
 		t.w.cols[i] = max(t.w.cols[i], len(c))
 	}
-	r.text = t.text[start:len(t.text):len(t.text)]
 	if t.n%rowChunk == 0 {
 		t.rows = append(t.rows, make([]row, 0, rowChunk))
 	}
@@ -238,7 +239,7 @@ func (t *Table) WriteTo(out io.Writer) (int64, error) {
 	for _, chunk := range t.rows {
 		for i := range chunk {
 			r := &chunk[i]
-			b = t.appendRow(b[:0], r.p, r.cols(), r.mode, r.lock, false)
+			b = t.appendRow(b[:0], &t.procs[r.proc], t.cols(r), r.mode, r.lock, false)
 			if _, err := bw.Write(b); err != nil {
 				return cw.n, err
 			}
