@@ -93,6 +93,9 @@ func run(args []string, stdout, stderr io.Writer, e env) int {
 		// Open flags and positions of every descriptor, where the
 		// output shows them.
 		Fdinfo: opts.json || opts.fields != nil || opts.offset || opts.sizeAndOffset,
+		// Every output copies what it needs of a file before the next
+		// process: the records can be reused.
+		Reuse: true,
 	}
 	// The file arguments are stat'ed as the scanner stats: with a
 	// deadline on file systems that may not answer.
@@ -195,7 +198,16 @@ func listOnce(sc *fdscan.Scanner, sel *selection, out output, sockets *netsock.R
 			return 0, fmt.Errorf("can't read %s: %w", e.procRoot, err)
 		}
 	}
+	if pids == nil && e.stats == nil && (sel.all || sel.socketsOnly()) {
+		// Most sockets are in our own network namespace: read its tables
+		// while the scan starts, not when it meets the first socket.
+		me := os.Getpid()
+		if ns := netsock.NetNS(e.procRoot, me); ns != 0 {
+			sockets.Prefetch(ns, me)
+		}
+	}
 	watch := newStdoutWatch(e.watchOut)
+	var s netsock.Socket // one for the whole scan: outputs copy what they need
 	err := sc.Scan(pids, func(p *fdscan.Process) error {
 		if watch.gone() {
 			return syscall.EPIPE // nobody reads the listing any more
@@ -209,7 +221,6 @@ func listOnce(sc *fdscan.Scanner, sel *selection, out output, sockets *netsock.R
 			holes.note(p.PID, f)
 			var sock *netsock.Socket
 			if f.Type == fdscan.TypeSock && f.Err == nil {
-				var s netsock.Socket
 				ok := false
 				if p.NetNS != 0 {
 					s, ok = sockets.Lookup(p.NetNS, p.PID, f.Inode)

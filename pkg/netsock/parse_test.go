@@ -2,6 +2,8 @@ package netsock
 
 import (
 	"net/netip"
+	"os"
+	"sync"
 	"testing"
 )
 
@@ -85,5 +87,43 @@ func TestResolverReadsOncePerNamespace(t *testing.T) {
 	}
 	if _, ok := r.Lookup(1, 100, 6000); !ok || r.Reads != 2 {
 		t.Errorf("second member not used: reads %d", r.Reads)
+	}
+}
+
+// TestResolverPrefetch checks that tables being read in the background
+// are waited for, not read twice, and that a failed prefetch leaves the
+// namespace to the next member asked about.
+func TestResolverPrefetch(t *testing.T) {
+	r := NewResolver("../../testdata/proc/basic")
+	r.Prefetch(4026531840, 100)
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if _, ok := r.Lookup(4026531840, 100, 6000); !ok {
+				t.Error("socket 6000 not found after a prefetch")
+			}
+		}()
+	}
+	wg.Wait()
+	if n, files := r.Counts(); n != 1 || files != 8 {
+		t.Errorf("read %d namespaces and %d files, want 1 and 8", n, files)
+	}
+	r.Prefetch(1, 4711) // no such process
+	if _, ok := r.Lookup(1, 100, 6000); !ok {
+		t.Error("namespace not read from its next member after a failed prefetch")
+	}
+	if n, _ := r.Counts(); n != 2 {
+		t.Errorf("read %d namespaces, want 2", n)
+	}
+}
+
+func TestNetNS(t *testing.T) {
+	if got := NetNS("/proc", os.Getpid()); got == 0 {
+		t.Error("NetNS of this process is 0")
+	}
+	if got := NetNS("../../testdata/proc/basic", 4711); got != 0 {
+		t.Errorf("NetNS of a missing process = %d, want 0", got)
 	}
 }

@@ -1,14 +1,17 @@
 package netsock
 
 import (
+	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"sync"
 )
 
 // Resolver finds sockets by network namespace and inode, reading each
 // namespace's tables once, from the first member process it is asked
-// about. It is safe for concurrent use.
+// about. It is safe for concurrent use: namespaces are read at once, and
+// a caller asking for one being read waits for it.
 type Resolver struct {
 	// Protos, when set, limits the tables read to those protocols: a
 	// search for TCP ports need not read the unix table.
@@ -16,15 +19,22 @@ type Resolver struct {
 
 	procRoot string
 	mu       sync.Mutex
-	byNS     map[uint64]*Tables
+	byNS     map[uint64]*nsTables
 	// Reads counts namespaces whose tables were read, and Files the table
 	// files read, so that callers and tests can see the cost.
 	Reads, Files int
 }
 
+// nsTables is one namespace's tables, or their reading under way: t is
+// set when ready is closed, nil if they could not be read.
+type nsTables struct {
+	ready chan struct{}
+	t     *Tables
+}
+
 // NewResolver returns a Resolver reading tables under procRoot.
 func NewResolver(procRoot string) *Resolver {
-	return &Resolver{procRoot: procRoot, byNS: map[uint64]*Tables{}}
+	return &Resolver{procRoot: procRoot, byNS: map[uint64]*nsTables{}}
 }
 
 // Lookup returns socket inode in network namespace netns, reading the
@@ -43,20 +53,57 @@ func (r *Resolver) Lookup(netns uint64, pid int, inode uint64) (Socket, bool) {
 // process pid's net directory if they have not been read yet, or nil
 // when they cannot be read.
 func (r *Resolver) Tables(netns uint64, pid int) *Tables {
+	for {
+		e, mine := r.entry(netns)
+		if mine {
+			r.read(netns, pid, e)
+			return e.t
+		}
+		<-e.ready
+		if e.t != nil {
+			return e.t
+		}
+		// Another member could not be read; try this one.
+	}
+}
+
+// Prefetch starts reading the tables of network namespace netns from
+// process pid's net directory, if nobody has yet, so that they are ready
+// by the time the first socket in it is looked up: a scan need not wait
+// for tables, which can take long to read (a big UDP table).
+func (r *Resolver) Prefetch(netns uint64, pid int) {
+	if e, mine := r.entry(netns); mine {
+		go r.read(netns, pid, e)
+	}
+}
+
+// entry returns netns's entry, and whether it is new: the caller must
+// then read it.
+func (r *Resolver) entry(netns uint64) (*nsTables, bool) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	t, ok := r.byNS[netns]
-	if !ok {
-		var err error
-		t, err = ReadTables(filepath.Join(r.procRoot, strconv.Itoa(pid), "net"), r.Protos...)
-		if err != nil {
-			return nil
-		}
-		r.byNS[netns] = t
+	if e, ok := r.byNS[netns]; ok {
+		return e, false
+	}
+	e := &nsTables{ready: make(chan struct{})}
+	r.byNS[netns] = e
+	return e, true
+}
+
+// read reads the tables of e's namespace. When they cannot be read, the
+// entry is dropped, so that the next member asked about is tried.
+func (r *Resolver) read(netns uint64, pid int, e *nsTables) {
+	t, err := ReadTables(filepath.Join(r.procRoot, strconv.Itoa(pid), "net"), r.Protos...)
+	r.mu.Lock()
+	if err != nil {
+		delete(r.byNS, netns)
+	} else {
+		e.t = t
 		r.Reads++
 		r.Files += t.Files
 	}
-	return t
+	r.mu.Unlock()
+	close(e.ready)
 }
 
 // Counts returns how many namespaces' tables were read, and how many
@@ -65,4 +112,20 @@ func (r *Resolver) Counts() (namespaces, files int) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	return r.Reads, r.Files
+}
+
+// NetNS returns the inode of the network namespace of process pid under
+// procRoot, from its ns/net link ("net:[4026531840]"), or 0 when it
+// cannot be read.
+func NetNS(procRoot string, pid int) uint64 {
+	link, err := os.Readlink(filepath.Join(procRoot, strconv.Itoa(pid), "ns", "net"))
+	if err != nil {
+		return 0
+	}
+	s, ok := strings.CutPrefix(link, "net:[")
+	if !ok {
+		return 0
+	}
+	n, _ := strconv.ParseUint(strings.TrimSuffix(s, "]"), 10, 64)
+	return n
 }
