@@ -3,10 +3,11 @@ package fdscan
 import (
 	"errors"
 	"reflect"
-	"golang.org/x/sys/unix"
 	"slices"
 	"strings"
 	"testing"
+
+	"golang.org/x/sys/unix"
 )
 
 func fixture(t *testing.T, tasks bool, workers int) *Scanner {
