@@ -149,6 +149,9 @@ func run(args []string, stdout, stderr io.Writer, e env) int {
 	for {
 		sockets = netsock.NewResolver(e.procRoot)
 		sockets.Protos = sel.socketProtos()
+		if e.stats == nil {
+			sockets.Own = netsock.NetNS(e.procRoot, os.Getpid())
+		}
 		listed, err := listOnce(sc, sel, out, sockets, holes, e)
 		if err != nil {
 			if errors.Is(err, syscall.EPIPE) {
@@ -192,18 +195,15 @@ func run(args []string, stdout, stderr io.Writer, e env) int {
 // listed.
 func listOnce(sc *fdscan.Scanner, sel *selection, out output, sockets *netsock.Resolver, holes *gaps, e env) (int, error) {
 	pids := sel.scanPIDs()
+	if pids == nil && sockets.Own != 0 && (sel.all || sel.socketsOnly()) {
+		// Most sockets are in our own network namespace: read its tables
+		// while the scan starts, not when it meets the first socket.
+		sockets.Prefetch(sockets.Own, os.Getpid())
+	}
 	if pids == nil {
 		var err error
 		if pids, err = sc.PIDs(); err != nil {
 			return 0, fmt.Errorf("can't read %s: %w", e.procRoot, err)
-		}
-	}
-	if pids == nil && e.stats == nil && (sel.all || sel.socketsOnly()) {
-		// Most sockets are in our own network namespace: read its tables
-		// while the scan starts, not when it meets the first socket.
-		me := os.Getpid()
-		if ns := netsock.NetNS(e.procRoot, me); ns != 0 {
-			sockets.Prefetch(ns, me)
 		}
 	}
 	watch := newStdoutWatch(e.watchOut)

@@ -1,10 +1,14 @@
 package netsock
 
 import (
+	"encoding/binary"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"golang.org/x/sys/unix"
 )
 
 func seedTable(f *testing.F, name string) {
@@ -56,5 +60,48 @@ func FuzzParsePacketLine(f *testing.F) {
 		if s, err := parsePacketLine(line); err == nil && s.Proto != ProtoPacket {
 			t.Errorf("%q: %+v", line, s)
 		}
+	})
+}
+
+// diagDatagram builds a sock_diag reply holding one inet_diag_msg and
+// the dump's end.
+func diagDatagram(msg []byte) []byte {
+	ne := binary.NativeEndian
+	var b []byte
+	for _, m := range []struct {
+		typ  uint16
+		body []byte
+	}{{unix.SOCK_DIAG_BY_FAMILY, msg}, {unix.NLMSG_DONE, make([]byte, 4)}} {
+		h := make([]byte, unix.SizeofNlMsghdr)
+		ne.PutUint32(h[0:], uint32(len(h)+len(m.body)))
+		ne.PutUint16(h[4:], m.typ)
+		b = append(append(b, h...), m.body...)
+	}
+	return b
+}
+
+func FuzzDiagMessages(f *testing.F) {
+	msg := make([]byte, sizeofInetDiagMsg)
+	msg[0], msg[1] = unix.AF_INET, 7
+	copy(msg[4:], []byte{0x30, 0x39, 0, 0, 127, 0, 0, 1})
+	binary.NativeEndian.PutUint32(msg[68:], 4242)
+	f.Add(diagDatagram(msg), false)
+	f.Add(diagDatagram(msg)[:40], true)
+	f.Fuzz(func(t *testing.T, b []byte, v6 bool) {
+		_, _ = diagMessages(b, ProtoUDP, v6, func(s *Socket) {
+			if s.Inode == 0 {
+				t.Errorf("socket with no inode delivered: %+v", s)
+			}
+			// The text must say what the address says, as /proc's would.
+			for _, a := range []struct {
+				text string
+				ap   netip.AddrPort
+			}{{s.LocalText, s.Local}, {s.RemoteText, s.Remote}} {
+				back, err := parseInetAddr([]byte(a.text), v6)
+				if err != nil || back != a.ap {
+					t.Errorf("%q reads back as %v (%v), want %v", a.text, back, err, a.ap)
+				}
+			}
+		})
 	})
 }

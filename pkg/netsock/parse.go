@@ -69,7 +69,7 @@ func parseInetLine(line []byte, proto Proto, v6 bool) (Socket, error) {
 }
 
 // parseInetAddr parses ADDR:PORT in hex. The address is the kernel's
-// 32-bit words, each in host (little-endian) byte order.
+// 32-bit words, each in host byte order.
 func parseInetAddr(b []byte, v6 bool) (netip.AddrPort, error) {
 	i := bytes.IndexByte(b, ':')
 	if i < 0 {
@@ -93,7 +93,7 @@ func parseInetAddr(b []byte, v6 bool) (netip.AddrPort, error) {
 		if err != nil {
 			return netip.AddrPort{}, fmt.Errorf("%w: address %q", errLine, hexAddr)
 		}
-		binary.LittleEndian.PutUint32(raw[4*w:], uint32(v))
+		binary.NativeEndian.PutUint32(raw[4*w:], uint32(v))
 	}
 	var a netip.Addr
 	if v6 {

@@ -5,6 +5,8 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+
+	"golang.org/x/sys/unix"
 )
 
 // table is one file under /proc/PID/net and how to parse its lines.
@@ -12,6 +14,11 @@ type table struct {
 	name  string
 	proto Proto
 	parse func([]byte) (Socket, error)
+	// diag is the IP protocol to dump the table through sock_diag in
+	// our own network namespace, and 0 for tables read only from /proc:
+	// those that are cheap to read there.
+	diag uint8
+	v6   bool
 }
 
 func inet(p Proto, v6 bool) func([]byte) (Socket, error) {
@@ -20,18 +27,18 @@ func inet(p Proto, v6 bool) func([]byte) (Socket, error) {
 
 // tables lists every socket table, in the order lsof searches them.
 var tables = []table{
-	{"tcp", ProtoTCP, inet(ProtoTCP, false)},
-	{"tcp6", ProtoTCP, inet(ProtoTCP, true)},
-	{"udp", ProtoUDP, inet(ProtoUDP, false)},
-	{"udp6", ProtoUDP, inet(ProtoUDP, true)},
-	{"udplite", ProtoUDPLite, inet(ProtoUDPLite, false)},
-	{"udplite6", ProtoUDPLite, inet(ProtoUDPLite, true)},
-	{"raw", ProtoRaw, inet(ProtoRaw, false)},
-	{"raw6", ProtoRaw, inet(ProtoRaw, true)},
-	{"icmp", ProtoICMP, inet(ProtoICMP, false)}, // lsof reads no icmp6: those show as "sock"
-	{"unix", ProtoUnix, parseUnixLine},
-	{"netlink", ProtoNetlink, parseNetlinkLine},
-	{"packet", ProtoPacket, parsePacketLine},
+	{"tcp", ProtoTCP, inet(ProtoTCP, false), 0, false},
+	{"tcp6", ProtoTCP, inet(ProtoTCP, true), 0, false},
+	{"udp", ProtoUDP, inet(ProtoUDP, false), unix.IPPROTO_UDP, false},
+	{"udp6", ProtoUDP, inet(ProtoUDP, true), unix.IPPROTO_UDP, true},
+	{"udplite", ProtoUDPLite, inet(ProtoUDPLite, false), unix.IPPROTO_UDPLITE, false},
+	{"udplite6", ProtoUDPLite, inet(ProtoUDPLite, true), unix.IPPROTO_UDPLITE, true},
+	{"raw", ProtoRaw, inet(ProtoRaw, false), 0, false},
+	{"raw6", ProtoRaw, inet(ProtoRaw, true), 0, false},
+	{"icmp", ProtoICMP, inet(ProtoICMP, false), 0, false}, // lsof reads no icmp6: those show as "sock"
+	{"unix", ProtoUnix, parseUnixLine, 0, false},
+	{"netlink", ProtoNetlink, parseNetlinkLine, 0, false},
+	{"packet", ProtoPacket, parsePacketLine, 0, false},
 }
 
 // Tables holds the sockets of one network namespace by inode.
@@ -47,10 +54,21 @@ type Tables struct {
 // line that does not parse; it fails only when no table can be read, as
 // when the process is gone.
 func ReadTables(dir string, protos ...Proto) (*Tables, error) {
+	return readTables(dir, false, protos)
+}
+
+// readTables is ReadTables; with own, dir is our own network namespace's,
+// and the tables sock_diag can dump are read through it, those it fails
+// on from dir.
+func readTables(dir string, own bool, protos []Proto) (*Tables, error) {
 	t := &Tables{byInode: map[uint64]Socket{}}
 	var firstErr error
 	for _, tb := range tables {
 		if protos != nil && !slices.Contains(protos, tb.proto) {
+			continue
+		}
+		if own && tb.diag != 0 && diagInet(tb.proto, tb.diag, tb.v6, t.addSocket) == nil {
+			t.Files++
 			continue
 		}
 		b, err := os.ReadFile(filepath.Join(dir, tb.name))
@@ -70,11 +88,14 @@ func ReadTables(dir string, protos ...Proto) (*Tables, error) {
 }
 
 func (t *Tables) add(b []byte, parse func([]byte) (Socket, error)) {
-	eachSocket(b, parse, func(s *Socket) {
-		if _, dup := t.byInode[s.Inode]; !dup {
-			t.byInode[s.Inode] = *s
-		}
-	})
+	eachSocket(b, parse, t.addSocket)
+}
+
+// addSocket adds s unless a socket of its inode is in already.
+func (t *Tables) addSocket(s *Socket) {
+	if _, dup := t.byInode[s.Inode]; !dup {
+		t.byInode[s.Inode] = *s
+	}
 }
 
 // eachSocket calls fn with the socket of each line of a table's text,
