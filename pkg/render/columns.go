@@ -12,26 +12,28 @@ import (
 // FD returns lsof's FD text without the mode and lock characters: cwd,
 // rtd, txt, mem, DEL, or the descriptor number, with numbers of 10000 and
 // above shown as * and their last three digits.
-func FD(f *fdscan.File) string {
+func FD(f *fdscan.File) string { return string(appendFD(nil, f)) }
+
+func appendFD(b []byte, f *fdscan.File) []byte {
 	switch f.Kind {
 	case fdscan.KindCWD:
-		return "cwd"
+		return append(b, "cwd"...)
 	case fdscan.KindRoot:
-		return "rtd"
+		return append(b, "rtd"...)
 	case fdscan.KindText:
-		return "txt"
+		return append(b, "txt"...)
 	case fdscan.KindMem:
-		return "mem"
+		return append(b, "mem"...)
 	case fdscan.KindDel:
-		return "DEL"
+		return append(b, "DEL"...)
 	case fdscan.KindNoFD:
-		return "NOFD"
+		return append(b, "NOFD"...)
 	}
 	if f.FD >= 10000 {
-		s := strconv.Itoa(f.FD % 1000)
-		return "*" + strings.Repeat("0", 3-len(s)) + s
+		n := f.FD % 1000
+		return append(b, '*', byte('0'+n/100), byte('0'+n/10%10), byte('0'+n%10))
 	}
-	return strconv.Itoa(f.FD)
+	return strconv.AppendInt(b, int64(f.FD), 10)
 }
 
 // Mode returns the access mode character: a blank when there is none, or
@@ -85,19 +87,24 @@ func Type(f *fdscan.File) string {
 
 // Device returns the DEVICE text: major,minor of the device a character or
 // block special file is, or of the file system holding any other file.
-func Device(f *fdscan.File) string {
+func Device(f *fdscan.File) string { return string(appendDevice(nil, f)) }
+
+func appendDevice(b []byte, f *fdscan.File) []byte {
 	if unreadable(f) {
-		return ""
+		return b
 	}
 	d := f.Dev
 	if f.Type == fdscan.TypeChr || f.Type == fdscan.TypeBlk {
 		d = f.Rdev
 	}
-	return devString(d)
+	return appendDev(b, d)
 }
 
-func devString(d uint64) string {
-	return strconv.FormatUint(uint64(unix.Major(d)), 10) + "," + strconv.FormatUint(uint64(unix.Minor(d)), 10)
+func devString(d uint64) string { return string(appendDev(nil, d)) }
+
+func appendDev(b []byte, d uint64) []byte {
+	b = strconv.AppendUint(b, uint64(unix.Major(d)), 10)
+	return strconv.AppendUint(append(b, ','), uint64(unix.Minor(d)), 10)
 }
 
 // unreadable reports whether nothing but a name is known of f. A mapped
@@ -117,14 +124,18 @@ func SizeOff(f *fdscan.File) string {
 // SizeOffIn returns the SIZE/OFF text in a mode, with offsets in decimal
 // up to digits digits.
 func SizeOffIn(f *fdscan.File, mode SizeOffMode, digits int) string {
+	return string(appendSizeOff(nil, f, mode, digits))
+}
+
+func appendSizeOff(b []byte, f *fdscan.File, mode SizeOffMode, digits int) []byte {
 	off, ok := sizeOrOffset(f, mode)
 	switch {
 	case !ok:
-		return ""
+		return b
 	case off:
-		return offsetText(f.Pos, digits)
+		return appendOffset(b, f.Pos, digits)
 	}
-	return strconv.FormatInt(f.Size, 10)
+	return strconv.AppendInt(b, f.Size, 10)
 }
 
 // defaultOffsetDigits is how many decimal digits lsof prints an offset
@@ -135,11 +146,13 @@ const defaultOffsetDigits = 8
 func Offset(off int64) string { return offsetText(off, defaultOffsetDigits) }
 
 // Node returns the NODE text: the inode number.
-func Node(f *fdscan.File) string {
+func Node(f *fdscan.File) string { return string(appendNode(nil, f)) }
+
+func appendNode(b []byte, f *fdscan.File) []byte {
 	if unreadable(f) {
-		return ""
+		return b
 	}
-	return strconv.FormatUint(f.Inode, 10)
+	return strconv.AppendUint(b, f.Inode, 10)
 }
 
 // Name returns the NAME text before escaping. procRoot is the proc root

@@ -225,10 +225,13 @@ func sizeOrOffset(f *fdscan.File, mode SizeOffMode) (offset, ok bool) {
 
 // offsetText formats an offset in 0t decimal, or 0x hexadecimal past
 // digits decimal digits (never, when digits is 0).
-func offsetText(off int64, digits int) string {
-	dec := strconv.FormatInt(off, 10)
-	if digits > 0 && len(dec) > digits {
-		return "0x" + strconv.FormatInt(off, 16)
+func offsetText(off int64, digits int) string { return string(appendOffset(nil, off, digits)) }
+
+func appendOffset(b []byte, off int64, digits int) []byte {
+	start := len(b)
+	b = strconv.AppendInt(append(b, "0t"...), off, 10)
+	if digits > 0 && len(b)-start-2 > digits {
+		return strconv.AppendInt(append(b[:start], "0x"...), off, 16)
 	}
-	return "0t" + dec
+	return b
 }

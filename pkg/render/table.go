@@ -33,6 +33,7 @@ type Table struct {
 	rows     [][]row    // chunks of rowChunk rows, never copied as they grow
 	texts    [][]byte   // chunks of row text; rows name them by index
 	procs    []procCols // the process columns rows name by index
+	scratch  []byte     // the row being made
 	n        int
 	w        widths
 	tasks    bool // some row is a task's: show TID and TASKCMD
@@ -171,47 +172,72 @@ func (t *Table) processCols(p *fdscan.Process) uint32 {
 }
 
 // Add adds a row for file f of process p. sock is the socket f is, when
-// it was found in the socket tables, and nil otherwise.
+// it was found in the socket tables, and nil otherwise. The row is made
+// in a scratch buffer, column by column, then copied into the current
+// text chunk: no string is made for it.
 func (t *Table) Add(p *fdscan.Process, f *fdscan.File, sock *netsock.Socket) {
-	pc := t.processCols(p)
-	typ, device, node := Type(f), Device(f), Node(f)
-	var name string
+	var sc Socket
 	if sock != nil {
-		c := SocketColumns(sock, t.names)
-		typ, device, node, name = c.Type, c.Device, c.Node, t.esc.String(c.Name())
-	} else {
-		name = t.esc.String(Name(p, f, t.procRoot))
+		sc = SocketColumns(sock, t.names)
 	}
-	var cols [nCols]string
-	cols[colFD], cols[colType], cols[colDevice], cols[colNode], cols[colName] = FD(f), typ, device, node, name
+	var ends [nCols]int // where each column ends in b
+	b := appendFD(t.scratch[:0], f)
+	ends[colFD] = len(b)
+	if sock != nil {
+		b = append(b, sc.Type...)
+	} else {
+		b = append(b, Type(f)...)
+	}
+	ends[colType] = len(b)
+	if sock != nil {
+		b = append(b, sc.Device...)
+	} else {
+		b = appendDevice(b, f)
+	}
+	ends[colDevice] = len(b)
+	if t.opts.SizeOff != SizeAndOffset {
+		b = appendSizeOff(b, f, t.opts.SizeOff, t.opts.OffsetDigits)
+	} else if off, ok := sizeOrOffset(f, SizeOnly); ok && !off {
+		b = strconv.AppendInt(b, f.Size, 10)
+	}
+	ends[colSizeOff] = len(b)
+	if t.opts.SizeOff == SizeAndOffset && f.HasPos && f.Err == nil {
+		b = appendOffset(b, f.Pos, t.opts.OffsetDigits)
+	}
+	ends[colOffset] = len(b)
 	if t.opts.NLink {
-		cols[colNLink] = NLink(f)
+		b = append(b, NLink(f)...)
 	}
-	if t.opts.SizeOff == SizeAndOffset {
-		if off, ok := sizeOrOffset(f, SizeOnly); ok && !off {
-			cols[colSizeOff] = strconv.FormatInt(f.Size, 10)
-		}
-		if f.HasPos && f.Err == nil {
-			cols[colOffset] = offsetText(f.Pos, t.opts.OffsetDigits)
-		}
+	ends[colNLink] = len(b)
+	if sock != nil {
+		b = append(b, sc.Node...)
 	} else {
-		cols[colSizeOff] = SizeOffIn(f, t.opts.SizeOff, t.opts.OffsetDigits)
+		b = appendNode(b, f)
 	}
-	size := 0
-	for _, c := range cols {
-		size += len(c)
+	ends[colNode] = len(b)
+	if sock != nil {
+		b = t.esc.Append(b, sc.Name())
+	} else {
+		b = t.esc.Append(b, Name(p, f, t.procRoot))
 	}
-	if len(t.texts) == 0 || len(t.texts[len(t.texts)-1])+size > cap(t.texts[len(t.texts)-1]) {
-		t.texts = append(t.texts, make([]byte, 0, max(textChunk, size)))
+	ends[colName] = len(b)
+	t.scratch = b
+
+	if len(t.texts) == 0 || len(t.texts[len(t.texts)-1])+len(b) > cap(t.texts[len(t.texts)-1]) {
+		t.texts = append(t.texts, make([]byte, 0, max(textChunk, len(b))))
 	}
 	text := &t.texts[len(t.texts)-1]
-	r := row{proc: pc, chunk: uint32(len(t.texts) - 1), off: uint32(len(*text)), size: uint32(size), mode: Mode(f), lock: Lock(f)}
-	for i, c := range cols {
-		*text = append(*text, c...)
+	r := row{proc: t.processCols(p), chunk: uint32(len(t.texts) - 1), off: uint32(len(*text)), size: uint32(len(b)),
+		mode: Mode(f), lock: Lock(f)}
+	*text = append(*text, b...)
+	prev := 0
+	for i, end := range ends {
+		n := end - prev
+		prev = end
 		if i < colName {
-			r.lens[i] = uint8(len(c))
+			r.lens[i] = uint8(n)
 		}
-		t.w.cols[i] = max(t.w.cols[i], len(c))
+		t.w.cols[i] = max(t.w.cols[i], n)
 	}
 	if t.n%rowChunk == 0 {
 		t.rows = append(t.rows, make([]row, 0, rowChunk))
