@@ -51,7 +51,7 @@ func TestDiagMatchesProc(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	fromDiag := &Tables{byInode: map[uint64]Socket{}}
+	fromDiag := newTables()
 	for _, v6 := range []bool{false, true} {
 		if err := diagInet(ProtoUDP, unix.IPPROTO_UDP, v6, fromDiag.addSocket); err != nil {
 			t.Skipf("no sock_diag for UDP here: %v", err)

@@ -15,17 +15,19 @@ var errLine = errors.New("malformed socket table line")
 // fields splits a line on blanks without allocating more than the slice.
 func fields(line []byte, max int, dst [][]byte) [][]byte {
 	dst = dst[:0]
-	for len(line) > 0 && len(dst) < max {
-		line = bytes.TrimLeft(line, " \t")
-		if len(line) == 0 {
+	i := 0
+	for len(dst) < max {
+		for i < len(line) && (line[i] == ' ' || line[i] == '\t') {
+			i++
+		}
+		if i == len(line) {
 			break
 		}
-		end := bytes.IndexAny(line, " \t")
-		if end < 0 {
-			end = len(line)
+		start := i
+		for i < len(line) && line[i] != ' ' && line[i] != '\t' {
+			i++
 		}
-		dst = append(dst, line[:end])
-		line = line[end:]
+		dst = append(dst, line[start:i])
 	}
 	return dst
 }

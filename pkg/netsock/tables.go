@@ -43,7 +43,8 @@ var tables = []table{
 
 // Tables holds the sockets of one network namespace by inode.
 type Tables struct {
-	byInode map[uint64]Socket
+	socks   []Socket
+	byInode map[uint64]int32 // index in socks; small values keep the map cheap to fill
 	// Files is how many table files were read to build it.
 	Files int
 }
@@ -61,7 +62,7 @@ func ReadTables(dir string, protos ...Proto) (*Tables, error) {
 // and the tables sock_diag can dump are read through it, those it fails
 // on from dir.
 func readTables(dir string, own bool, protos []Proto) (*Tables, error) {
-	t := &Tables{byInode: map[uint64]Socket{}}
+	t := newTables()
 	var firstErr error
 	for _, tb := range tables {
 		if protos != nil && !slices.Contains(protos, tb.proto) {
@@ -88,13 +89,17 @@ func readTables(dir string, own bool, protos []Proto) (*Tables, error) {
 }
 
 func (t *Tables) add(b []byte, parse func([]byte) (Socket, error)) {
+	// Room for a socket a line, so that a big table is not copied as it
+	// grows.
+	t.socks = slices.Grow(t.socks, bytes.Count(b, []byte("\n")))
 	eachSocket(b, parse, t.addSocket)
 }
 
 // addSocket adds s unless a socket of its inode is in already.
 func (t *Tables) addSocket(s *Socket) {
 	if _, dup := t.byInode[s.Inode]; !dup {
-		t.byInode[s.Inode] = *s
+		t.byInode[s.Inode] = int32(len(t.socks))
+		t.socks = append(t.socks, *s)
 	}
 }
 
@@ -116,13 +121,22 @@ func eachSocket(b []byte, parse func([]byte) (Socket, error), fn func(*Socket)) 
 
 // Lookup returns the socket with the given inode.
 func (t *Tables) Lookup(inode uint64) (Socket, bool) {
-	s, ok := t.byInode[inode]
-	return s, ok
+	i, ok := t.byInode[inode]
+	if !ok {
+		return Socket{}, false
+	}
+	return t.socks[i], true
 }
 
-// Each calls fn with every socket of the tables, in no particular order.
+// Each calls fn with every socket of the tables, in the order of the
+// tables, then of their lines.
 func (t *Tables) Each(fn func(*Socket)) {
-	for _, s := range t.byInode {
+	for i := range t.socks {
+		s := t.socks[i]
 		fn(&s)
 	}
+}
+
+func newTables() *Tables {
+	return &Tables{byInode: map[uint64]int32{}}
 }
