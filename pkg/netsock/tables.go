@@ -43,8 +43,12 @@ var tables = []table{
 
 // Tables holds the sockets of one network namespace by inode.
 type Tables struct {
-	socks   []Socket
-	byInode map[uint64]int32 // index in socks; small values keep the map cheap to fill
+	// socks holds the sockets in chunks of sockChunk, never copied as
+	// they grow; byInode has their index (small values keep the map
+	// cheap to fill).
+	socks   [][]Socket
+	n       int
+	byInode map[uint64]int32
 	// Files is how many table files were read to build it.
 	Files int
 }
@@ -89,18 +93,23 @@ func readTables(dir string, own bool, protos []Proto) (*Tables, error) {
 }
 
 func (t *Tables) add(b []byte, parse func([]byte) (Socket, error)) {
-	// Room for a socket a line, so that a big table is not copied as it
-	// grows.
-	t.socks = slices.Grow(t.socks, bytes.Count(b, []byte("\n")))
 	eachSocket(b, parse, t.addSocket)
 }
 
+const sockChunk = 4096
+
 // addSocket adds s unless a socket of its inode is in already.
 func (t *Tables) addSocket(s *Socket) {
-	if _, dup := t.byInode[s.Inode]; !dup {
-		t.byInode[s.Inode] = int32(len(t.socks))
-		t.socks = append(t.socks, *s)
+	if _, dup := t.byInode[s.Inode]; dup {
+		return
 	}
+	if t.n%sockChunk == 0 {
+		t.socks = append(t.socks, make([]Socket, 0, sockChunk))
+	}
+	last := &t.socks[len(t.socks)-1]
+	*last = append(*last, *s)
+	t.byInode[s.Inode] = int32(t.n)
+	t.n++
 }
 
 // eachSocket calls fn with the socket of each line of a table's text,
@@ -125,15 +134,17 @@ func (t *Tables) Lookup(inode uint64) (Socket, bool) {
 	if !ok {
 		return Socket{}, false
 	}
-	return t.socks[i], true
+	return t.socks[i/sockChunk][i%sockChunk], true
 }
 
 // Each calls fn with every socket of the tables, in the order of the
 // tables, then of their lines.
 func (t *Tables) Each(fn func(*Socket)) {
-	for i := range t.socks {
-		s := t.socks[i]
-		fn(&s)
+	for _, chunk := range t.socks {
+		for i := range chunk {
+			s := chunk[i]
+			fn(&s)
+		}
 	}
 }
 
