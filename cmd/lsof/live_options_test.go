@@ -205,3 +205,29 @@ func TestLiveNotRoot(t *testing.T) {
 		t.Errorf("--strict as nobody: exit %d, stderr %q; want 2, %q", strict.Code, strict.Stderr, want)
 	}
 }
+
+// TestLiveOwner lists a process whose real user is nobody and whose
+// effective user is root: lsof names the owner of /proc/PID (root, as
+// such a process may not be dumped), not the real user.
+func TestLiveOwner(t *testing.T) {
+	ref := livetest.Reference(t, "/usr/bin/lsof")
+	ours := livetest.Build(t, "./cmd/lsof")
+	dir := t.TempDir()
+	h, _ := livetest.Start(t, livetest.Build(t, "./internal/holder"), dir, []string{"setpriv", "--ruid", "65534", "--"}, dir)
+	pid := strconv.Itoa(h.PID)
+	status, err := os.ReadFile("/proc/" + pid + "/status")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(status), "\nUid:\t65534\t0\t") {
+		t.Fatalf("holder not started with real user nobody and effective user root:\n%s", status)
+	}
+	for _, args := range [][]string{
+		{"-p", pid},
+		{"-a", "-p", pid, "-u", "nobody"},
+		{"-a", "-p", pid, "-u", "root"},
+		{"-l", "-p", pid, "-Fpu"},
+	} {
+		compare(t, ours, ref, args...)
+	}
+}

@@ -33,7 +33,7 @@ func (s *Scanner) NetNS(pid int) (uint64, error) {
 	return ino, nil
 }
 
-// Identity returns process pid with what its stat and status say (command,
+// Identity returns process pid with what its stat and owner say (command,
 // parent, process group, user) and no files, as for walking a chain of
 // parents. It fails when the process is gone or a zombie.
 func (s *Scanner) Identity(pid int) (*Process, error) {
@@ -46,7 +46,7 @@ func (s *Scanner) Identity(pid int) (*Process, error) {
 	defer unix.Close(dirfd)
 	r := &reader{s: s, buf: make([]byte, 4<<10)}
 	p := &Process{PID: pid, Dir: rel}
-	if !r.readStat(dirfd, p) || !r.readStatus(dirfd, p) {
+	if !r.readStat(dirfd, p) || !r.readOwner(dirfd, p) {
 		return nil, fmt.Errorf("read %s: %w", dir, unix.ESRCH)
 	}
 	return p, nil

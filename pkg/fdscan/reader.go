@@ -101,7 +101,7 @@ func (r *reader) entity(pid, tid int, rel string, main *Process) *Process {
 	if r.s.probe != ProbeFull {
 		return r.probed(dirfd, rel, p)
 	}
-	if !r.readStat(dirfd, p) || !r.readStatus(dirfd, p) {
+	if !r.readStat(dirfd, p) || !r.readOwner(dirfd, p) {
 		return nil
 	}
 	fs, vm, files := r.shares(main, tid, kcmpFS), r.shares(main, tid, kcmpVM), r.shares(main, tid, kcmpFiles)
@@ -169,7 +169,7 @@ func (r *reader) probed(dirfd int, rel string, p *Process) *Process {
 	if r.s.keep != nil && len(p.Files) == 0 {
 		return nil
 	}
-	if !r.readStat(dirfd, p) || !r.readStatus(dirfd, p) {
+	if !r.readStat(dirfd, p) || !r.readOwner(dirfd, p) {
 		return nil
 	}
 	if r.s.probe == ProbeStat {
@@ -308,8 +308,20 @@ func (r *reader) readStat(dirfd int, p *Process) bool {
 	return true
 }
 
-// readStatus takes the real user ID from status.
-func (r *reader) readStatus(dirfd int, p *Process) bool {
+// readOwner takes the process's user, as lsof does, from the owner of
+// its directory: its effective user ID, or root when it may not be
+// dumped (a set-user-ID program, say). In a fixture tree, whose
+// directories belong to whoever made it, the effective user ID of the
+// status file's Uid line stands for it.
+func (r *reader) readOwner(dirfd int, p *Process) bool {
+	if r.s.stats == nil {
+		var st unix.Stat_t
+		if err := unix.Fstat(dirfd, &st); err != nil {
+			return false
+		}
+		p.UID = st.Uid
+		return true
+	}
 	b, err := r.readFile(dirfd, "status")
 	if err != nil {
 		return false
@@ -318,7 +330,8 @@ func (r *reader) readStatus(dirfd int, p *Process) bool {
 	if i < 0 {
 		return false
 	}
-	uid, _ := firstUint(b[i+len("\nUid:"):])
+	_, rest := firstUint(b[i+len("\nUid:"):]) // the real user ID
+	uid, _ := firstUint(rest)
 	p.UID = uint32(uid)
 	return true
 }
