@@ -54,7 +54,7 @@ func (r *reader) openDir(dirfd int, name, key string) (int, error) {
 // decimal numbers, and returns dst sorted.
 func (r *reader) numbers(fd int, dst []int) []int {
 	for {
-		n, err := unix.ReadDirent(fd, r.ents)
+		n, err := procGetdents(fd, r.ents)
 		if err != nil || n <= 0 {
 			break
 		}
@@ -194,7 +194,7 @@ func (r *reader) fdEntry(fdDir int, info *fdinfoDir, rel, name string, p *Proces
 	default:
 		// The access mode is in the link's permissions, as lsof reads it.
 		var lst unix.Stat_t
-		if err := unix.Fstatat(fdDir, name, &lst, unix.AT_SYMLINK_NOFOLLOW); err != nil {
+		if err := r.procLstatat(fdDir, name, &lst); err != nil {
 			if vanished(err) {
 				return false
 			}

@@ -85,7 +85,9 @@ func (e *StatEntry) set(k, v string) error {
 	case "ino":
 		e.Stat.Ino, err = strconv.ParseUint(v, 10, 64)
 	case "nlink":
-		e.Stat.Nlink, err = strconv.ParseUint(v, 10, 64)
+		var n uint64
+		n, err = strconv.ParseUint(v, 10, 32)
+		setUint(&e.Stat.Nlink, n) // uint64 here, uint32 on arm64
 	case "proto":
 		e.Proto = v
 	case "readlink":
@@ -113,3 +115,5 @@ func errnoByName(name string) unix.Errno {
 	}
 	return 0
 }
+
+func setUint[T uint32 | uint64](dst *T, v uint64) { *dst = T(v) }

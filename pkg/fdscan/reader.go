@@ -18,6 +18,7 @@ type reader struct {
 	s    *Scanner
 	buf  []byte // file contents: stat, status, fdinfo, maps
 	link []byte // readlink results
+	cbuf []byte // a NUL-terminated name for a system call
 	ents []byte // directory entries
 	fds  []int
 }
@@ -373,7 +374,7 @@ func (r *reader) readlinkBytes(dirfd int, name, key string) ([]byte, error) {
 		return nil, e.Err
 	}
 	for {
-		n, err := unix.Readlinkat(dirfd, name, r.link)
+		n, err := r.procReadlinkat(dirfd, name, r.link)
 		if err != nil {
 			return nil, err
 		}
@@ -400,7 +401,7 @@ func (r *reader) stat(dirfd int, name, key string, mntID int, path string, st *u
 	if id, ok := r.s.riskyID(mntID, path); ok {
 		return r.s.guard.stat(id, st, func(st *unix.Stat_t) error { return unix.Fstatat(dirfd, name, st, 0) })
 	}
-	return unix.Fstatat(dirfd, name, st, 0)
+	return r.fstatat(dirfd, name, st)
 }
 
 // guardPath returns the link text of name when the machine has mounts
@@ -434,7 +435,7 @@ func (r *reader) special(dirfd int, pid, name string, kind Kind) File {
 }
 
 func (f *File) setStat(st *unix.Stat_t) {
-	f.Dev, f.Rdev, f.Inode, f.Size, f.NLink = st.Dev, st.Rdev, st.Ino, st.Size, st.Nlink
+	f.Dev, f.Rdev, f.Inode, f.Size, f.NLink = st.Dev, st.Rdev, st.Ino, st.Size, uint64(st.Nlink)
 	switch st.Mode & unix.S_IFMT {
 	case unix.S_IFREG:
 		f.Type = TypeReg
