@@ -105,4 +105,5 @@ type Process struct {
 
 	fdStart  int  // index in Files of the first descriptor entry
 	ownFiles bool // Files is this entry's own, not its process's
+	threads  int  // num_threads of stat, 0 when unknown
 }

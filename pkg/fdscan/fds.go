@@ -28,17 +28,32 @@ func (r *reader) fdEntries(dirfd int, rel string, p *Process) {
 	// probe, most processes have none.
 	info := &fdinfoDir{parent: dirfd, fd: -2}
 	defer info.close()
-	var name []byte
 	for _, fd := range r.fds {
-		name = strconv.AppendInt(name[:0], int64(fd), 10)
 		// The entry is read in place, in a slot that is dropped again
 		// when it is not kept: a File is large, and one made elsewhere
 		// would be allocated for each descriptor.
 		p.Files = append(p.Files, File{Kind: KindFD, FD: fd, EventfdID: -1})
-		if !r.fdEntry(fdDir, info, rel, string(name), p, &p.Files[len(p.Files)-1]) {
+		if !r.fdEntry(fdDir, info, rel, fdName(fd), p, &p.Files[len(p.Files)-1]) {
 			p.Files = p.Files[:len(p.Files)-1]
 		}
 	}
+}
+
+// fdNames are the names of the lower descriptor numbers, made once: most
+// descriptors of most processes are among them.
+var fdNames = func() (names [1024]string) {
+	for i := range names {
+		names[i] = strconv.Itoa(i)
+	}
+	return names
+}()
+
+// fdName returns the name of descriptor fd in an fd directory.
+func fdName(fd int) string {
+	if fd >= 0 && fd < len(fdNames) {
+		return fdNames[fd]
+	}
+	return strconv.Itoa(fd)
 }
 
 // openDir opens a directory relative to dirfd; key names it in a

@@ -2,6 +2,7 @@ package fdscan
 
 import (
 	"bytes"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -23,8 +24,17 @@ const deletedSuffix = " (deleted)"
 // lines that map no file (anonymous memory, [heap], [stack] and the like,
 // whose inode is 0) and for malformed lines.
 func ParseMapsLine(line []byte) (Mapping, bool) {
+	dev, ino, path, ok := parseMapsLine(line)
+	if !ok {
+		return Mapping{Dev: dev, Inode: ino}, false
+	}
+	return Mapping{Dev: dev, Inode: ino, Path: string(path)}, true
+}
+
+// parseMapsLine is ParseMapsLine with the path left in line, so that
+// the lines of a file already seen cost no copy.
+func parseMapsLine(line []byte) (dev, ino uint64, path []byte, ok bool) {
 	// start-end perms offset dev inode [path]
-	var m Mapping
 	rest := line
 	var field []byte
 	for i := 0; i < 5; i++ {
@@ -40,23 +50,22 @@ func ParseMapsLine(line []byte) (Mapping, bool) {
 			a, err1 := strconv.ParseUint(string(maj), 16, 32)
 			b, err2 := strconv.ParseUint(string(min), 16, 32)
 			if !ok || err1 != nil || err2 != nil {
-				return m, false
+				return dev, ino, nil, false
 			}
-			m.Dev = unix.Mkdev(uint32(a), uint32(b))
+			dev = unix.Mkdev(uint32(a), uint32(b))
 		case 4:
-			ino, err := strconv.ParseUint(string(field), 10, 64)
-			if err != nil || ino == 0 {
-				return m, false
+			n, err := strconv.ParseUint(string(field), 10, 64)
+			if err != nil || n == 0 {
+				return dev, ino, nil, false
 			}
-			m.Inode = ino
+			ino = n
 		}
 	}
-	path := bytes.TrimLeft(rest, " ")
+	path = bytes.TrimLeft(rest, " ")
 	if len(path) == 0 || path[0] != '/' {
-		return m, false
+		return dev, ino, nil, false
 	}
-	m.Path = string(path)
-	return m, true
+	return dev, ino, path, true
 }
 
 // maps adds a mem (or DEL) entry for each file mapped into the process,
@@ -74,23 +83,16 @@ func (r *reader) maps(dirfd int, p *Process, exeDev, exeIno uint64, haveExe bool
 	for len(b) > 0 {
 		var line []byte
 		line, b, _ = bytes.Cut(b, []byte("\n"))
-		m, ok := ParseMapsLine(line)
+		dev, ino, path, ok := parseMapsLine(line)
 		if !ok {
 			continue
 		}
-		k := devIno{m.Dev, m.Inode}
-		dup := false
-		for _, s := range seen {
-			if s == k {
-				dup = true
-				break
-			}
-		}
-		if dup {
+		k := devIno{dev, ino}
+		if slices.Contains(seen, k) {
 			continue
 		}
 		seen = append(seen, k)
-		p.Files = append(p.Files, r.mapped(m))
+		p.Files = append(p.Files, r.mapped(Mapping{Dev: dev, Inode: ino, Path: string(path)}))
 	}
 }
 

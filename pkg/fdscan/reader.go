@@ -42,7 +42,9 @@ func (r *reader) process(pid int) []*Process {
 		return nil
 	}
 	list := []*Process{p}
-	if !r.s.tasks {
+	// A process with one thread has no other task to list; a fixture
+	// tree's stat files may not say.
+	if !r.s.tasks || (p.threads == 1 && r.s.stats == nil) {
 		return list
 	}
 	tids := r.taskIDs(rel)
@@ -222,10 +224,11 @@ func (r *reader) probeMaps(dirfd int, p *Process) {
 	for len(b) > 0 {
 		var line []byte
 		line, b, _ = bytes.Cut(b, []byte("\n"))
-		m, ok := ParseMapsLine(line)
-		if !ok || slices.ContainsFunc(seen, func(s Mapping) bool { return s.Dev == m.Dev && s.Inode == m.Inode }) {
+		dev, ino, path, ok := parseMapsLine(line)
+		if !ok || slices.ContainsFunc(seen, func(s Mapping) bool { return s.Dev == dev && s.Inode == ino }) {
 			continue
 		}
+		m := Mapping{Dev: dev, Inode: ino, Path: string(path)}
 		seen = append(seen, m)
 		f := File{Kind: KindMem, FD: -1, EventfdID: -1, Link: m.Path, Dev: m.Dev, Inode: m.Inode, Type: TypeReg}
 		if r.keep(p, &f) {
@@ -294,18 +297,23 @@ func (r *reader) readStat(dirfd int, p *Process) bool {
 	if len(rest) > 1 && rest[1] == 'Z' {
 		return false // lsof leaves zombies out
 	}
-	// Fields after the command: state ppid pgrp ...
-	var f [3][]byte
+	// Fields after the command: state ppid pgrp ..., num_threads the
+	// 18th.
+	var f [18][]byte
 	for i := range f {
 		rest = bytes.TrimLeft(rest, " ")
 		end := bytes.IndexByte(rest, ' ')
 		if end < 0 {
-			return false
+			if i < 3 {
+				return false
+			}
+			break
 		}
 		f[i], rest = rest[:end], rest[end:]
 	}
 	p.PPID, _ = strconv.Atoi(string(f[1]))
 	p.PGID, _ = strconv.Atoi(string(f[2]))
+	p.threads, _ = strconv.Atoi(string(f[17]))
 	return true
 }
 
