@@ -117,7 +117,7 @@ func (r *reader) mapped(m Mapping) File {
 	} else if id, risky := r.s.riskyDev(m.Dev); risky {
 		err = r.s.guard.stat(id, &st, func(st *unix.Stat_t) error { return unix.Stat(path, st) })
 	} else {
-		err = unix.Stat(path, &st)
+		st, err = r.statPath(path)
 	}
 	switch {
 	case deleted && (err != nil || st.Dev != m.Dev || st.Ino != m.Inode):
@@ -130,4 +130,26 @@ func (r *reader) mapped(m Mapping) File {
 		f.setStat(&st)
 	}
 	return f
+}
+
+// pathStat is the outcome of a stat of a path.
+type pathStat struct {
+	st  unix.Stat_t
+	err error
+}
+
+// statPath stats a path, once per scan and worker: the same libraries are
+// mapped by most processes, and their paths are looked up in our own
+// mount namespace whichever process maps them.
+func (r *reader) statPath(path string) (unix.Stat_t, error) {
+	if c, ok := r.paths[path]; ok {
+		return c.st, c.err
+	}
+	var c pathStat
+	c.err = unix.Stat(path, &c.st)
+	if r.paths == nil {
+		r.paths = map[string]pathStat{}
+	}
+	r.paths[path] = c
+	return c.st, c.err
 }

@@ -19,8 +19,10 @@ type reader struct {
 	buf  []byte // file contents: stat, status, fdinfo, maps
 	link []byte // readlink results
 	cbuf []byte // a NUL-terminated name for a system call
-	ents []byte // directory entries
-	fds  []int
+	// paths caches the stats of mapped files' paths for one scan.
+	paths map[string]pathStat
+	ents  []byte // directory entries
+	fds   []int
 }
 
 func newReader(s *Scanner) *reader {

@@ -145,8 +145,11 @@ func (s *Scanner) giveBack(list []*Process) {
 		if !p.ownFiles || cap(p.Files) == 0 {
 			continue
 		}
-		f := p.Files[:cap(p.Files)]
-		clear(f) // let go of what the old entries point to
+		// Let go of what the entries point to: those in use, and the one
+		// past them, where a descriptor dropped while it was read may
+		// have been. Beyond, the slice is still clear from before.
+		f := p.Files[:min(len(p.Files)+1, cap(p.Files))]
+		clear(f)
 		select {
 		case s.spare <- f[:0]:
 		default:
