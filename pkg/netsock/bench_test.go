@@ -1,6 +1,10 @@
 package netsock
 
-import "testing"
+import (
+	"os"
+	"strconv"
+	"testing"
+)
 
 func BenchmarkParseTCPLine(b *testing.B) {
 	line := []byte("   0: 0100007F:1F90 0100007F:9C40 0A 00000000:00000000 00:00000000 00000000  1000        0 6000 1 0000000000000000 20 4 30 10 -1")
@@ -58,5 +62,26 @@ func BenchmarkReadTables(b *testing.B) {
 		if _, err := ReadTables(fixtureNet); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// BenchmarkReadUDP reads this machine's UDP tables (in our own network
+// namespace) from /proc and through sock_diag: the second is what a
+// listing does. Run it with many UDP sockets open (bench/workload) to
+// see the difference that matters.
+func BenchmarkReadUDP(b *testing.B) {
+	dir := "/proc/" + strconv.Itoa(os.Getpid()) + "/net"
+	for _, c := range []struct {
+		name string
+		own  bool
+	}{{"proc", false}, {"sock_diag", true}} {
+		b.Run(c.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := readTables(dir, c.own, []Proto{ProtoUDP}); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
 	}
 }
