@@ -23,7 +23,11 @@ func (r *reader) fdEntries(dirfd int, rel string, p *Process) {
 	}
 	defer unix.Close(fdDir)
 	r.fds = r.numbers(fdDir, r.fds[:0])
-	p.Files = slices.Grow(p.Files, len(r.fds))
+	if r.s.probe == ProbeFull {
+		// Every descriptor is kept. With a probe, most are not, and the
+		// one slot in use is all the room needed.
+		p.Files = slices.Grow(p.Files, len(r.fds))
+	}
 	// The fdinfo directory is opened when a first entry needs it: with a
 	// probe, most processes have none.
 	info := &fdinfoDir{parent: dirfd, fd: -2}
