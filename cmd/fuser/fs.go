@@ -1,9 +1,7 @@
 package main
 
 import (
-	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 
 	"golang.org/x/sys/unix"
@@ -29,9 +27,6 @@ type fileSystem interface {
 	stat(path string) (fileID, error)
 	readlink(path string) (string, error)
 	getwd() (string, error)
-	// procUID is the owner of /proc/PID, which psmisc shows as the user
-	// of a process, or 0 when it cannot be read.
-	procUID(procRoot string, pid int) uint32
 }
 
 // liveFS is the machine's file system. guard, when set, bounds stats on
@@ -79,16 +74,8 @@ func (l liveFS) readlink(path string) (string, error) {
 // getwd asks the kernel, not $PWD, as getcwd(3) does.
 func (liveFS) getwd() (string, error) { return unix.Getwd() }
 
-func (liveFS) procUID(procRoot string, pid int) uint32 {
-	var st unix.Stat_t
-	if unix.Stat(filepath.Join(procRoot, strconv.Itoa(pid)), &st) != nil {
-		return 0
-	}
-	return st.Uid
-}
-
 // fixtureFS resolves names in a stat table keyed by absolute path, with
-// no symbolic links, and reads users from the fixture's status files.
+// no symbolic links.
 type fixtureFS struct {
 	names fdscan.StatTable
 	wd    string
@@ -116,20 +103,3 @@ func (f fixtureFS) readlink(path string) (string, error) {
 }
 
 func (f fixtureFS) getwd() (string, error) { return f.wd, nil }
-
-func (fixtureFS) procUID(procRoot string, pid int) uint32 {
-	b, err := os.ReadFile(filepath.Join(procRoot, strconv.Itoa(pid), "status"))
-	if err != nil {
-		return 0
-	}
-	_, rest, ok := strings.Cut(string(b), "\nUid:")
-	if !ok {
-		return 0
-	}
-	f := strings.Fields(rest)
-	if len(f) < 2 {
-		return 0
-	}
-	uid, _ := strconv.ParseUint(f[1], 10, 32) // the effective UID owns /proc/PID
-	return uint32(uid)
-}

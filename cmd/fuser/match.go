@@ -75,6 +75,7 @@ type matcher struct {
 	f       *fuser
 	info    procInfo
 	command func() string // reads the command name when first needed
+	owner   uint32        // the owner of /proc/PID, which psmisc shows as the user
 	matched bool
 }
 
@@ -88,7 +89,7 @@ func (m *matcher) add(n *name, access uint8) {
 	}
 	if !m.info.read {
 		m.info.read = true
-		m.info.uid = m.f.e.fs.procUID(m.f.e.procRoot, m.info.pid)
+		m.info.uid = m.owner
 		m.info.command = m.command()
 	}
 	n.procs = append(n.procs, &match{pid: m.info.pid, uid: m.info.uid, access: access, command: m.info.command})
@@ -220,7 +221,7 @@ func reportable(err error) bool {
 }
 
 func (pm *processMatcher) match(p *fdscan.Process) bool {
-	m := &matcher{f: pm.f, info: procInfo{pid: p.PID}}
+	m := &matcher{f: pm.f, info: procInfo{pid: p.PID}, owner: p.UID}
 	m.command = func() string { return commandName(p.Command) }
 	for i := range p.Files {
 		fl := &p.Files[i]
