@@ -128,5 +128,13 @@ func hold(dir string) error {
 	for _, name := range []string{"with space", "with\nnewline", "with\x1bescape", "non-ascii-äöü"} {
 		open(create(dir, name, data[:5]), unix.O_RDONLY)
 	}
+	// /dev/null in every mode, one seeked: the kernel keeps its offset at
+	// 0, which our lsof knows without reading fdinfo.
+	dn := open("/dev/null", unix.O_WRONLY)
+	if _, err := unix.Seek(dn, 99, io.SeekStart); err != nil {
+		return err
+	}
+	open("/dev/null", unix.O_RDWR)
+	open("/dev/null", unix.O_PATH)
 	return nil
 }

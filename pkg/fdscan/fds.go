@@ -206,7 +206,7 @@ func (r *reader) fdEntry(fdDir int, info *fdinfoDir, rel, name string, p *Proces
 	case pseudo && f.Type == TypeSock && !r.s.fdinfo:
 		// A socket is always open for reading and writing, at offset 0.
 		f.Mode, f.Pos, f.HasPos = ModeReadWrite, 0, true
-	case r.s.fdinfo || r.s.stats != nil || f.Err != nil || needsFdinfo(f.Type):
+	case r.s.fdinfo || r.s.stats != nil || f.Err != nil || (needsFdinfo(f.Type) && !isDevNull(f)):
 		if !r.fdinfo(info, name, f) {
 			return false
 		}
@@ -220,7 +220,7 @@ func (r *reader) fdEntry(fdDir int, info *fdinfoDir, rel, name string, p *Proces
 		} else {
 			f.Mode = linkMode(lst.Mode)
 		}
-		if f.Type == TypeFIFO || f.Type == TypeSock {
+		if f.Type == TypeFIFO || f.Type == TypeSock || f.Type == TypeChr {
 			f.Pos, f.HasPos = 0, true
 		}
 	}
@@ -294,6 +294,16 @@ func (r *reader) fdinfo(info *fdinfoDir, name string, f *File) bool {
 // for lsof's listing: a device's offset, an anonymous inode's details.
 func needsFdinfo(t Type) bool {
 	return t != TypeReg && t != TypeDir && t != TypeFIFO && t != TypeSock && t != TypeLink
+}
+
+// devNull is the device number of /dev/null.
+var devNull = unix.Mkdev(1, 3)
+
+// isDevNull reports whether f is /dev/null, the one device whose offset
+// is known without its fdinfo: the kernel keeps it at 0 (null_lseek sets
+// it to 0, reads and writes leave it). Most daemons hold it three times.
+func isDevNull(f *File) bool {
+	return f.Type == TypeChr && f.Rdev == devNull
 }
 
 // linkMode is lsof's access mode from the permissions of a /proc fd
