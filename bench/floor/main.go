@@ -1,10 +1,12 @@
-// Command floor makes only the system calls a search of every process's
-// descriptors cannot do without, on every core, and nothing else: it
-// lists /proc, and for each process lists its fd directory and, for each
-// descriptor, reads its link (-mode links: what a port search needs) or
-// stats what it points to (-mode stats: what a file search needs). Its
-// time is a floor under any fuser's, ours or psmisc's; bench/compare
-// runs it beside psmisc fuser to show how low a ratio can go.
+// Command floor makes only the system calls a search of every process
+// cannot do without, on every core, and nothing else: it lists /proc,
+// and for each process lists its fd directory and, for each descriptor,
+// reads its link (-mode links: what a port search needs) or stats what
+// it points to (-mode stats: what a file search needs, with a stat of
+// the working directory, root and program and a read of the maps of
+// each process, as psmisc's file search makes too). Its time is a floor
+// under any fuser's, ours or psmisc's; bench/compare runs it beside
+// psmisc fuser to show how low a ratio can go.
 //
 // It uses the 64-bit stat system call directly, as pkg/fdscan does.
 //
@@ -56,7 +58,21 @@ func main() {
 				if i >= len(pids) {
 					break
 				}
-				dir, err := unix.Open("/proc/"+strconv.Itoa(pids[i])+"/fd", unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+				proc := "/proc/" + strconv.Itoa(pids[i])
+				if *mode == "stats" {
+					for _, name := range []string{"/cwd", "/root", "/exe"} {
+						_ = unix.Stat(proc+name, &st)
+					}
+					if m, err := unix.Open(proc+"/maps", unix.O_RDONLY|unix.O_CLOEXEC, 0); err == nil {
+						for {
+							if k, err := unix.Read(m, ents); k <= 0 || err != nil {
+								break
+							}
+						}
+						unix.Close(m)
+					}
+				}
+				dir, err := unix.Open(proc+"/fd", unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
 				if err != nil {
 					continue
 				}
