@@ -151,7 +151,7 @@ func run(args []string, stdout, stderr io.Writer, e env) int {
 		sockets = netsock.NewResolver(e.procRoot)
 		sockets.Protos = sel.socketProtos()
 		if e.stats == nil {
-			sockets.Own = netsock.NetNS(e.procRoot, os.Getpid())
+			sockets.Own, _ = sc.NetNS(os.Getpid())
 		}
 		listed, err := listOnce(sc, sel, out, sockets, holes, e)
 		if err != nil {

@@ -25,12 +25,18 @@ func (s *Scanner) NetNS(pid int) (uint64, error) {
 		return 0, fmt.Errorf("readlink %s: %w", path, err)
 	}
 	link := string(buf[:n])
-	num, ok := strings.CutPrefix(link, "net:[")
-	ino, err := strconv.ParseUint(strings.TrimSuffix(num, "]"), 10, 64)
-	if !ok || err != nil {
+	ino, ok := netNSInode(link)
+	if !ok {
 		return 0, fmt.Errorf("readlink %s: not a network namespace: %q", path, link)
 	}
 	return ino, nil
+}
+
+// netNSInode returns N of an ns/net link, "net:[N]".
+func netNSInode(link string) (uint64, bool) {
+	num, ok := strings.CutPrefix(link, "net:[")
+	ino, err := strconv.ParseUint(strings.TrimSuffix(num, "]"), 10, 64)
+	return ino, ok && err == nil
 }
 
 // Identity returns process pid with what its stat and owner say (command,

@@ -246,11 +246,7 @@ func (r *reader) netNS(dirfd int, rel string) uint64 {
 	if err != nil {
 		return 0
 	}
-	s, ok := strings.CutPrefix(link, "net:[")
-	if !ok {
-		return 0
-	}
-	n, _ := strconv.ParseUint(strings.TrimSuffix(s, "]"), 10, 64)
+	n, _ := netNSInode(link)
 	return n
 }
 

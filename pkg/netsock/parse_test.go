@@ -2,7 +2,6 @@ package netsock
 
 import (
 	"net/netip"
-	"os"
 	"sync"
 	"testing"
 )
@@ -116,14 +115,5 @@ func TestResolverPrefetch(t *testing.T) {
 	}
 	if n, _ := r.Counts(); n != 2 {
 		t.Errorf("read %d namespaces, want 2", n)
-	}
-}
-
-func TestNetNS(t *testing.T) {
-	if got := NetNS("/proc", os.Getpid()); got == 0 {
-		t.Error("NetNS of this process is 0")
-	}
-	if got := NetNS("../../testdata/proc/basic", 4711); got != 0 {
-		t.Errorf("NetNS of a missing process = %d, want 0", got)
 	}
 }

@@ -1,10 +1,8 @@
 package netsock
 
 import (
-	"os"
 	"path/filepath"
 	"strconv"
-	"strings"
 	"sync"
 )
 
@@ -116,20 +114,4 @@ func (r *Resolver) Counts() (namespaces, files int) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	return r.Reads, r.Files
-}
-
-// NetNS returns the inode of the network namespace of process pid under
-// procRoot, from its ns/net link ("net:[4026531840]"), or 0 when it
-// cannot be read.
-func NetNS(procRoot string, pid int) uint64 {
-	link, err := os.Readlink(filepath.Join(procRoot, strconv.Itoa(pid), "ns", "net"))
-	if err != nil {
-		return 0
-	}
-	s, ok := strings.CutPrefix(link, "net:[")
-	if !ok {
-		return 0
-	}
-	n, _ := strconv.ParseUint(strings.TrimSuffix(s, "]"), 10, 64)
-	return n
 }
