@@ -3,13 +3,16 @@
 // directories, pipes, unix socket pairs, a TCP listener on loopback, UDP
 // sockets and deleted files. The files are opened here and handed to each
 // child, a plain sleep(1), as inherited descriptors, so the children are
-// small single-threaded processes, as most are. It prints "ready" once
-// every child runs, and ends them all, by the PIDs it started, when its
-// standard input closes.
+// small single-threaded processes, as most are. Each child also maps a
+// copy of a system library (through LD_PRELOAD) besides its own, and half
+// the copies are deleted once mapped. It prints "ready" once every child
+// runs with its mapping, and ends them all, by the PIDs it started, when
+// its standard input closes.
 package main
 
 import (
 	"bufio"
+	"bytes"
 	"flag"
 	"fmt"
 	"io"
@@ -18,6 +21,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"time"
 
 	"golang.org/x/sys/unix"
 )
@@ -55,6 +59,10 @@ func run(procs, files int) error {
 			_ = c.Wait()
 		}
 	}()
+	libs, err := libraryCopies(dir, 8)
+	if err != nil {
+		return err
+	}
 	for i := range procs {
 		held, err := open(dir, i, files-3)
 		if err != nil {
@@ -62,6 +70,9 @@ func run(procs, files int) error {
 		}
 		c := exec.Command("sleep", "1000000")
 		c.ExtraFiles = held
+		if len(libs) > 0 {
+			c.Env = append(os.Environ(), "LD_PRELOAD="+libs[i%len(libs)])
+		}
 		err = c.Start()
 		for _, f := range held {
 			f.Close()
@@ -70,6 +81,9 @@ func run(procs, files int) error {
 			return err
 		}
 		cmds = append(cmds, c)
+	}
+	if err := deleteMapped(cmds, libs); err != nil {
+		return err
 	}
 	fmt.Println("ready")
 	_, _ = io.Copy(io.Discard, bufio.NewReader(os.Stdin))
@@ -142,4 +156,64 @@ func open(dir string, child, n int) ([]*os.File, error) {
 		}
 	}
 	return held, nil
+}
+
+// libraryCopies copies a small system library into dir n times, for the
+// children to map, or returns none when the system has none to copy.
+func libraryCopies(dir string, n int) ([]string, error) {
+	var lib []byte
+	for _, pattern := range []string{"/lib/*/libm.so.6", "/usr/lib/*/libm.so.6", "/lib64/libm.so.6", "/usr/lib64/libm.so.6"} {
+		matches, _ := filepath.Glob(pattern)
+		if len(matches) > 0 {
+			b, err := os.ReadFile(matches[0])
+			if err == nil {
+				lib = b
+				break
+			}
+		}
+	}
+	if lib == nil {
+		fmt.Fprintln(os.Stderr, "workload: no libm.so.6 to copy: the children map no file of ours")
+		return nil, nil
+	}
+	var copies []string
+	for i := range n {
+		path := filepath.Join(dir, "mapped-"+strconv.Itoa(i)+".so")
+		if err := os.WriteFile(path, lib, 0o644); err != nil {
+			return nil, err
+		}
+		copies = append(copies, path)
+	}
+	return copies, nil
+}
+
+// deleteMapped waits until each child has mapped its library copy, then
+// deletes every other copy, so that half the children map a deleted file.
+func deleteMapped(cmds []*exec.Cmd, libs []string) error {
+	if len(libs) == 0 {
+		return nil
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for i, c := range cmds {
+		want := []byte(libs[i%len(libs)])
+		for {
+			maps, err := os.ReadFile("/proc/" + strconv.Itoa(c.Process.Pid) + "/maps")
+			if err != nil {
+				return err
+			}
+			if bytes.Contains(maps, want) {
+				break
+			}
+			if time.Now().After(deadline) {
+				return fmt.Errorf("child %d did not map %s", c.Process.Pid, want)
+			}
+			time.Sleep(time.Millisecond)
+		}
+	}
+	for i := 1; i < len(libs); i += 2 {
+		if err := os.Remove(libs[i]); err != nil {
+			return err
+		}
+	}
+	return nil
 }
