@@ -76,7 +76,6 @@ func main() {
 	} else {
 		e.fs = liveFS{}
 	}
-	fdscan.TuneGOMAXPROCS()
 	os.Exit(profile.Run(func() int { return run(os.Args[1:], os.Stdout, os.Stderr, e) }))
 }
 

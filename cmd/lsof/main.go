@@ -64,7 +64,6 @@ func main() {
 		hosts: "/etc/hosts", services: "/etc/services", dns: true,
 		esc: render.LocaleEscaper(),
 	}
-	fdscan.TuneGOMAXPROCS()
 	os.Exit(profile.Run(func() int { return run(os.Args[1:], os.Stdout, os.Stderr, e) }))
 }
 

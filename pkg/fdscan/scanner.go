@@ -176,9 +176,10 @@ func (s *Scanner) PIDs() ([]int, error) {
 }
 
 // Scan inspects the processes in pids and calls fn with each, in the order
-// of pids, from the calling goroutine; with Options.Tasks, each process is
-// followed by its other tasks in the order of their IDs. Processes are read in parallel, a
-// bounded number ahead of the one being delivered. A process that does not
+// of pids; with Options.Tasks, each process is followed by its other tasks
+// in the order of their IDs. Processes are read in parallel, a bounded
+// number ahead of the one being delivered, and fn is called by the
+// scan's own goroutines, one call at a time. A process that does not
 // exist, or exits while it is read, is skipped. Scan stops at the first
 // error fn returns and returns it.
 func (s *Scanner) Scan(pids []int, fn func(*Process) error) error {
@@ -186,17 +187,13 @@ func (s *Scanner) Scan(pids []int, fn func(*Process) error) error {
 		return nil
 	}
 	workers := min(s.workers, len(pids))
-	window := 4 * workers
-	slots := make([]chan []*Process, len(pids))
-	for i := range slots {
-		slots[i] = make(chan []*Process, 1)
-	}
 	// A worker takes a credit before it claims the next process, and
-	// the caller gives one back for each process delivered: workers run
-	// no more than window ahead of delivery, so memory stays bounded
-	// however many processes there are.
-	credit := make(chan struct{}, window)
-	done := make(chan struct{})
+	// one is given back for each process delivered: workers run no more
+	// than window ahead of delivery, so memory stays bounded however
+	// many processes there are.
+	window := 4 * workers
+	d := &delivery{s: s, fn: fn, lists: make([][]*Process, len(pids)), ready: make([]bool, len(pids)),
+		credit: make(chan struct{}, window), done: make(chan struct{})}
 	var next atomic.Int64
 	var wg sync.WaitGroup
 	for range workers {
@@ -206,52 +203,79 @@ func (s *Scanner) Scan(pids []int, fn func(*Process) error) error {
 			r := newReader(s)
 			for {
 				select {
-				case credit <- struct{}{}:
-				case <-done:
+				case d.credit <- struct{}{}:
+				case <-d.done:
 					return
 				}
 				i := int(next.Add(1) - 1)
 				if i >= len(pids) {
 					return
 				}
-				slots[i] <- r.process(pids[i])
+				d.put(i, r.process(pids[i]))
 			}
 		}()
 	}
-	var err error
-	for i := range pids {
-		list := <-slots[i]
-		<-credit
-		for _, p := range list {
-			if err = fn(p); err != nil {
-				break
-			}
-		}
-		s.giveBack(list)
+	wg.Wait()
+	return d.err
+}
+
+// delivery hands the processes read to fn in order. Whichever worker
+// finds the next process due ready delivers it, and every one after it
+// that is ready too, while the others read on: no goroutine waits to be
+// woken for each process.
+type delivery struct {
+	s      *Scanner
+	fn     func(*Process) error
+	credit chan struct{}
+	done   chan struct{} // closed when fn fails: the workers stop
+
+	mu         sync.Mutex
+	lists      [][]*Process // what each process read to, until delivered
+	ready      []bool
+	next       int  // the index due next
+	delivering bool // a worker is delivering: others only leave theirs
+	err        error
+}
+
+// put leaves what process i read to, and delivers what is due if no other
+// worker is at it.
+func (d *delivery) put(i int, list []*Process) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.lists[i], d.ready[i] = list, true
+	if d.delivering {
+		return
+	}
+	d.delivering = true
+	for d.err == nil && d.next < len(d.ready) && d.ready[d.next] {
+		list := d.lists[d.next]
+		d.lists[d.next] = nil
+		d.next++
+		d.mu.Unlock()
+		err := d.deliver(list)
+		<-d.credit
+		d.mu.Lock()
 		if err != nil {
-			break
+			d.err = err
+			close(d.done)
 		}
 	}
-	// Slots are buffered, so no worker is blocked on delivery; closing
-	// done ends those waiting for a credit.
-	close(done)
-	wg.Wait()
-	return err
+	d.delivering = false
+}
+
+// deliver calls fn with the processes of one entry of pids, then gives
+// their Files back (Options.Reuse).
+func (d *delivery) deliver(list []*Process) error {
+	defer d.s.giveBack(list)
+	for _, p := range list {
+		if err := d.fn(p); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // vanished reports whether err means the process or entry went away.
 func vanished(err error) bool {
 	return errors.Is(err, os.ErrNotExist) || errors.Is(err, errESRCH)
-}
-
-// TuneGOMAXPROCS gives a program whose work is a scan one more P than
-// Go's default, unless $GOMAXPROCS says otherwise. The scan's workers
-// spend most of their time in system calls; with one P per CPU, the
-// goroutine taking their results and the garbage collector wait for the
-// runtime to take a P back from a worker in a system call, and a core
-// idles meanwhile. Measured on 2 cores: a full listing 10% faster.
-func TuneGOMAXPROCS() {
-	if os.Getenv("GOMAXPROCS") == "" {
-		runtime.GOMAXPROCS(runtime.GOMAXPROCS(0) + 1)
-	}
 }

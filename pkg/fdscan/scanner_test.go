@@ -3,9 +3,7 @@ package fdscan
 import (
 	"errors"
 	"reflect"
-	"runtime"
 	"slices"
-	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -194,23 +192,5 @@ func TestScanReuse(t *testing.T) {
 	}
 	if reused == 0 {
 		t.Error("Reuse: no Files were used again")
-	}
-}
-
-// TestTuneGOMAXPROCS checks that the scan gets one P more than Go's
-// default, and that $GOMAXPROCS has the last word.
-func TestTuneGOMAXPROCS(t *testing.T) {
-	before := runtime.GOMAXPROCS(0)
-	defer runtime.GOMAXPROCS(before)
-	t.Setenv("GOMAXPROCS", "")
-	TuneGOMAXPROCS()
-	if got := runtime.GOMAXPROCS(0); got != before+1 {
-		t.Errorf("GOMAXPROCS = %d after tuning, want %d", got, before+1)
-	}
-	runtime.GOMAXPROCS(before)
-	t.Setenv("GOMAXPROCS", strconv.Itoa(before))
-	TuneGOMAXPROCS()
-	if got := runtime.GOMAXPROCS(0); got != before {
-		t.Errorf("GOMAXPROCS = %d with $GOMAXPROCS=%d, want it kept", got, before)
 	}
 }
