@@ -161,7 +161,7 @@ func measure(argv []string) (sample, error) {
 	}
 	ru := cmd.ProcessState.SysUsage().(*syscall.Rusage)
 	cpu := time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-	return sample{wall: wall, cpu: cpu, rss: ru.Maxrss}, nil
+	return sample{wall: wall, cpu: cpu, rss: int64(ru.Maxrss)}, nil
 }
 
 func median(s []sample) sample {
