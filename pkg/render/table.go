@@ -195,11 +195,11 @@ func (t *Table) Add(p *fdscan.Process, f *fdscan.File, sock *netsock.Socket) {
 		b = appendDevice(b, f)
 	}
 	ends[colDevice] = len(b)
-	if t.opts.SizeOff != SizeAndOffset {
-		b = appendSizeOff(b, f, t.opts.SizeOff, t.opts.OffsetDigits)
-	} else if off, ok := sizeOrOffset(f, SizeOnly); ok && !off {
-		b = strconv.AppendInt(b, f.Size, 10)
+	sizeMode := t.opts.SizeOff
+	if sizeMode == SizeAndOffset {
+		sizeMode = SizeOnly // the offset has a column of its own
 	}
+	b = appendSizeOff(b, f, sizeMode, t.opts.OffsetDigits)
 	ends[colSizeOff] = len(b)
 	if t.opts.SizeOff == SizeAndOffset && f.HasPos && f.Err == nil {
 		b = appendOffset(b, f.Pos, t.opts.OffsetDigits)
