@@ -15,17 +15,6 @@ func ReadTable(path string, proto Proto, v6 bool, fn func(*Socket)) error {
 	if err != nil {
 		return err
 	}
-	var parse func([]byte) (Socket, error)
-	switch proto {
-	case ProtoUnix:
-		parse = parseUnixLine
-	case ProtoNetlink:
-		parse = parseNetlinkLine
-	case ProtoPacket:
-		parse = parsePacketLine
-	default:
-		parse = inet(proto, v6)
-	}
-	eachSocket(b, parse, fn)
+	eachSocket(b, lineParser(proto, v6), fn)
 	return nil
 }

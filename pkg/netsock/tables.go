@@ -9,36 +9,45 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// table is one file under /proc/PID/net and how to parse its lines.
+// table is one file under /proc/PID/net.
 type table struct {
 	name  string
 	proto Proto
-	parse func([]byte) (Socket, error)
+	v6    bool // IPv6 addresses
 	// diag is the IP protocol to dump the table through sock_diag in
 	// our own network namespace, and 0 for tables read only from /proc:
 	// those that are cheap to read there.
 	diag uint8
-	v6   bool
 }
 
-func inet(p Proto, v6 bool) func([]byte) (Socket, error) {
-	return func(l []byte) (Socket, error) { return parseInetLine(l, p, v6) }
+// lineParser returns the parser of the lines of proto's table, of IPv6
+// addresses with v6 (which only internet tables tell apart).
+func lineParser(proto Proto, v6 bool) func([]byte) (Socket, error) {
+	switch proto {
+	case ProtoUnix:
+		return parseUnixLine
+	case ProtoNetlink:
+		return parseNetlinkLine
+	case ProtoPacket:
+		return parsePacketLine
+	}
+	return func(l []byte) (Socket, error) { return parseInetLine(l, proto, v6) }
 }
 
 // tables lists every socket table, in the order lsof searches them.
 var tables = []table{
-	{"tcp", ProtoTCP, inet(ProtoTCP, false), 0, false},
-	{"tcp6", ProtoTCP, inet(ProtoTCP, true), 0, false},
-	{"udp", ProtoUDP, inet(ProtoUDP, false), unix.IPPROTO_UDP, false},
-	{"udp6", ProtoUDP, inet(ProtoUDP, true), unix.IPPROTO_UDP, true},
-	{"udplite", ProtoUDPLite, inet(ProtoUDPLite, false), unix.IPPROTO_UDPLITE, false},
-	{"udplite6", ProtoUDPLite, inet(ProtoUDPLite, true), unix.IPPROTO_UDPLITE, true},
-	{"raw", ProtoRaw, inet(ProtoRaw, false), 0, false},
-	{"raw6", ProtoRaw, inet(ProtoRaw, true), 0, false},
-	{"icmp", ProtoICMP, inet(ProtoICMP, false), 0, false}, // lsof reads no icmp6: those show as "sock"
-	{"unix", ProtoUnix, parseUnixLine, 0, false},
-	{"netlink", ProtoNetlink, parseNetlinkLine, 0, false},
-	{"packet", ProtoPacket, parsePacketLine, 0, false},
+	{name: "tcp", proto: ProtoTCP},
+	{name: "tcp6", proto: ProtoTCP, v6: true},
+	{name: "udp", proto: ProtoUDP, diag: unix.IPPROTO_UDP},
+	{name: "udp6", proto: ProtoUDP, v6: true, diag: unix.IPPROTO_UDP},
+	{name: "udplite", proto: ProtoUDPLite, diag: unix.IPPROTO_UDPLITE},
+	{name: "udplite6", proto: ProtoUDPLite, v6: true, diag: unix.IPPROTO_UDPLITE},
+	{name: "raw", proto: ProtoRaw},
+	{name: "raw6", proto: ProtoRaw, v6: true},
+	{name: "icmp", proto: ProtoICMP}, // lsof reads no icmp6: those show as "sock"
+	{name: "unix", proto: ProtoUnix},
+	{name: "netlink", proto: ProtoNetlink},
+	{name: "packet", proto: ProtoPacket},
 }
 
 // Tables holds the sockets of one network namespace by inode.
@@ -84,7 +93,7 @@ func readTables(dir string, own bool, protos []Proto) (*Tables, error) {
 			continue
 		}
 		t.Files++
-		t.add(b, tb.parse)
+		t.add(b, lineParser(tb.proto, tb.v6))
 	}
 	if t.Files == 0 {
 		return nil, firstErr
