@@ -147,13 +147,14 @@ func run(args []string, stdout, stderr io.Writer, e env) int {
 		// more for another 3%. GOGC in the environment has the last word.
 		debug.SetGCPercent(50)
 	}
+	var ownNetNS uint64 // our network namespace, on a live system
+	if e.stats == nil {
+		ownNetNS, _ = sc.NetNS(os.Getpid())
+	}
 	listedEver := false
 	for {
 		sockets = netsock.NewResolver(e.procRoot)
-		sockets.Protos = sel.socketProtos()
-		if e.stats == nil {
-			sockets.Own, _ = sc.NetNS(os.Getpid())
-		}
+		sockets.Protos, sockets.Own = sel.socketProtos(), ownNetNS
 		listed, err := listOnce(sc, sel, out, sockets, holes, e)
 		if err != nil {
 			if errors.Is(err, syscall.EPIPE) {
