@@ -206,7 +206,7 @@ func (r *reader) fdEntry(fdDir int, info *fdinfoDir, rel, name string, p *Proces
 	case pseudo && f.Type == TypeSock && !r.s.fdinfo:
 		// A socket is always open for reading and writing, at offset 0.
 		f.Mode, f.Pos, f.HasPos = ModeReadWrite, 0, true
-	case r.s.fdinfo || r.s.stats != nil || f.Err != nil || (needsFdinfo(f.Type) && !isDevNull(f)):
+	case r.s.fdinfo || r.s.stats != nil || f.Err != nil || needsFdinfo(f):
 		if !r.fdinfo(info, name, f) {
 			return false
 		}
@@ -220,7 +220,7 @@ func (r *reader) fdEntry(fdDir int, info *fdinfoDir, rel, name string, p *Proces
 		} else {
 			f.Mode = linkMode(lst.Mode)
 		}
-		if f.Type == TypeFIFO || f.Type == TypeSock || f.Type == TypeChr {
+		if f.Type == TypeFIFO || f.Type == TypeSock || f.Type == TypeChr { // the device is /dev/null
 			f.Pos, f.HasPos = 0, true
 		}
 	}
@@ -290,21 +290,24 @@ func (r *reader) fdinfo(info *fdinfoDir, name string, f *File) bool {
 	return true
 }
 
-// needsFdinfo reports whether a descriptor of type t needs its fdinfo
-// for lsof's listing: a device's offset, an anonymous inode's details.
-func needsFdinfo(t Type) bool {
-	return t != TypeReg && t != TypeDir && t != TypeFIFO && t != TypeSock && t != TypeLink
+// needsFdinfo reports whether descriptor f needs its fdinfo for lsof's
+// listing: a device's offset, an anonymous inode's details. Regular
+// files, directories and links show a size; pipes and sockets are always
+// at offset 0, and so is /dev/null, which the kernel keeps there
+// (null_lseek sets it to 0, reads and writes leave it), though most
+// processes hold it.
+func needsFdinfo(f *File) bool {
+	switch f.Type {
+	case TypeReg, TypeDir, TypeFIFO, TypeSock, TypeLink:
+		return false
+	case TypeChr:
+		return f.Rdev != devNull
+	}
+	return true
 }
 
 // devNull is the device number of /dev/null.
 var devNull = unix.Mkdev(1, 3)
-
-// isDevNull reports whether f is /dev/null, the one device whose offset
-// is known without its fdinfo: the kernel keeps it at 0 (null_lseek sets
-// it to 0, reads and writes leave it). Most daemons hold it three times.
-func isDevNull(f *File) bool {
-	return f.Type == TypeChr && f.Rdev == devNull
-}
 
 // linkMode is lsof's access mode from the permissions of a /proc fd
 // link: read, write, or anything else (both, or neither for O_PATH) u.

@@ -35,7 +35,8 @@ type Options struct {
 	Keep func(p *Process, f *File) bool
 	// Fdinfo reads every descriptor's fdinfo (open flags, mount ID,
 	// position). Without it, fdinfo is read only where the listing needs
-	// it: devices (their offset) and anonymous inodes (their details);
+	// it: devices other than /dev/null (their offset) and anonymous
+	// inodes (their details);
 	// regular files, directories, pipes and sockets take their access
 	// mode from the link's permissions, and pipes and sockets, whose
 	// offset is always 0, need no position.
