@@ -71,28 +71,35 @@ func parseMapsLine(line []byte) (dev, ino uint64, path []byte, ok bool) {
 // maps adds a mem (or DEL) entry for each file mapped into the process,
 // once per file, in the order of the maps, leaving out the program text.
 func (r *reader) maps(dirfd int, p *Process, exeDev, exeIno uint64, haveExe bool) {
+	var exe []devIno
+	if haveExe {
+		exe = []devIno{{exeDev, exeIno}}
+	}
+	r.eachMapped(dirfd, exe, func(m Mapping) {
+		p.Files = append(p.Files, r.mapped(m))
+	})
+}
+
+type devIno struct{ dev, ino uint64 }
+
+// eachMapped calls fn once for each file mapped into the process, in the
+// order of its maps, leaving out the files already in seen, to which it
+// appends (a process maps few files: a slice beats a map). A path is
+// copied only the first time the maps name its file.
+func (r *reader) eachMapped(dirfd int, seen []devIno, fn func(Mapping)) {
 	b, err := r.readFile(dirfd, "maps")
 	if err != nil {
 		return
-	}
-	type devIno struct{ dev, ino uint64 }
-	var seen []devIno // a process maps few files: a slice beats a map
-	if haveExe {
-		seen = append(seen, devIno{exeDev, exeIno})
 	}
 	for len(b) > 0 {
 		var line []byte
 		line, b, _ = bytes.Cut(b, []byte("\n"))
 		dev, ino, path, ok := parseMapsLine(line)
-		if !ok {
+		if !ok || slices.Contains(seen, devIno{dev, ino}) {
 			continue
 		}
-		k := devIno{dev, ino}
-		if slices.Contains(seen, k) {
-			continue
-		}
-		seen = append(seen, k)
-		p.Files = append(p.Files, r.mapped(Mapping{Dev: dev, Inode: ino, Path: string(path)}))
+		seen = append(seen, devIno{dev, ino})
+		fn(Mapping{Dev: dev, Inode: ino, Path: string(path)})
 	}
 }
 

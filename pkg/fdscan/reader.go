@@ -218,25 +218,12 @@ func (r *reader) probeSpecial(dirfd int, rel, name string, kind Kind, p *Process
 // probeMaps offers each mapped file, by the device and inode in the
 // maps, and reads the kept ones in full.
 func (r *reader) probeMaps(dirfd int, p *Process) {
-	b, err := r.readFile(dirfd, "maps")
-	if err != nil {
-		return
-	}
-	var seen []Mapping
-	for len(b) > 0 {
-		var line []byte
-		line, b, _ = bytes.Cut(b, []byte("\n"))
-		dev, ino, path, ok := parseMapsLine(line)
-		if !ok || slices.ContainsFunc(seen, func(s Mapping) bool { return s.Dev == dev && s.Inode == ino }) {
-			continue
-		}
-		m := Mapping{Dev: dev, Inode: ino, Path: string(path)}
-		seen = append(seen, m)
+	r.eachMapped(dirfd, nil, func(m Mapping) {
 		f := File{Kind: KindMem, FD: -1, EventfdID: -1, Link: m.Path, Dev: m.Dev, Inode: m.Inode, Type: TypeReg}
 		if r.keep(p, &f) {
 			p.Files = append(p.Files, r.mapped(m))
 		}
-	}
+	})
 }
 
 // netNS returns the inode of the network namespace from the ns/net link
