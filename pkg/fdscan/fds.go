@@ -166,21 +166,18 @@ func (r *reader) fdEntry(fdDir int, info *fdinfoDir, rel, name string, p *Proces
 		// With a probe, Keep decides on unreadable entries too.
 		return r.s.probe == ProbeFull || r.keep(p, f)
 	}
-	if r.s.probe == ProbeSockets && !bytes.HasPrefix(lb, []byte("socket:[")) {
-		return false
-	}
-	link := string(lb)
-	f.Link = link
-	switch r.s.probe {
-	case ProbeSockets:
-		ino, ok := socketInode(link)
+	if r.s.probe == ProbeSockets {
+		// Only sockets are kept: the text of other links is not copied.
+		ino, ok := linkInode(string(lb), "socket:[")
 		if !ok {
 			return false
 		}
 		f.Inode, f.Type = ino, TypeSock
-		if !r.keep(p, f) {
-			return false
-		}
+	}
+	link := string(lb)
+	f.Link = link
+	if r.s.probe == ProbeSockets && !r.keep(p, f) {
+		return false
 	}
 	// With file systems that may not answer, fdinfo comes first: its
 	// mount ID tells whether the stat may block.
@@ -255,18 +252,13 @@ func (d *pseudoDevs) learn(link string, dev uint64) {
 func (r *reader) pseudoStat(link string, f *File) bool {
 	var dev uint64
 	var typ Type
-	var rest string
-	var ok bool
-	if rest, ok = strings.CutPrefix(link, "socket:["); ok {
+	ino, ok := linkInode(link, "socket:[")
+	if ok {
 		dev, typ = r.s.pseudoDevs.sock.Load(), TypeSock
-	} else if rest, ok = strings.CutPrefix(link, "pipe:["); ok {
+	} else if ino, ok = linkInode(link, "pipe:["); ok {
 		dev, typ = r.s.pseudoDevs.pipe.Load(), TypeFIFO
 	}
-	if !ok || dev == 0 || len(rest) < 2 || rest[len(rest)-1] != ']' {
-		return false
-	}
-	ino, err := strconv.ParseUint(rest[:len(rest)-1], 10, 64)
-	if err != nil {
+	if !ok || dev == 0 {
 		return false
 	}
 	f.Type, f.Dev, f.Inode, f.Size, f.NLink = typ, dev-1, ino, 0, 1
@@ -321,9 +313,9 @@ func linkMode(m uint32) Mode {
 	return ModeReadWrite
 }
 
-// socketInode returns N of a "socket:[N]" link.
-func socketInode(link string) (uint64, bool) {
-	s, ok := strings.CutPrefix(link, "socket:[")
+// linkInode returns N of a link prefix + "N]", such as "socket:[N]".
+func linkInode(link, prefix string) (uint64, bool) {
+	s, ok := strings.CutPrefix(link, prefix)
 	if !ok || len(s) < 2 || s[len(s)-1] != ']' {
 		return 0, false
 	}
