@@ -6,6 +6,7 @@ package livetest
 import (
 	"bufio"
 	"bytes"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -58,7 +59,8 @@ func Build(t testing.TB, pkg string) string {
 // Holder is a running holder process.
 type Holder struct {
 	Cmd *exec.Cmd
-	Dir string // the directory its files are in
+	In  io.Writer // its standard input, for fixtures that take commands
+	Dir string    // the directory its files are in
 	PID int
 }
 
@@ -126,7 +128,7 @@ func Start(t testing.TB, bin, dir string, wrap []string, args ...string) (*Holde
 		k, v, _ := strings.Cut(w, "=")
 		words[k] = v
 	}
-	return &Holder{Cmd: cmd, Dir: dir, PID: cmd.Process.Pid}, words
+	return &Holder{Cmd: cmd, In: stdin, Dir: dir, PID: cmd.Process.Pid}, words
 }
 
 // Reference returns the path of an installed reference tool, failing the
