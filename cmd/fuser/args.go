@@ -2,6 +2,8 @@ package main
 
 import (
 	"fmt"
+
+	"github.com/openfiles/openfiles/pkg/fdscan"
 )
 
 // fuser is one run: the options, the names, what was found for them and
@@ -39,6 +41,7 @@ type fuser struct {
 	// spared are the processes fuser runs under, which -k leaves alone;
 	// told, those it said so of.
 	spared, told map[int]bool
+	mountTab     *fdscan.Mounts // our mount namespace's, read on first use
 }
 
 // longOptions maps psmisc's long options to its short ones.

@@ -14,6 +14,7 @@ import (
 type fileID struct {
 	dev, ino, rdev uint64
 	mode           uint32
+	mountRoot      bool // the root of a mount, in whichever mount namespace
 }
 
 func (f fileID) isBlock() bool  { return f.mode&unix.S_IFMT == unix.S_IFBLK }
@@ -27,49 +28,30 @@ type fileSystem interface {
 	stat(path string) (fileID, error)
 	readlink(path string) (string, error)
 	getwd() (string, error)
+	// helpers are the PIDs of the processes that made the lookups,
+	// which are neither listed nor signalled.
+	helpers() []int
 }
 
-// liveFS is the machine's file system. guard, when set, bounds stats on
-// file systems that may not answer (a stuck FUSE daemon, a lost NFS
-// server).
+// liveFS is the machine's file system. Its lookups are made by a
+// helper process with a deadline (fdscan.Lookup), so that a file system
+// that stopped answering (a stuck FUSE daemon, a lost NFS server) costs
+// a message, never a process that cannot exit.
 type liveFS struct {
-	guard *fdscan.Scanner
+	lookup *fdscan.Lookup
 }
 
 func (l liveFS) stat(path string) (fileID, error) {
-	do := func() (fileID, error) {
-		var st unix.Statx_t
-		err := unix.Statx(unix.AT_FDCWD, path, unix.AT_NO_AUTOMOUNT|unix.AT_STATX_DONT_SYNC,
-			unix.STATX_TYPE|unix.STATX_INO, &st)
-		if err != nil {
-			return fileID{}, err
-		}
-		return fileID{
-			dev:  unix.Mkdev(st.Dev_major, st.Dev_minor),
-			rdev: unix.Mkdev(st.Rdev_major, st.Rdev_minor),
-			ino:  st.Ino, mode: uint32(st.Mode),
-		}, nil
+	st, err := l.lookup.Stat(path)
+	if err != nil {
+		return fileID{}, err
 	}
-	if l.guard == nil {
-		return do()
-	}
-	return fdscan.Guarded(l.guard, path, do)
+	return fileID{dev: st.Dev, rdev: st.Rdev, ino: st.Ino, mode: st.Mode, mountRoot: st.MountRoot}, nil
 }
 
-func (l liveFS) readlink(path string) (string, error) {
-	do := func() (string, error) {
-		buf := make([]byte, unix.PathMax)
-		n, err := unix.Readlink(path, buf)
-		if err != nil {
-			return "", err
-		}
-		return string(buf[:n]), nil
-	}
-	if l.guard == nil {
-		return do()
-	}
-	return fdscan.Guarded(l.guard, path, do)
-}
+func (l liveFS) readlink(path string) (string, error) { return l.lookup.Readlink(path) }
+
+func (l liveFS) helpers() []int { return l.lookup.Helpers() }
 
 // getwd asks the kernel, not $PWD, as getcwd(3) does.
 func (liveFS) getwd() (string, error) { return unix.Getwd() }
@@ -103,3 +85,5 @@ func (f fixtureFS) readlink(path string) (string, error) {
 }
 
 func (f fixtureFS) getwd() (string, error) { return f.wd, nil }
+
+func (fixtureFS) helpers() []int { return nil }

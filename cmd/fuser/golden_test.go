@@ -33,7 +33,7 @@ func fixtureEnv(t *testing.T, stdin string) env {
 	}
 	return env{
 		procRoot: root, netDir: filepath.Join(root, "100", "net"),
-		mounts: filepath.Join(testdata, "proc", "fuser-basic.mounts"),
+		mounts: filepath.Join(testdata, "proc", "fuser-basic.mountinfo"),
 		swaps:  filepath.Join(root, "no-swaps"), exports: filepath.Join(root, "no-exports"),
 		passwd: root + ".passwd", services: root + ".services",
 		argv0: "fuser", stdin: strings.NewReader(stdin),

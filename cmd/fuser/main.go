@@ -28,7 +28,7 @@ import (
 type env struct {
 	procRoot string // processes: /proc
 	netDir   string // socket tables of our own network namespace: /proc/net
-	mounts   string // /proc/mounts
+	mounts   string // our mount namespace's mountinfo: /proc/self/mountinfo
 	swaps    string // /proc/swaps
 	exports  string // /proc/fs/nfs/exports
 	passwd   string
@@ -62,21 +62,19 @@ type trace struct {
 }
 
 func main() {
+	fdscan.ServeLookups()
 	e := env{
-		procRoot: "/proc", netDir: "/proc/net", mounts: "/proc/mounts",
+		procRoot: "/proc", netDir: "/proc/net", mounts: "/proc/self/mountinfo",
 		swaps: "/proc/swaps", exports: "/proc/fs/nfs/exports",
 		passwd: "/etc/passwd", services: "/etc/services",
 		argv0: os.Args[0], self: os.Getpid(), parent: os.Getppid(), stdin: os.Stdin,
 		stderrTTY: isTerminal(2),
 	}
-	// Names are stat'ed as the scanner stats: with a deadline on file
-	// systems that may not answer.
-	if guard, err := fdscan.New(fdscan.Options{Root: e.procRoot}); err == nil {
-		e.fs = liveFS{guard: guard}
-	} else {
-		e.fs = liveFS{}
-	}
-	os.Exit(profile.Run(func() int { return run(os.Args[1:], os.Stdout, os.Stderr, e) }))
+	lookup := &fdscan.Lookup{}
+	e.fs = liveFS{lookup: lookup}
+	code := profile.Run(func() int { return run(os.Args[1:], os.Stdout, os.Stderr, e) })
+	lookup.Close()
+	os.Exit(code)
 }
 
 // run is one fuser command: it parses args, finds the processes, prints

@@ -369,10 +369,9 @@ func (f *fuser) specials() {
 		}
 		return p
 	})
-	f.specialFile(f.e.mounts, procMount, true, func(line string) string {
-		p, _ := mountPoint(line)
-		return p
-	})
+	for _, m := range f.mountTable().List() {
+		f.specialPath(m.Point, procMount)
+	}
 	f.specialFile(f.e.swaps, procSwap, false, func(line string) string {
 		p, _, ok := strings.Cut(line, " ")
 		if !ok {
@@ -393,22 +392,26 @@ func (f *fuser) specialFile(path string, kind procType, complain bool, pathOf fu
 	defer fl.Close()
 	sc := bufio.NewScanner(fl)
 	for sc.Scan() {
-		p := pathOf(sc.Text())
-		if p == "" {
-			continue
+		if p := pathOf(sc.Text()); p != "" {
+			f.specialPath(p, kind)
 		}
-		id, err := f.e.fs.stat(p)
-		if err != nil {
-			continue
+	}
+}
+
+// specialPath adds kernel use kind of path to the names it is, or whose
+// file system holds it with -m.
+func (f *fuser) specialPath(p string, kind procType) {
+	id, err := f.e.fs.stat(p)
+	if err != nil {
+		return
+	}
+	for _, d := range f.devices {
+		if d.dev == id.dev {
+			addSpecial(d.name, kind, p)
 		}
-		for _, d := range f.devices {
-			if d.dev == id.dev {
-				addSpecial(d.name, kind, p)
-			}
-		}
-		for _, n := range f.inodes[devIno{id.dev, id.ino}] {
-			addSpecial(n, kind, p)
-		}
+	}
+	for _, n := range f.inodes[devIno{id.dev, id.ino}] {
+		addSpecial(n, kind, p)
 	}
 }
 

@@ -1,13 +1,12 @@
 package main
 
 import (
-	"bufio"
 	"errors"
-	"os"
 	"strings"
 
 	"golang.org/x/sys/unix"
 
+	"github.com/openfiles/openfiles/pkg/fdscan"
 	"github.com/openfiles/openfiles/pkg/render"
 )
 
@@ -76,10 +75,15 @@ func (f *fuser) addName(arg string) (int, bool) {
 // expands it, then stat'ed. It reports false, after psmisc's message,
 // when the file cannot be found.
 func (f *fuser) parseFile(n *name) bool {
-	if p, ok := expandPath(f.e.fs, n.text); ok {
+	p, ok, err := expandPath(f.e.fs, n.text)
+	if ok {
 		n.text = p
 	}
-	id, err := f.e.fs.stat(n.text)
+	var id fileID
+	if err == nil {
+		// A name whose expansion did not answer is not looked up again.
+		id, err = f.e.fs.stat(n.text)
+	}
 	if err != nil {
 		if errors.Is(err, unix.ENOENT) {
 			f.out.errorf("Specified filename %s does not exist.\n", n.text)
@@ -104,10 +108,11 @@ const maxSymlinks = 20
 // symbolic links followed, but no stat. It reports false where psmisc's
 // gives up (a component that cannot be read as a link for any reason
 // but not being one, a loop, a path too long), and the name is then
-// kept as given.
-func expandPath(fs fileSystem, path string) (string, bool) {
+// kept as given. Where a file system on the way does not answer, it
+// returns ErrNotResponding.
+func expandPath(fs fileSystem, path string) (string, bool, error) {
 	if path == "" {
-		return "", false
+		return "", false, nil
 	}
 	var cur []byte
 	if path[0] == '/' {
@@ -115,7 +120,7 @@ func expandPath(fs fileSystem, path string) (string, bool) {
 	} else {
 		wd, err := fs.getwd()
 		if err != nil {
-			return "", false
+			return "", false, nil
 		}
 		cur = []byte(wd)
 	}
@@ -151,23 +156,32 @@ func expandPath(fs fileSystem, path string) (string, bool) {
 				cur = append(cur, '/')
 			}
 			if len(cur)+len(comp) > unix.PathMax {
-				return "", false
+				return "", false, nil
 			}
 			cur = append(cur, comp...)
 			if deep < 0 {
-				return "", false
+				return "", false, nil
 			}
 			deep--
+			if magicLink(string(cur)) {
+				// Its text is no path of ours: it is kept, and
+				// the lookup goes through it, into the other
+				// process's mount namespace where it leads.
+				continue
+			}
 			link, err := fs.readlink(string(cur))
 			if err != nil {
 				deep = maxSymlinks
 				if errors.Is(err, unix.EINVAL) {
 					continue // not a link
 				}
-				return "", false
+				if errors.Is(err, fdscan.ErrNotResponding) {
+					return "", false, err
+				}
+				return "", false, nil
 			}
 			if len(link)+len(rest) > unix.PathMax {
-				return "", false
+				return "", false, nil
 			}
 			rest = link + rest
 			if strings.HasPrefix(link, "/") {
@@ -180,23 +194,55 @@ func expandPath(fs fileSystem, path string) (string, bool) {
 	if len(cur) > 1 && cur[len(cur)-1] == '/' {
 		cur = cur[:len(cur)-1]
 	}
-	return string(cur), true
+	return string(cur), true, nil
+}
+
+// magicLink reports whether path is one of proc's links to what a
+// process has (its root, working directory, program, a descriptor, a
+// mapped file): a lookup through one leads where the process sees it,
+// in its own mount namespace, and its text ("/" for a root in another
+// namespace) is no path of ours. psmisc follows the text, so that
+// "fuser -m /proc/PID/root/mnt" names our /mnt, not the process's.
+func magicLink(path string) bool {
+	rest, ok := strings.CutPrefix(path, "/proc/")
+	if !ok {
+		return false
+	}
+	pid, rest, _ := strings.Cut(rest, "/")
+	if pid != "self" && pid != "thread-self" && !allDigits(pid) {
+		return false
+	}
+	if task, ok := strings.CutPrefix(rest, "task/"); ok {
+		tid, r, _ := strings.Cut(task, "/")
+		if !allDigits(tid) {
+			return false
+		}
+		rest = r
+	}
+	switch dir, name, _ := strings.Cut(rest, "/"); dir {
+	case "root", "cwd", "exe":
+		return name == ""
+	case "fd", "map_files":
+		return name != "" && !strings.Contains(name, "/")
+	}
+	return false
+}
+
+func allDigits(s string) bool {
+	for _, c := range s {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return s != ""
 }
 
 // checkMountPoints is -M: a file name that is not a mount point, its
 // trailing slashes cut, is reported and taken off the list.
 func (f *fuser) checkMountPoints() {
 	points := map[string]bool{}
-	if fl, err := os.Open(f.e.mounts); err != nil {
-		f.out.errorf("Cannot open %s\n", f.e.mounts)
-	} else {
-		sc := bufio.NewScanner(fl)
-		for sc.Scan() {
-			if p, ok := mountPoint(sc.Text()); ok {
-				points[p] = true
-			}
-		}
-		fl.Close()
+	for _, m := range f.mountTable().List() {
+		points[m.Point] = true
 	}
 	for _, n := range f.names {
 		if n.space != spaceFile {
@@ -213,17 +259,6 @@ func (f *fuser) checkMountPoints() {
 			n.removed = true
 		}
 	}
-}
-
-// mountPoint returns the second field of a line of /proc/mounts, as the
-// kernel escapes it (psmisc compares and stats it unescaped).
-func mountPoint(line string) (string, bool) {
-	_, rest, ok := strings.Cut(line, " ")
-	if !ok {
-		return "", false
-	}
-	p, _, ok := strings.Cut(rest, " ")
-	return p, ok
 }
 
 // errText is the C library's text for the error number err carries,

@@ -1,10 +1,8 @@
 package main
 
 import (
-	"bufio"
 	"os"
 	"strconv"
-	"strings"
 
 	"github.com/openfiles/openfiles/pkg/fdscan"
 )
@@ -19,17 +17,18 @@ func (f *fuser) refuseWidening() bool {
 	if !f.kill || !f.mounts || f.widen {
 		return false
 	}
-	var points []string
 	for _, n := range f.names {
 		if n.space != spaceFile || !n.ok || n.removed || n.id.isBlock() {
 			continue
 		}
-		if points == nil {
-			points = f.mountPoints()
-		}
-		holder := mountPointHolding(points, n.text)
-		if holder == n.text {
+		// The root of a mount, in our mount namespace or another's
+		// (a path through /proc/PID/root), is what -m is for.
+		if n.id.mountRoot {
 			continue
+		}
+		holder := ""
+		if m := f.mountTable().Holding(n.text); m != nil {
+			holder = m.Point
 		}
 		w := f.out.err()
 		w.WriteString(f.e.argv0 + ": not signalling: " + n.text + " is not a mount point, and -m would widen it to ")
@@ -44,57 +43,18 @@ func (f *fuser) refuseWidening() bool {
 	return false
 }
 
-// mountPoints returns the mount points listed in the mounts file,
-// unescaped, in its order.
-func (f *fuser) mountPoints() []string {
-	points := []string{}
-	fl, err := os.Open(f.e.mounts)
-	if err != nil {
-		return points
-	}
-	defer fl.Close()
-	sc := bufio.NewScanner(fl)
-	for sc.Scan() {
-		if p, ok := mountPoint(sc.Text()); ok {
-			points = append(points, unescapeMount(p))
+// mountTable returns our mount namespace's mount table, read on first
+// use; empty, after a message, when it cannot be read.
+func (f *fuser) mountTable() *fdscan.Mounts {
+	if f.mountTab == nil {
+		b, err := os.ReadFile(f.e.mounts)
+		if err != nil {
+			f.out.errorf("Cannot open %s\n", f.e.mounts)
 		}
+		f.mountTab = fdscan.ParseMountinfo(b)
 	}
-	return points
+	return f.mountTab
 }
-
-// mountPointHolding returns the mount point whose file system holds
-// path, judged by the text of the paths: the longest that path is under
-// (the last listed, when one is mounted over another), or "".
-func mountPointHolding(points []string, path string) string {
-	best := ""
-	for _, p := range points {
-		under := path == p || p == "/" || strings.HasPrefix(path, p+"/")
-		if under && len(p) >= len(best) {
-			best = p
-		}
-	}
-	return best
-}
-
-// unescapeMount undoes the kernel's octal escapes (\040 for a blank,
-// \011, \012, \134) in a mount point from /proc/mounts.
-func unescapeMount(s string) string {
-	if !strings.Contains(s, `\`) {
-		return s
-	}
-	b := make([]byte, 0, len(s))
-	for i := 0; i < len(s); i++ {
-		if s[i] == '\\' && i+3 < len(s) && isOctal(s[i+1]) && isOctal(s[i+2]) && isOctal(s[i+3]) {
-			b = append(b, (s[i+1]-'0')<<6|(s[i+2]-'0')<<3|(s[i+3]-'0'))
-			i += 3
-			continue
-		}
-		b = append(b, s[i])
-	}
-	return string(b)
-}
-
-func isOctal(c byte) bool { return c >= '0' && c <= '7' }
 
 // ancestors returns the processes fuser runs under, which -k never
 // signals: its parent, the parent's parent and so on up to the first

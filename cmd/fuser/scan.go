@@ -1,6 +1,8 @@
 package main
 
 import (
+	"slices"
+
 	"github.com/openfiles/openfiles/pkg/fdscan"
 )
 
@@ -44,9 +46,9 @@ func (f *fuser) search() bool {
 		f.out.errorf("Cannot open /proc directory: %s\n", errText(err))
 		return false
 	}
-	if i := indexOf(pids, f.e.self); i >= 0 {
-		pids = append(pids[:i:i], pids[i+1:]...) // never ourselves
-	}
+	// Never ourselves, nor our lookup helpers.
+	skip := append([]int{f.e.self}, f.e.fs.helpers()...)
+	pids = slices.DeleteFunc(pids, func(pid int) bool { return slices.Contains(skip, pid) })
 	if f.hasConns() {
 		f.findSocketsElsewhere(sc, pids)
 	}
@@ -92,15 +94,6 @@ func (f *fuser) search() bool {
 	}
 	f.specials()
 	return true
-}
-
-func indexOf(s []int, v int) int {
-	for i, x := range s {
-		if x == v {
-			return i
-		}
-	}
-	return -1
 }
 
 func (f *fuser) hasConns() bool {

@@ -10,16 +10,17 @@ import (
 	"testing"
 
 	"github.com/openfiles/openfiles/internal/livetest"
+	"github.com/openfiles/openfiles/pkg/fdscan"
 )
 
 // liveEnv runs fuser in this process on the live system, listing this
 // process too.
 func liveEnv(tr *trace) env {
 	return env{
-		procRoot: "/proc", netDir: "/proc/net", mounts: "/proc/mounts",
+		procRoot: "/proc", netDir: "/proc/net", mounts: "/proc/self/mountinfo",
 		swaps: "/proc/swaps", exports: "/proc/fs/nfs/exports",
 		passwd: "/etc/passwd", services: "/etc/services",
-		argv0: "fuser", self: -1, fs: liveFS{}, trace: tr,
+		argv0: "fuser", self: -1, fs: liveFS{lookup: &fdscan.Lookup{}}, trace: tr,
 	}
 }
 

@@ -1,9 +1,9 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"strings"
 
@@ -31,18 +31,19 @@ type fileSearch struct {
 
 func (s *fileSearch) active() bool { return s != nil && len(s.items) > 0 }
 
-// newFileSearch stats the file arguments and walks the +d/+D trees. Each
-// name that cannot be stat'ed gets lsof's message on stderr; usable
-// reports whether any argument remains.
-func newFileSearch(o *options, sc *fdscan.Scanner, stderr io.Writer) (s *fileSearch, usable bool) {
+// newFileSearch stats the file arguments and walks the +d/+D trees,
+// looking paths up through lookup, never in our own process. Each name
+// that cannot be stat'ed gets lsof's message on stderr; usable reports
+// whether any argument remains.
+func newFileSearch(o *options, lookup *fdscan.Lookup, mounts *fdscan.Mounts, stderr io.Writer) (s *fileSearch, usable bool) {
 	s = &fileSearch{byKey: map[[2]uint64]*searchItem{}, fs: map[uint64]*searchItem{}}
 	for _, name := range o.names {
-		ok := s.addName(name, sc, stderr)
+		ok := s.addName(name, lookup, mounts, stderr)
 		usable = usable || ok
 		s.failed = s.failed || !ok
 	}
 	for _, d := range o.dirs {
-		ok := s.addTree(d, o.crossFS, stderr)
+		ok := s.addTree(d, o.crossFS, lookup, stderr)
 		usable = usable || ok
 		s.failed = s.failed || !ok
 	}
@@ -63,9 +64,9 @@ func (s *fileSearch) add(it *searchItem) {
 	}
 }
 
-func (s *fileSearch) addName(name string, sc *fdscan.Scanner, stderr io.Writer) bool {
-	var st unix.Stat_t
-	if err := sc.StatPath(name, &st); err != nil {
+func (s *fileSearch) addName(name string, lookup *fdscan.Lookup, mounts *fdscan.Mounts, stderr io.Writer) bool {
+	st, err := lookup.Stat(name)
+	if err != nil {
 		fmt.Fprintf(stderr, "lsof: status error on %s: %s\n", name, render.Strerror(err))
 		return false
 	}
@@ -73,20 +74,19 @@ func (s *fileSearch) addName(name string, sc *fdscan.Scanner, stderr io.Writer) 
 	if len(display) > 1 {
 		display = strings.TrimRight(display, "/")
 	}
-	var lst unix.Stat_t
-	if unix.Lstat(name, &lst) == nil && lst.Mode&unix.S_IFMT == unix.S_IFLNK {
-		if p, err := filepath.EvalSymlinks(name); err == nil {
+	if lst, err := lookup.Lstat(name); err == nil && lst.Mode&unix.S_IFMT == unix.S_IFLNK {
+		if p, err := lookup.EvalSymlinks(name); err == nil {
 			display = p
 		}
 	}
 	switch st.Mode & unix.S_IFMT {
 	case unix.S_IFDIR:
-		if isMountPoint(name, &st) {
+		if isMountPoint(name, st, lookup) {
 			s.add(&searchItem{dev: st.Dev, wholeFS: true})
 			return true
 		}
 	case unix.S_IFBLK:
-		if mountedDevice(st.Rdev) {
+		if mounts.HasDev(st.Rdev) {
 			s.add(&searchItem{dev: st.Rdev, wholeFS: true})
 			return true
 		}
@@ -97,36 +97,20 @@ func (s *fileSearch) addName(name string, sc *fdscan.Scanner, stderr io.Writer) 
 
 // isMountPoint reports whether directory path (with stat st) is the root
 // of a file system: its parent is on another device, or is itself.
-func isMountPoint(path string, st *unix.Stat_t) bool {
-	var parent unix.Stat_t
-	if unix.Stat(filepath.Join(path, ".."), &parent) != nil {
+func isMountPoint(path string, st fdscan.PathStat, lookup *fdscan.Lookup) bool {
+	parent, err := lookup.Stat(filepath.Join(path, ".."))
+	if err != nil {
 		return false
 	}
 	return parent.Dev != st.Dev || parent.Ino == st.Ino
 }
 
-// mountedDevice reports whether a block device holds a mounted file
-// system, from /proc/self/mountinfo.
-func mountedDevice(rdev uint64) bool {
-	b, err := os.ReadFile("/proc/self/mountinfo")
-	if err != nil {
-		return false
-	}
-	want := fmt.Sprintf(" %d:%d ", unix.Major(rdev), unix.Minor(rdev))
-	for _, line := range strings.Split(string(b), "\n") {
-		if strings.Contains(line, want) {
-			return true
-		}
-	}
-	return false
-}
-
 // addTree adds a directory and the files in it (recursively for +D), not
 // following symbolic links nor, unless cross, crossing into other file
 // systems.
-func (s *fileSearch) addTree(d dirArg, cross bool, stderr io.Writer) bool {
-	var st unix.Stat_t
-	if err := unix.Stat(d.path, &st); err != nil {
+func (s *fileSearch) addTree(d dirArg, cross bool, lookup *fdscan.Lookup, stderr io.Writer) bool {
+	st, err := lookup.Stat(d.path)
+	if err != nil {
 		fmt.Fprintf(stderr, "lsof: WARNING: can't stat(%s): %s\n", d.path, render.Strerror(err))
 		return false
 	}
@@ -139,27 +123,44 @@ func (s *fileSearch) addTree(d dirArg, cross bool, stderr io.Writer) bool {
 		root = "/"
 	}
 	s.add(&searchItem{dev: st.Dev, ino: st.Ino, display: root})
-	s.walk(root, st.Dev, d.recurse, cross)
+	w := walker{s: s, lookup: lookup, stderr: stderr, dev: st.Dev, recurse: d.recurse, cross: cross}
+	w.walk(root, st)
 	return true
 }
 
-func (s *fileSearch) walk(dir string, dev uint64, recurse, cross bool) {
-	entries, err := os.ReadDir(dir)
-	if err != nil {
+// walker walks a +d or +D tree.
+type walker struct {
+	s              *fileSearch
+	lookup         *fdscan.Lookup
+	stderr         io.Writer
+	dev            uint64 // the tree's file system
+	recurse, cross bool
+}
+
+// walk adds the entries of directory dir, with stat st. A directory that
+// does not answer is reported and left out, and the walk goes on with
+// the rest; when it is the root of a mount, every file on that file
+// system is under it, and they are searched for instead.
+func (w *walker) walk(dir string, st fdscan.PathStat) {
+	entries, err := w.lookup.ReadDir(dir)
+	if errors.Is(err, fdscan.ErrNotResponding) {
+		fmt.Fprintf(w.stderr, "lsof: WARNING: can't read directory %s: %s\n", dir, render.Strerror(err))
+		if st.MountRoot {
+			w.s.add(&searchItem{dev: st.Dev, wholeFS: true})
+		}
 		return
 	}
 	for _, e := range entries {
-		path := filepath.Join(dir, e.Name())
-		var st unix.Stat_t
-		if unix.Lstat(path, &st) != nil || st.Mode&unix.S_IFMT == unix.S_IFLNK {
+		if e.Err != nil || e.Stat.Mode&unix.S_IFMT == unix.S_IFLNK {
 			continue
 		}
-		if st.Dev != dev && !cross {
+		if e.Stat.Dev != w.dev && !w.cross {
 			continue
 		}
-		s.add(&searchItem{dev: st.Dev, ino: st.Ino, display: path})
-		if recurse && st.Mode&unix.S_IFMT == unix.S_IFDIR {
-			s.walk(path, dev, recurse, cross)
+		path := filepath.Join(dir, e.Name)
+		w.s.add(&searchItem{dev: e.Stat.Dev, ino: e.Stat.Ino, display: path})
+		if w.recurse && e.Stat.Mode&unix.S_IFMT == unix.S_IFDIR {
+			w.walk(path, e.Stat)
 		}
 	}
 }

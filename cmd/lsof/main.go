@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"runtime/debug"
+	"slices"
 	"strconv"
 	"syscall"
 	"time"
@@ -59,6 +60,7 @@ func (e env) lookupService(name, proto string) (int, bool) {
 }
 
 func main() {
+	fdscan.ServeLookups()
 	e := env{
 		watchOut: true, stderrTTY: isTerminal(2), procRoot: "/proc", passwd: "/etc/passwd",
 		hosts: "/etc/hosts", services: "/etc/services", dns: true,
@@ -89,7 +91,7 @@ func run(args []string, stdout, stderr io.Writer, e env) int {
 	var sockets *netsock.Resolver // the current listing's
 	holes := &gaps{}
 	so := fdscan.Options{
-		Root: e.procRoot, Stats: e.stats, StatTimeout: time.Duration(opts.statWait) * time.Second,
+		Root: e.procRoot, Stats: e.stats,
 		// Open flags and positions of every descriptor, where the
 		// output shows them.
 		Fdinfo: opts.json || opts.fields != nil || opts.offset || opts.sizeAndOffset,
@@ -97,14 +99,16 @@ func run(args []string, stdout, stderr io.Writer, e env) int {
 		// process: the records can be reused.
 		Reuse: true,
 	}
-	// The file arguments are stat'ed as the scanner stats: with a
-	// deadline on file systems that may not answer.
-	statter, err := fdscan.New(so)
-	if err != nil {
-		fmt.Fprintf(stderr, "lsof: can't open %s: %v\n", e.procRoot, err)
-		return 1
+	if e.stats == nil {
+		// One mount table for the names and the first listing.
+		so.Mounts, _ = fdscan.ReadMounts(e.procRoot, "self")
+	} else {
+		so.Mounts = &fdscan.Mounts{}
 	}
-	files, usable := newFileSearch(&opts, statter, stderr)
+	// Names are looked up in a helper process, with -S's deadline.
+	lookup := &fdscan.Lookup{Timeout: time.Duration(opts.statWait) * time.Second}
+	files, usable := newFileSearch(&opts, lookup, so.Mounts, stderr)
+	lookup.Close()
 	if (opts.names != nil || opts.dirs != nil) && !usable {
 		return 1
 	}
@@ -152,10 +156,13 @@ func run(args []string, stdout, stderr io.Writer, e env) int {
 		ownNetNS, _ = sc.NetNS(os.Getpid())
 	}
 	listedEver := false
-	for {
+	for repeat := false; ; repeat = true {
+		if repeat {
+			sc.Refresh()
+		}
 		sockets = netsock.NewResolver(e.procRoot)
 		sockets.Protos, sockets.Own = sel.socketProtos(), ownNetNS
-		listed, err := listOnce(sc, sel, out, sockets, holes, e)
+		listed, err := listOnce(sc, sel, out, sockets, holes, lookup.Helpers(), e)
 		if err != nil {
 			if errors.Is(err, syscall.EPIPE) {
 				return 1
@@ -195,8 +202,8 @@ func run(args []string, stdout, stderr io.Writer, e env) int {
 }
 
 // listOnce scans and writes one listing, returning how many files it
-// listed.
-func listOnce(sc *fdscan.Scanner, sel *selection, out output, sockets *netsock.Resolver, holes *gaps, e env) (int, error) {
+// listed. The processes in skip, our lookup helpers, are not listed.
+func listOnce(sc *fdscan.Scanner, sel *selection, out output, sockets *netsock.Resolver, holes *gaps, skip []int, e env) (int, error) {
 	pids := sel.scanPIDs()
 	if pids == nil && sockets.Own != 0 && (sel.all || sel.socketsOnly()) {
 		// Most sockets are in our own network namespace: read its tables
@@ -208,6 +215,9 @@ func listOnce(sc *fdscan.Scanner, sel *selection, out output, sockets *netsock.R
 		if pids, err = sc.PIDs(); err != nil {
 			return 0, fmt.Errorf("can't read %s: %w", e.procRoot, err)
 		}
+	}
+	if len(skip) > 0 {
+		pids = slices.DeleteFunc(slices.Clone(pids), func(pid int) bool { return slices.Contains(skip, pid) })
 	}
 	watch := newStdoutWatch(e.watchOut)
 	var s netsock.Socket // one for the whole scan: outputs copy what they need

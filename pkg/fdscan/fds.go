@@ -145,7 +145,7 @@ func (r *reader) fdEntry(fdDir int, info *fdinfoDir, rel, name string, p *Proces
 	key := r.key(rel, "/fd/", name)
 	if r.s.probe == ProbeStat {
 		var st unix.Stat_t
-		if err := r.stat(fdDir, name, key, 0, r.guardPath(fdDir, name, key), &st); err != nil {
+		if err := r.stat(fdDir, name, key, &st); err != nil {
 			if vanished(err) && r.s.stats == nil {
 				return false
 			}
@@ -179,16 +179,10 @@ func (r *reader) fdEntry(fdDir int, info *fdinfoDir, rel, name string, p *Proces
 	if r.s.probe == ProbeSockets && !r.keep(p, f) {
 		return false
 	}
-	// With file systems that may not answer, fdinfo comes first: its
-	// mount ID tells whether the stat may block.
-	infoFirst := r.s.stats == nil && r.s.mounts().any
-	if infoFirst && !r.fdinfo(info, name, f) {
-		return false // closed since its link was read
-	}
 	pseudo := r.s.stats == nil && r.s.probe != ProbeStat && r.pseudoStat(link, f)
 	if r.s.probe != ProbeStat && !pseudo {
 		var st unix.Stat_t
-		if err := r.stat(fdDir, name, key, f.MntID, link, &st); err != nil {
+		if err := r.stat(fdDir, name, key, &st); err != nil {
 			if vanished(err) && r.s.stats == nil {
 				return false
 			}
@@ -199,7 +193,6 @@ func (r *reader) fdEntry(fdDir int, info *fdinfoDir, rel, name string, p *Proces
 		}
 	}
 	switch {
-	case infoFirst:
 	case pseudo && f.Type == TypeSock && !r.s.fdinfo:
 		// A socket is always open for reading and writing, at offset 0.
 		f.Mode, f.Pos, f.HasPos = ModeReadWrite, 0, true

@@ -16,15 +16,16 @@ type lockKey struct {
 }
 
 // lockChar returns lsof's lock character for a file a process holds a
-// lock on, reading /proc/locks on first use.
+// lock on, reading /proc/locks once a listing, on first use.
 func (s *Scanner) lockChar(pid int, dev, ino uint64) byte {
-	s.locksOnce.Do(func() {
+	l := s.listing()
+	l.locksOnce.Do(func() {
 		b, err := os.ReadFile(filepath.Join(s.root, "locks"))
 		if err == nil {
-			s.locks = parseLocks(b)
+			l.locks = parseLocks(b)
 		}
 	})
-	return s.locks[lockKey{pid, dev, ino}]
+	return l.locks[lockKey{pid, dev, ino}]
 }
 
 // parseLocks parses /proc/locks into lsof's lock characters by process,

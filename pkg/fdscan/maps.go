@@ -2,6 +2,7 @@ package fdscan
 
 import (
 	"bytes"
+	"errors"
 	"slices"
 	"strconv"
 	"strings"
@@ -24,7 +25,7 @@ const deletedSuffix = " (deleted)"
 // lines that map no file (anonymous memory, [heap], [stack] and the like,
 // whose inode is 0) and for malformed lines.
 func ParseMapsLine(line []byte) (Mapping, bool) {
-	dev, ino, path, ok := parseMapsLine(line)
+	_, dev, ino, path, ok := parseMapsLine(line)
 	if !ok {
 		return Mapping{Dev: dev, Inode: ino}, false
 	}
@@ -32,8 +33,9 @@ func ParseMapsLine(line []byte) (Mapping, bool) {
 }
 
 // parseMapsLine is ParseMapsLine with the path left in line, so that
-// the lines of a file already seen cost no copy.
-func parseMapsLine(line []byte) (dev, ino uint64, path []byte, ok bool) {
+// the lines of a file already seen cost no copy; rng is the line's
+// address range, the name of the mapping in map_files.
+func parseMapsLine(line []byte) (rng []byte, dev, ino uint64, path []byte, ok bool) {
 	// start-end perms offset dev inode [path]
 	rest := line
 	var field []byte
@@ -45,27 +47,29 @@ func parseMapsLine(line []byte) (dev, ino uint64, path []byte, ok bool) {
 		}
 		field, rest = rest[:end], rest[end:]
 		switch i {
+		case 0:
+			rng = field
 		case 3:
 			maj, min, ok := bytes.Cut(field, []byte(":"))
 			a, err1 := strconv.ParseUint(string(maj), 16, 32)
 			b, err2 := strconv.ParseUint(string(min), 16, 32)
 			if !ok || err1 != nil || err2 != nil {
-				return dev, ino, nil, false
+				return nil, dev, ino, nil, false
 			}
 			dev = unix.Mkdev(uint32(a), uint32(b))
 		case 4:
 			n, err := strconv.ParseUint(string(field), 10, 64)
 			if err != nil || n == 0 {
-				return dev, ino, nil, false
+				return nil, dev, ino, nil, false
 			}
 			ino = n
 		}
 	}
 	path = bytes.TrimLeft(rest, " ")
 	if len(path) == 0 || path[0] != '/' {
-		return dev, ino, nil, false
+		return nil, dev, ino, nil, false
 	}
-	return dev, ino, path, true
+	return rng, dev, ino, path, true
 }
 
 // maps adds a mem (or DEL) entry for each file mapped into the process,
@@ -75,8 +79,8 @@ func (r *reader) maps(dirfd int, p *Process, exeDev, exeIno uint64, haveExe bool
 	if haveExe {
 		exe = []devIno{{exeDev, exeIno}}
 	}
-	r.eachMapped(dirfd, exe, func(m Mapping) {
-		p.Files = append(p.Files, r.mapped(m))
+	r.eachMapped(dirfd, exe, func(m Mapping, rng []byte) {
+		p.Files = append(p.Files, r.mapped(dirfd, m, rng))
 	})
 }
 
@@ -86,7 +90,7 @@ type devIno struct{ dev, ino uint64 }
 // order of its maps, leaving out the files already in seen, to which it
 // appends (a process maps few files: a slice beats a map). A path is
 // copied only the first time the maps name its file.
-func (r *reader) eachMapped(dirfd int, seen []devIno, fn func(Mapping)) {
+func (r *reader) eachMapped(dirfd int, seen []devIno, fn func(m Mapping, rng []byte)) {
 	b, err := r.readFile(dirfd, "maps")
 	if err != nil {
 		return
@@ -94,20 +98,27 @@ func (r *reader) eachMapped(dirfd int, seen []devIno, fn func(Mapping)) {
 	for len(b) > 0 {
 		var line []byte
 		line, b, _ = bytes.Cut(b, []byte("\n"))
-		dev, ino, path, ok := parseMapsLine(line)
+		rng, dev, ino, path, ok := parseMapsLine(line)
 		if !ok || slices.Contains(seen, devIno{dev, ino}) {
 			continue
 		}
 		seen = append(seen, devIno{dev, ino})
-		fn(Mapping{Dev: dev, Inode: ino, Path: string(path)})
+		fn(Mapping{Dev: dev, Inode: ino, Path: string(path)}, rng)
 	}
 }
 
-// mapped makes the entry of one mapped file. Its path is stat'ed to learn
-// the size; when that fails, or the path now names another file, the entry
-// keeps the device and inode of the maps and says so, or is a DEL entry
-// when the kernel marked the mapping deleted.
-func (r *reader) mapped(m Mapping) File {
+// mapped makes the entry of one mapped file, whose address range in the
+// maps is rng. Its path is stat'ed to learn the size; when that fails,
+// or the path now names another file, the entry keeps the device and
+// inode of the maps and says so, or is a DEL entry when the kernel
+// marked the mapping deleted.
+//
+// The path is looked up in our own mount namespace. Where its text runs
+// through a mount that may stall, the lookup could wait for ever, so
+// the mapping itself is stat'ed instead, through its map_files link, in
+// the way that cannot block; that needs root, and without it the entry
+// is left unstat'ed.
+func (r *reader) mapped(dirfd int, m Mapping, rng []byte) File {
 	f := File{Kind: KindMem, FD: -1, EventfdID: -1, Link: m.Path, Dev: m.Dev, Inode: m.Inode, Type: TypeReg}
 	path, deleted := strings.CutSuffix(m.Path, deletedSuffix)
 	if deleted {
@@ -115,15 +126,18 @@ func (r *reader) mapped(m Mapping) File {
 	}
 	var st unix.Stat_t
 	var err error
-	if r.s.stats != nil {
+	switch {
+	case r.s.stats != nil:
 		e, ok := r.s.stats[path]
 		st, err = e.Stat, e.Err
 		if !ok {
 			err = unix.ENOENT
 		}
-	} else if id, risky := r.s.riskyDev(m.Dev); risky {
-		err = r.s.guard.stat(id, &st, func(st *unix.Stat_t) error { return unix.Stat(path, st) })
-	} else {
+	case r.s.listing().mounts.Crosses(path):
+		if err = r.statLink(dirfd, "map_files/"+string(rng), &st); err != nil {
+			err = ErrNotLookedUp
+		}
+	default:
 		st, err = r.statPath(path)
 	}
 	switch {
@@ -138,6 +152,11 @@ func (r *reader) mapped(m Mapping) File {
 	}
 	return f
 }
+
+// ErrNotLookedUp is the error of a mapped file that was not stat'ed: its
+// path runs through a mount that may stall, and its map_files link could
+// not be read (that needs root).
+var ErrNotLookedUp = errors.New("not looked up: on a file system that may not answer")
 
 // pathStat is the outcome of a stat of a path.
 type pathStat struct {

@@ -199,7 +199,7 @@ func (r *reader) probeSpecial(dirfd int, rel, name string, kind Kind, p *Process
 	f := File{Kind: kind, FD: -1, EventfdID: -1}
 	key := r.key(rel, "/", name)
 	var st unix.Stat_t
-	if err := r.stat(dirfd, name, key, 0, r.guardPath(dirfd, name, key), &st); err != nil {
+	if err := r.stat(dirfd, name, key, &st); err != nil {
 		f.Err, f.Op = err, "stat"
 		return f, !vanished(err) && r.keep(p, &f)
 	}
@@ -218,10 +218,10 @@ func (r *reader) probeSpecial(dirfd int, rel, name string, kind Kind, p *Process
 // probeMaps offers each mapped file, by the device and inode in the
 // maps, and reads the kept ones in full.
 func (r *reader) probeMaps(dirfd int, p *Process) {
-	r.eachMapped(dirfd, nil, func(m Mapping) {
+	r.eachMapped(dirfd, nil, func(m Mapping, rng []byte) {
 		f := File{Kind: KindMem, FD: -1, EventfdID: -1, Link: m.Path, Dev: m.Dev, Inode: m.Inode, Type: TypeReg}
 		if r.keep(p, &f) {
-			p.Files = append(p.Files, r.mapped(m))
+			p.Files = append(p.Files, r.mapped(dirfd, m, rng))
 		}
 	})
 }
@@ -378,11 +378,9 @@ func (r *reader) readlinkBytes(dirfd int, name, key string) ([]byte, error) {
 	}
 }
 
-// stat stats what a link relative to dirfd points to; key names it in a
-// fixture's stat table. mntID (from fdinfo, or 0) and path (the link's
-// text, or "") tell the mount it is on: on a file system that may not
-// answer, the stat has a deadline.
-func (r *reader) stat(dirfd int, name, key string, mntID int, path string, st *unix.Stat_t) error {
+// stat stats what a link relative to dirfd points to, in the one way
+// that cannot block (statx.go); key names it in a fixture's stat table.
+func (r *reader) stat(dirfd int, name, key string, st *unix.Stat_t) error {
 	if r.s.stats != nil {
 		e, ok := r.s.stats[key]
 		if !ok {
@@ -391,21 +389,7 @@ func (r *reader) stat(dirfd int, name, key string, mntID int, path string, st *u
 		*st = e.Stat
 		return e.Err
 	}
-	if id, ok := r.s.riskyID(mntID, path); ok {
-		return r.s.guard.stat(id, st, func(st *unix.Stat_t) error { return unix.Fstatat(dirfd, name, st, 0) })
-	}
-	return r.fstatat(dirfd, name, st)
-}
-
-// guardPath returns the link text of name when the machine has mounts
-// that may not answer, so that a stat of it can be guarded, and "" (no
-// system call) otherwise.
-func (r *reader) guardPath(dirfd int, name, key string) string {
-	if r.s.stats != nil || !r.s.mounts().any {
-		return ""
-	}
-	link, _ := r.readlink(dirfd, name, key)
-	return link
+	return r.statLink(dirfd, name, st)
 }
 
 // special reads cwd, root or exe.
@@ -419,7 +403,7 @@ func (r *reader) special(dirfd int, pid, name string, kind Kind) File {
 	}
 	f.Link = link
 	var st unix.Stat_t
-	if err := r.stat(dirfd, name, key, 0, link, &st); err != nil {
+	if err := r.stat(dirfd, name, key, &st); err != nil {
 		f.Err, f.Op = err, "stat"
 		return f
 	}

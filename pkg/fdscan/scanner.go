@@ -7,7 +7,6 @@ import (
 	"slices"
 	"sync"
 	"sync/atomic"
-	"time"
 
 	"github.com/prometheus/procfs"
 )
@@ -46,11 +45,10 @@ type Options struct {
 	// its records once rather than for every process. fn must not keep
 	// p.Files, or pointers into it, after it returns.
 	Reuse bool
-	// StatTimeout bounds each stat on a file system that may not answer
-	// (FUSE, NFS, CIFS, ...); DefaultStatTimeout when 0. An entry whose
-	// stat times out has Err ErrNotResponding, and no later stat waits
-	// on that mount.
-	StatTimeout time.Duration
+	// Mounts is the mount table of our own mount namespace, when the
+	// caller has read it already: the first Scan uses it rather than
+	// read it again. Later scans read their own.
+	Mounts *Mounts
 }
 
 // Probe is how much the scanner reads of an entry before Options.Keep
@@ -86,15 +84,43 @@ type Scanner struct {
 	// Options.Reuse; nil without it.
 	spare chan []File
 
-	locksOnce sync.Once
-	locks     map[lockKey]byte
-
 	pseudoDevs pseudoDevs
 
-	mountsOnce sync.Once
-	mountTab   *mountTable
-	guard      guard
+	// cur is what the scanner knows of the machine for one listing.
+	cur *listingState
 }
+
+// listingState is what holds for one listing, read again for each: a
+// mount that answers again, a lock taken since, are then seen.
+type listingState struct {
+	mounts *Mounts // of our own mount namespace
+
+	locksOnce sync.Once
+	locks     map[lockKey]byte
+}
+
+func (s *Scanner) newListing(mounts *Mounts) {
+	if mounts == nil {
+		if s.stats != nil {
+			mounts = &Mounts{} // a fixture tree stands for no machine's mounts
+		} else {
+			mounts, _ = ReadMounts(s.root, "self")
+		}
+	}
+	s.cur = &listingState{mounts: mounts}
+}
+
+// Refresh starts a new listing: what the scanner knows of the machine
+// beyond the processes, their mounts and locks, is read again when next
+// needed. A repeating listing calls it before each repeat.
+func (s *Scanner) Refresh() { s.newListing(nil) }
+
+// listing returns the current listing's state.
+func (s *Scanner) listing() *listingState { return s.cur }
+
+// Mounts returns the mount table of our own mount namespace, as read for
+// the current listing.
+func (s *Scanner) Mounts() *Mounts { return s.cur.mounts }
 
 // New returns a Scanner for the proc root in opts. It fails when the root
 // cannot be opened as a proc file system.
@@ -111,12 +137,8 @@ func New(opts Options) (*Scanner, error) {
 	if w <= 0 {
 		w = runtime.NumCPU()
 	}
-	timeout := opts.StatTimeout
-	if timeout <= 0 {
-		timeout = DefaultStatTimeout
-	}
-	s := &Scanner{root: root, workers: w, stats: opts.Stats, tasks: opts.Tasks, probe: opts.Probe, keep: opts.Keep, fdinfo: opts.Fdinfo, fs: fs,
-		guard: guard{timeout: timeout}}
+	s := &Scanner{root: root, workers: w, stats: opts.Stats, tasks: opts.Tasks, probe: opts.Probe, keep: opts.Keep, fdinfo: opts.Fdinfo, fs: fs}
+	s.newListing(opts.Mounts)
 	if opts.Reuse {
 		// Enough for every process in flight: the window, and one
 		// being read by each worker.

@@ -22,13 +22,17 @@ func (r *reader) procLstatat(dirfd int, name string, st *unix.Stat_t) error {
 	return nil
 }
 
-// fstatat stats what name, relative to dirfd, is or points to.
-func (r *reader) fstatat(dirfd int, name string, st *unix.Stat_t) error {
+// statLink stats what link name, relative to dirfd, points to, in the
+// way that cannot block (statx.go). It goes through the scheduler: on a
+// file system that ignores AT_STATX_DONT_SYNC it may still wait.
+func (r *reader) statLink(dirfd int, name string, st *unix.Stat_t) error {
 	p := r.cname(name)
-	_, _, errno := unix.Syscall6(unix.SYS_NEWFSTATAT, uintptr(dirfd), uintptr(unsafe.Pointer(p)),
-		uintptr(unsafe.Pointer(st)), 0, 0, 0)
+	var stx unix.Statx_t
+	_, _, errno := unix.Syscall6(unix.SYS_STATX, uintptr(dirfd), uintptr(unsafe.Pointer(p)),
+		statxFlags, statxMask, uintptr(unsafe.Pointer(&stx)), 0)
 	if errno != 0 {
 		return errno
 	}
+	statFromStatx(&stx, st)
 	return nil
 }

@@ -12,7 +12,13 @@ func (r *reader) procLstatat(dirfd int, name string, st *unix.Stat_t) error {
 	return unix.Fstatat(dirfd, name, st, unix.AT_SYMLINK_NOFOLLOW)
 }
 
-// fstatat stats what name, relative to dirfd, is or points to.
-func (r *reader) fstatat(dirfd int, name string, st *unix.Stat_t) error {
-	return unix.Fstatat(dirfd, name, st, 0)
+// statLink stats what link name, relative to dirfd, points to, in the
+// way that cannot block (statx.go).
+func (r *reader) statLink(dirfd int, name string, st *unix.Stat_t) error {
+	var stx unix.Statx_t
+	if err := unix.Statx(dirfd, name, statxFlags, statxMask, &stx); err != nil {
+		return err
+	}
+	statFromStatx(&stx, st)
+	return nil
 }

@@ -1,0 +1,15 @@
+package main
+
+import (
+	"os"
+	"testing"
+
+	"github.com/openfiles/openfiles/pkg/fdscan"
+)
+
+// TestMain lets the test binary serve as the lookup helper of the runs
+// the tests make in-process, as the command's own main does.
+func TestMain(m *testing.M) {
+	fdscan.ServeLookups()
+	os.Exit(m.Run())
+}

@@ -1,0 +1,400 @@
+package fdscan
+
+import (
+	"encoding/gob"
+	"errors"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// ErrNotResponding is the error of a lookup that did not finish within
+// its deadline: a file system on the way (a stalled FUSE daemon, an NFS
+// server that went away) is not answering.
+var ErrNotResponding = errors.New("file system not responding")
+
+// DefaultLookupTimeout bounds a lookup when Lookup.Timeout is 0.
+const DefaultLookupTimeout = 5 * time.Second
+
+// PathStat is what a lookup tells of a file, from statx(2) made with
+// AT_STATX_DONT_SYNC: on FUSE, NFS and the like, the attributes the
+// kernel holds, without asking the server.
+type PathStat struct {
+	Dev, Ino, Rdev uint64
+	Mode           uint32
+	Size           int64
+	NLink          uint64
+	MntID          uint64
+	MountRoot      bool // the root of a mount (STATX_ATTR_MOUNT_ROOT)
+}
+
+// DirEntry is one entry of a directory read by Lookup.ReadDir, with the
+// lstat of it, or Err when that failed.
+type DirEntry struct {
+	Name string
+	Stat PathStat
+	Err  error
+}
+
+// Lookup looks paths up: the names a user gives, the trees of +d and +D,
+// mount points. A lookup may have to ask the file system of every
+// directory on the way, and on a stalled FUSE daemon or NFS server the
+// thread that asks can wait for ever, uninterruptibly: not even SIGKILL
+// ends it, and a process with such a thread cannot exit. So no lookup is
+// made by our own process. They are made by a helper, our own program
+// started again in helper mode (see ServeLookups), which answers over a
+// pipe; when it has not answered within Timeout, the lookup fails with
+// ErrNotResponding, the helper is left to the kernel, and the next
+// lookup starts a new one. A path under one that did not answer fails at
+// once.
+//
+// A Lookup is safe for concurrent use; lookups are made one at a time.
+// Close ends its helper.
+type Lookup struct {
+	Timeout time.Duration // DefaultLookupTimeout when 0
+
+	mu      sync.Mutex
+	h       *helper
+	dead    []string // paths that did not answer
+	started []int    // the helpers' PIDs
+}
+
+// The requests a helper answers.
+const (
+	opStat     = 's' // statx, following links
+	opLstat    = 'l' // statx of the name itself
+	opReadlink = 'r'
+	opReadDir  = 'd' // the names of a directory, each lstat'ed
+	opEval     = 'e' // the path with every symbolic link in it followed
+)
+
+type lookupRequest struct {
+	Op   byte
+	Path string
+}
+
+type lookupReply struct {
+	Errno   uint32
+	Stat    PathStat
+	Link    string
+	Entries []helperEntry
+}
+
+type helperEntry struct {
+	Name  string
+	Errno uint32
+	Stat  PathStat
+}
+
+// Stat stats path, following links, without triggering an automount.
+func (l *Lookup) Stat(path string) (PathStat, error) {
+	r, err := l.ask(opStat, path)
+	return r.Stat, err
+}
+
+// Lstat stats path itself, a symbolic link not followed.
+func (l *Lookup) Lstat(path string) (PathStat, error) {
+	r, err := l.ask(opLstat, path)
+	return r.Stat, err
+}
+
+// Readlink returns the target of symbolic link path.
+func (l *Lookup) Readlink(path string) (string, error) {
+	r, err := l.ask(opReadlink, path)
+	return r.Link, err
+}
+
+// EvalSymlinks returns path with every symbolic link in it followed, as
+// filepath.EvalSymlinks does.
+func (l *Lookup) EvalSymlinks(path string) (string, error) {
+	r, err := l.ask(opEval, path)
+	return r.Link, err
+}
+
+// ReadDir returns the entries of directory dir, but "." and "..", in the
+// order of their names, each lstat'ed.
+func (l *Lookup) ReadDir(dir string) ([]DirEntry, error) {
+	r, err := l.ask(opReadDir, dir)
+	if err != nil {
+		return nil, err
+	}
+	ents := make([]DirEntry, len(r.Entries))
+	for i, e := range r.Entries {
+		ents[i] = DirEntry{Name: e.Name, Stat: e.Stat, Err: errnoErr(e.Errno)}
+	}
+	return ents, nil
+}
+
+// Close ends the helper, if one runs, and waits a moment for it to
+// exit, so that a scan made next does not find it.
+func (l *Lookup) Close() {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.h != nil {
+		l.h.in.Close()
+		select {
+		case <-l.h.exited:
+		case <-time.After(time.Second):
+		}
+		l.h.stop()
+		l.h = nil
+	}
+}
+
+// Helpers returns the PIDs of every helper started, running or not: a
+// scan leaves them out, and fuser never signals them.
+func (l *Lookup) Helpers() []int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return slices.Clone(l.started)
+}
+
+func errnoErr(n uint32) error {
+	if n == 0 {
+		return nil
+	}
+	return unix.Errno(n)
+}
+
+// ask sends one request to the helper, starting one when none runs, and
+// waits for its reply at most Timeout.
+func (l *Lookup) ask(op byte, path string) (lookupReply, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	abs := path
+	if !strings.HasPrefix(abs, "/") {
+		if wd, err := unix.Getwd(); err == nil {
+			abs = wd + "/" + path
+		}
+	}
+	for _, d := range l.dead {
+		if abs == d || strings.HasPrefix(abs, strings.TrimSuffix(d, "/")+"/") {
+			return lookupReply{}, ErrNotResponding
+		}
+	}
+	if l.h == nil {
+		h, err := startHelper()
+		if err != nil {
+			return lookupReply{}, err
+		}
+		l.h = h
+		l.started = append(l.started, h.cmd.Process.Pid)
+	}
+	timeout := l.Timeout
+	if timeout <= 0 {
+		timeout = DefaultLookupTimeout
+	}
+	r, err := l.h.ask(lookupRequest{Op: op, Path: path}, timeout)
+	if err != nil {
+		// Not answering, or gone: either way this helper is done with.
+		l.h.stop()
+		l.h = nil
+		if errors.Is(err, ErrNotResponding) {
+			l.dead = append(l.dead, abs)
+		}
+		return lookupReply{}, err
+	}
+	return r, errnoErr(r.Errno)
+}
+
+// helperEnv, set in a program's environment, makes ServeLookups serve.
+const helperEnv = "OPENFILES_LOOKUP_HELPER"
+
+// helper is a running helper process.
+type helper struct {
+	cmd     *exec.Cmd
+	in      io.WriteCloser
+	out     io.ReadCloser
+	enc     *gob.Encoder
+	replies chan helperReply
+	done    chan struct{} // closed by stop
+	exited  chan struct{} // closed when it has exited and been reaped
+}
+
+type helperReply struct {
+	r   lookupReply
+	err error
+}
+
+// startHelper starts our own program in helper mode.
+func startHelper() (*helper, error) {
+	cmd := exec.Command("/proc/self/exe")
+	cmd.Env = append(os.Environ(), helperEnv+"=1")
+	cmd.Stderr = nil
+	in, err := cmd.StdinPipe()
+	if err != nil {
+		return nil, err
+	}
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		return nil, err
+	}
+	if err := cmd.Start(); err != nil {
+		return nil, err
+	}
+	h := &helper{cmd: cmd, in: in, out: out, enc: gob.NewEncoder(in), replies: make(chan helperReply, 1), done: make(chan struct{}), exited: make(chan struct{})}
+	// One reader for the helper's life: a reply that comes after its
+	// deadline is read and dropped, never taken for the next one's.
+	go func() {
+		dec := gob.NewDecoder(out)
+		for {
+			var r lookupReply
+			err := dec.Decode(&r)
+			select {
+			case h.replies <- helperReply{r, err}:
+			case <-h.done:
+				return
+			}
+			if err != nil {
+				return
+			}
+		}
+	}()
+	// Reap it whenever it ends: a helper stuck in the kernel may end
+	// long after we gave up on it, or never.
+	go func() {
+		_ = cmd.Wait()
+		close(h.exited)
+	}()
+	return h, nil
+}
+
+func (h *helper) ask(req lookupRequest, timeout time.Duration) (lookupReply, error) {
+	if err := h.enc.Encode(req); err != nil {
+		return lookupReply{}, err
+	}
+	timer := time.NewTimer(timeout)
+	defer timer.Stop()
+	select {
+	case r := <-h.replies:
+		return r.r, r.err
+	case <-timer.C:
+		return lookupReply{}, ErrNotResponding
+	}
+}
+
+// stop ends the helper: it exits when its input closes, or is killed.
+// One stuck in an uninterruptible wait ends when the file system
+// answers, or with the connection to it; we do not wait for that.
+func (h *helper) stop() {
+	select {
+	case <-h.done:
+		return
+	default:
+	}
+	close(h.done)
+	h.in.Close()
+	h.out.Close()
+	_ = h.cmd.Process.Kill()
+}
+
+// ServeLookups makes the program a lookup helper when Lookup started it:
+// it answers requests on standard input until it closes, then exits.
+// Commands that use Lookup call it first thing in main (and test
+// binaries in TestMain); it returns at once in any other process.
+func ServeLookups() {
+	if os.Getenv(helperEnv) != "1" {
+		return
+	}
+	dec, enc := gob.NewDecoder(os.Stdin), gob.NewEncoder(os.Stdout)
+	for {
+		var req lookupRequest
+		if err := dec.Decode(&req); err != nil {
+			os.Exit(0)
+		}
+		if err := enc.Encode(answer(req)); err != nil {
+			os.Exit(1)
+		}
+	}
+}
+
+// answer makes one lookup, in the helper.
+func answer(req lookupRequest) lookupReply {
+	var r lookupReply
+	var err error
+	switch req.Op {
+	case opStat:
+		r.Stat, err = statxPath(unix.AT_FDCWD, req.Path, 0)
+	case opLstat:
+		r.Stat, err = statxPath(unix.AT_FDCWD, req.Path, unix.AT_SYMLINK_NOFOLLOW)
+	case opReadlink:
+		buf := make([]byte, unix.PathMax)
+		var n int
+		n, err = unix.Readlink(req.Path, buf)
+		if err == nil {
+			r.Link = string(buf[:n])
+		}
+	case opReadDir:
+		r.Entries, err = readDir(req.Path)
+	case opEval:
+		r.Link, err = filepath.EvalSymlinks(req.Path)
+	default:
+		err = unix.EINVAL
+	}
+	var errno unix.Errno
+	if errors.As(err, &errno) {
+		r.Errno = uint32(errno)
+	} else if err != nil {
+		r.Errno = uint32(unix.EIO)
+	}
+	return r
+}
+
+// readDir lists and lstats the entries of dir, in the helper.
+func readDir(dir string) ([]helperEntry, error) {
+	fd, err := unix.Open(dir, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return nil, err
+	}
+	defer unix.Close(fd)
+	f := os.NewFile(uintptr(fd), dir)
+	names, err := f.Readdirnames(-1)
+	if err != nil {
+		return nil, err
+	}
+	slices.Sort(names)
+	ents := make([]helperEntry, len(names))
+	for i, name := range names {
+		ents[i].Name = name
+		st, err := statxPath(fd, name, unix.AT_SYMLINK_NOFOLLOW)
+		ents[i].Stat = st
+		var errno unix.Errno
+		if errors.As(err, &errno) {
+			ents[i].Errno = uint32(errno)
+		}
+	}
+	return ents, nil
+}
+
+// statxPath is statx(2) of name relative to dirfd, from the kernel's
+// cached attributes and without triggering an automount.
+func statxPath(dirfd int, name string, flags int) (PathStat, error) {
+	var stx unix.Statx_t
+	err := unix.Statx(dirfd, name, flags|unix.AT_STATX_DONT_SYNC|unix.AT_NO_AUTOMOUNT,
+		unix.STATX_BASIC_STATS|unix.STATX_MNT_ID, &stx)
+	if err != nil {
+		return PathStat{}, err
+	}
+	return pathStatOf(&stx), nil
+}
+
+func pathStatOf(stx *unix.Statx_t) PathStat {
+	return PathStat{
+		Dev:   unix.Mkdev(stx.Dev_major, stx.Dev_minor),
+		Rdev:  unix.Mkdev(stx.Rdev_major, stx.Rdev_minor),
+		Ino:   stx.Ino,
+		Mode:  uint32(stx.Mode),
+		Size:  int64(stx.Size),
+		NLink: uint64(stx.Nlink),
+		MntID: stx.Mnt_id,
+		// The attribute is known only where the kernel says it is.
+		MountRoot: stx.Attributes_mask&unix.STATX_ATTR_MOUNT_ROOT != 0 && stx.Attributes&unix.STATX_ATTR_MOUNT_ROOT != 0,
+	}
+}
