@@ -29,6 +29,8 @@ type env struct {
 	procRoot string // processes: /proc
 	netDir   string // socket tables of our own network namespace: /proc/net
 	mounts   string // our mount namespace's mountinfo: /proc/self/mountinfo
+	// mountTab is the table read from mounts already, or nil.
+	mountTab *fdscan.Mounts
 	swaps    string // /proc/swaps
 	exports  string // /proc/fs/nfs/exports
 	passwd   string
@@ -70,7 +72,10 @@ func main() {
 		argv0: os.Args[0], self: os.Getpid(), parent: os.Getppid(), stdin: os.Stdin,
 		stderrTTY: isTerminal(2),
 	}
-	lookup := &fdscan.Lookup{}
+	if m, err := fdscan.ReadMounts(e.procRoot, "self"); err == nil {
+		e.mountTab = m
+	}
+	lookup := &fdscan.Lookup{Mounts: e.mountTab}
 	e.fs = liveFS{lookup: lookup}
 	code := profile.Run(func() int { return run(os.Args[1:], os.Stdout, os.Stderr, e) })
 	lookup.Close()

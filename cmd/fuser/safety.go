@@ -47,6 +47,9 @@ func (f *fuser) refuseWidening() bool {
 // use; empty, after a message, when it cannot be read.
 func (f *fuser) mountTable() *fdscan.Mounts {
 	if f.mountTab == nil {
+		f.mountTab = f.e.mountTab
+	}
+	if f.mountTab == nil {
 		b, err := os.ReadFile(f.e.mounts)
 		if err != nil {
 			f.out.errorf("Cannot open %s\n", f.e.mounts)

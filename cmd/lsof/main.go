@@ -105,8 +105,10 @@ func run(args []string, stdout, stderr io.Writer, e env) int {
 	} else {
 		so.Mounts = &fdscan.Mounts{}
 	}
-	// Names are looked up in a helper process, with -S's deadline.
-	lookup := &fdscan.Lookup{Timeout: time.Duration(opts.statWait) * time.Second}
+	// Names are looked up where no stalled file system can hold us: in
+	// a helper process, with -S's deadline, unless nothing mounted may
+	// stall.
+	lookup := &fdscan.Lookup{Timeout: time.Duration(opts.statWait) * time.Second, Mounts: so.Mounts}
 	files, usable := newFileSearch(&opts, lookup, so.Mounts, stderr)
 	lookup.Close()
 	if (opts.names != nil || opts.dirs != nil) && !usable {

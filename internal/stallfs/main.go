@@ -24,12 +24,14 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"sync"
 	"syscall"
 	"time"
 
 	"github.com/hanwen/go-fuse/v2/fs"
 	"github.com/hanwen/go-fuse/v2/fuse"
+	"golang.org/x/sys/unix"
 )
 
 // gate holds requests while the file system is stalled.
@@ -139,6 +141,20 @@ func (r *root) OnAdd(ctx context.Context) {
 	sub.AddChild("file", r.NewPersistentInode(ctx, &file{g: r.g}, fs.StableAttr{Mode: syscall.S_IFREG, Ino: 4}), false)
 }
 
+// closeOnExec marks every descriptor above standard error close-on-exec,
+// the FUSE device that go-fuse opened without it among them.
+func closeOnExec() {
+	ents, err := os.ReadDir("/proc/self/fd")
+	if err != nil {
+		return
+	}
+	for _, e := range ents {
+		if fd, err := strconv.Atoi(e.Name()); err == nil && fd > 2 {
+			_, _ = unix.FcntlInt(uintptr(fd), unix.F_SETFD, unix.FD_CLOEXEC)
+		}
+	}
+}
+
 func main() {
 	if len(os.Args) != 2 {
 		fmt.Fprintln(os.Stderr, "usage: stallfs DIR")
@@ -157,6 +173,10 @@ func main() {
 		fmt.Fprintln(os.Stderr, "stallfs: mount:", err)
 		os.Exit(1)
 	}
+	// The holders must not inherit the FUSE device: the connection
+	// ends, freeing whatever waits on it, only when its last holder
+	// closes it.
+	closeOnExec()
 	held, err := os.Open(filepath.Join(mnt, "held"))
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "stallfs:", err)

@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -59,6 +60,12 @@ type DirEntry struct {
 // Close ends its helper.
 type Lookup struct {
 	Timeout time.Duration // DefaultLookupTimeout when 0
+	// Mounts, when set, is our mount namespace's table. Where no mount
+	// in it may stall, lookups are made in our own process, refusing to
+	// pass through proc's magic links (the only way out of our mount
+	// namespace, into one that may have such mounts); a path that needs
+	// one goes to the helper.
+	Mounts *Mounts
 
 	mu      sync.Mutex
 	h       *helper
@@ -179,6 +186,11 @@ func (l *Lookup) ask(op byte, path string) (lookupReply, error) {
 			return lookupReply{}, ErrNotResponding
 		}
 	}
+	if l.Mounts != nil && !l.Mounts.MayStall() {
+		if r, ok, err := answerLocally(op, path); ok {
+			return r, err
+		}
+	}
 	if l.h == nil {
 		h, err := startHelper()
 		if err != nil {
@@ -191,7 +203,7 @@ func (l *Lookup) ask(op byte, path string) (lookupReply, error) {
 	if timeout <= 0 {
 		timeout = DefaultLookupTimeout
 	}
-	r, err := l.h.ask(lookupRequest{Op: op, Path: path}, timeout)
+	r, err := l.h.ask(lookupRequest{Op: op, Path: ownProc(path)}, timeout)
 	if err != nil {
 		// Not answering, or gone: either way this helper is done with.
 		l.h.stop()
@@ -202,6 +214,21 @@ func (l *Lookup) ask(op byte, path string) (lookupReply, error) {
 		return lookupReply{}, err
 	}
 	return r, errnoErr(r.Errno)
+}
+
+// ownProc rewrites a path through /proc/self or /proc/thread-self, which
+// the helper would take for its own, to name our process.
+func ownProc(path string) string {
+	for _, self := range []string{"/proc/self", "/proc/thread-self"} {
+		if rest, ok := strings.CutPrefix(path, self); ok && (rest == "" || rest[0] == '/') {
+			own := "/proc/" + strconv.Itoa(os.Getpid())
+			if self == "/proc/thread-self" {
+				own += "/task/" + strconv.Itoa(unix.Gettid())
+			}
+			return own + rest
+		}
+	}
+	return path
 }
 
 // helperEnv, set in a program's environment, makes ServeLookups serve.
@@ -354,23 +381,7 @@ func readDir(dir string) ([]helperEntry, error) {
 		return nil, err
 	}
 	defer unix.Close(fd)
-	f := os.NewFile(uintptr(fd), dir)
-	names, err := f.Readdirnames(-1)
-	if err != nil {
-		return nil, err
-	}
-	slices.Sort(names)
-	ents := make([]helperEntry, len(names))
-	for i, name := range names {
-		ents[i].Name = name
-		st, err := statxPath(fd, name, unix.AT_SYMLINK_NOFOLLOW)
-		ents[i].Stat = st
-		var errno unix.Errno
-		if errors.As(err, &errno) {
-			ents[i].Errno = uint32(errno)
-		}
-	}
-	return ents, nil
+	return readDirFD(fd, dir)
 }
 
 // statxPath is statx(2) of name relative to dirfd, from the kernel's

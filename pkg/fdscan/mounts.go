@@ -35,7 +35,8 @@ func (m *Mount) MayStall() bool {
 
 // stallingTypes are the file systems whose operations can block for as
 // long as a server or daemon does not answer.
-var stallingTypes = []string{"fuse", "fuseblk", "nfs", "nfs4", "cifs", "smb3", "smbfs", "9p", "ceph", "glusterfs", "lustre", "afs", "davfs", "ncpfs", "coda"}
+// autofs waits on its automount daemon.
+var stallingTypes = []string{"autofs", "fuse", "fuseblk", "nfs", "nfs4", "cifs", "smb3", "smbfs", "9p", "ceph", "glusterfs", "lustre", "afs", "davfs", "ncpfs", "coda"}
 
 // Mounts is the mount table of one mount namespace, as its mountinfo
 // lists it. The zero value is an empty table.
