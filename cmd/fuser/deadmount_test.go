@@ -1,7 +1,6 @@
 package main
 
 import (
-	"os"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -28,13 +27,7 @@ func TestLiveDeadMount(t *testing.T) {
 	if !livetest.InPIDNamespace(t) {
 		return
 	}
-	for _, other := range []bool{false, true} {
-		name := "our-namespace"
-		if other {
-			name = "other-namespace"
-		}
-		t.Run(name, func(t *testing.T) { testDeadMount(t, other) })
-	}
+	livetest.EachMountNamespace(t, testDeadMount)
 }
 
 func pidsIn(stdout string) []int {
@@ -47,15 +40,10 @@ func pidsIn(stdout string) []int {
 	return pids
 }
 
-func testDeadMount(t *testing.T, otherNS bool) {
+func testDeadMount(t *testing.T, fs *livetest.StallFS) {
 	ours := livetest.Build(t, "./cmd/fuser")
 	healthy := livetest.StartHolder(t)
 	sock, ports := livetest.StartSockHolder(t)
-	fs := livetest.MountStallFS(t, otherNS)
-	link := filepath.Join(t.TempDir(), "into-mount")
-	if err := os.Symlink(filepath.Join(fs.Dir, "held"), link); err != nil {
-		t.Fatal(err)
-	}
 	fs.Stall(t)
 	run := func(args ...string) livetest.Result {
 		t.Helper()
@@ -72,7 +60,7 @@ func testDeadMount(t *testing.T, otherNS bool) {
 
 	// Names that need the daemon to answer: psmisc's message, with the
 	// cause.
-	for _, name := range []string{filepath.Join(fs.Dir, "held"), link} {
+	for _, name := range []string{filepath.Join(fs.Dir, "held"), fs.Link} {
 		got := run(name)
 		if got.Code != 1 || !strings.Contains(got.Stderr, "Cannot stat "+name+": File system not responding") {
 			t.Errorf("fuser %s: exit %d, stderr %q; want 1 and that the file system does not respond", name, got.Code, got.Stderr)

@@ -11,7 +11,6 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -265,13 +264,13 @@ func TestLivePIDReuse(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		var stderr syncBuffer
+		var stderr livetest.SyncBuffer
 		cmd.Stderr = &stderr
 		if err := cmd.Start(); err != nil {
 			t.Fatal(err)
 		}
 		prompt := fmt.Sprintf("Kill process %d ? (y/N) ", pid)
-		if !stderr.waitFor(prompt, 10*time.Second) {
+		if !stderr.WaitFor(prompt, 10*time.Second) {
 			_ = cmd.Process.Kill()
 			_ = cmd.Wait()
 			t.Fatalf("%s never asked %q; stderr: %q", tc.bin, prompt, stderr.String())
@@ -320,32 +319,4 @@ func reusePID(t *testing.T, pid int) *sleeper {
 	}
 	t.Fatalf("could not start a process with PID %d", pid)
 	return nil
-}
-
-// syncBuffer is a buffer a process writes to while the test reads it.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
-// waitFor polls until the buffer holds s, or the time is up.
-func (b *syncBuffer) waitFor(s string, timeout time.Duration) bool {
-	for end := time.Now().Add(timeout); time.Now().Before(end); time.Sleep(5 * time.Millisecond) {
-		if strings.Contains(b.String(), s) {
-			return true
-		}
-	}
-	return false
 }

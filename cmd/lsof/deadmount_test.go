@@ -51,24 +51,13 @@ func hasFD(rows []string, fd string) bool {
 // namespace, and again only in another one, reached through
 // /proc/PID/root.
 func TestLiveDeadMount(t *testing.T) {
-	for _, other := range []bool{false, true} {
-		name := "our-namespace"
-		if other {
-			name = "other-namespace"
-		}
-		t.Run(name, func(t *testing.T) { testDeadMount(t, other) })
-	}
+	livetest.EachMountNamespace(t, testDeadMount)
 }
 
-func testDeadMount(t *testing.T, otherNS bool) {
+func testDeadMount(t *testing.T, fs *livetest.StallFS) {
 	ours := livetest.Build(t, "./cmd/lsof")
 	healthy := livetest.StartHolder(t)
 	sock, _ := livetest.StartSockHolder(t)
-	fs := livetest.MountStallFS(t, otherNS)
-	link := filepath.Join(t.TempDir(), "into-mount")
-	if err := os.Symlink(filepath.Join(fs.Dir, "held"), link); err != nil {
-		t.Fatal(err)
-	}
 	parent := filepath.Dir(fs.Dir) // the daemon works here, beside the mount point
 	fs.Stall(t)
 
@@ -128,7 +117,7 @@ func testDeadMount(t *testing.T, otherNS bool) {
 
 	// Names that need the daemon to answer: a message, and the exit
 	// status of a name not found.
-	for _, name := range []string{filepath.Join(fs.Dir, "held"), link} {
+	for _, name := range []string{filepath.Join(fs.Dir, "held"), fs.Link} {
 		got := run(name)
 		if got.Code != 1 || !strings.Contains(got.Stderr, "lsof: status error on "+name+": File system not responding") {
 			t.Errorf("lsof %s: exit %d, stderr %q; want 1 and a status error saying the file system does not respond", name, got.Code, got.Stderr)

@@ -29,6 +29,8 @@ type StallFS struct {
 	// Holders work in Dir (one holding Dir/held open as its standard
 	// input) and in Dir/sub.
 	Holder, Holder2 int
+	// Link is a symbolic link, on a healthy file system, to Dir/held.
+	Link string
 }
 
 // MountStallFS mounts a stallfs with its two holders, in our mount
@@ -66,6 +68,10 @@ func MountStallFS(t *testing.T, otherNS bool) *StallFS {
 	}
 	if otherNS {
 		s.Dir = fmt.Sprintf("/proc/%d/root%s", s.Holder, point)
+	}
+	s.Link = filepath.Join(t.TempDir(), "into-mount")
+	if err := os.Symlink(filepath.Join(s.Dir, "held"), s.Link); err != nil {
+		t.Fatal(err)
 	}
 	return s
 }
@@ -128,7 +134,7 @@ func ProcState(pid int) string {
 func RunBounded(t testing.TB, limit time.Duration, bin string, args ...string) Result {
 	t.Helper()
 	cmd := exec.Command(bin, args...)
-	var out, errb lockedBuffer
+	var out, errb SyncBuffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -152,22 +158,44 @@ func RunBounded(t testing.TB, limit time.Duration, bin string, args ...string) R
 	return Result{Stdout: out.String(), Stderr: errb.String(), Code: cmd.ProcessState.ExitCode()}
 }
 
-// lockedBuffer is a bytes.Buffer safe to read while a command writes.
-type lockedBuffer struct {
+// SyncBuffer is a buffer a process writes to while the test reads it.
+type SyncBuffer struct {
 	mu sync.Mutex
 	b  bytes.Buffer
 }
 
-func (l *lockedBuffer) Write(p []byte) (int, error) {
+func (l *SyncBuffer) Write(p []byte) (int, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.b.Write(p)
 }
 
-func (l *lockedBuffer) String() string {
+func (l *SyncBuffer) String() string {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.b.String()
+}
+
+// WaitFor polls until the buffer holds s, or the time is up.
+func (l *SyncBuffer) WaitFor(s string, timeout time.Duration) bool {
+	for end := time.Now().Add(timeout); time.Now().Before(end); time.Sleep(5 * time.Millisecond) {
+		if strings.Contains(l.String(), s) {
+			return true
+		}
+	}
+	return false
+}
+
+// EachMountNamespace runs test once with a stallfs in our mount
+// namespace and once with one only in another.
+func EachMountNamespace(t *testing.T, test func(t *testing.T, fs *StallFS)) {
+	for _, other := range []bool{false, true} {
+		name := "our-namespace"
+		if other {
+			name = "other-namespace"
+		}
+		t.Run(name, func(t *testing.T) { test(t, MountStallFS(t, other)) })
+	}
 }
 
 // DaemonPID returns the PID of the stallfs daemon.
