@@ -37,11 +37,14 @@ type fuser struct {
 	// be read, when they are summed up rather than listed.
 	uninspected map[int]bool
 
-	targets targets
 	// spared are the processes fuser runs under, which -k leaves alone;
 	// told, those it said so of.
 	spared, told map[int]bool
 	mountTab     *fdscan.Mounts // our mount namespace's, read on first use
+	// scanner read the processes; -k checks with it that a process to
+	// signal is still the one read.
+	scanner      *fdscan.Scanner
+	signalFailed bool // a process -k was to signal could not be
 }
 
 // longOptions maps psmisc's long options to its short ones.

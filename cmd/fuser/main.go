@@ -97,7 +97,6 @@ func run(args []string, stdout, stderr io.Writer, e env) int {
 	if !f.search() {
 		return 1
 	}
-	defer f.targets.close()
 	code := f.report()
 	if n := len(f.uninspected); n > 0 {
 		what := "1 process"

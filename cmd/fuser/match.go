@@ -38,6 +38,7 @@ const (
 // match is one process (or kernel use) found for a name.
 type match struct {
 	pid     int
+	start   uint64 // the process's start time, which -k checks before signalling
 	uid     uint32
 	access  uint8
 	kind    procType
@@ -65,6 +66,7 @@ func (f *fuser) addInode(n *name, dev, ino uint64) {
 // procInfo is what psmisc records of a process on its first match.
 type procInfo struct {
 	pid     int
+	start   uint64
 	uid     uint32
 	command string
 	read    bool
@@ -92,7 +94,7 @@ func (m *matcher) add(n *name, access uint8) {
 		m.info.uid = m.owner
 		m.info.command = m.command()
 	}
-	n.procs = append(n.procs, &match{pid: m.info.pid, uid: m.info.uid, access: access, command: m.info.command})
+	n.procs = append(n.procs, &match{pid: m.info.pid, start: m.info.start, uid: m.info.uid, access: access, command: m.info.command})
 }
 
 // file matches one reference of a process to a file by its device and
@@ -221,7 +223,7 @@ func reportable(err error) bool {
 }
 
 func (pm *processMatcher) match(p *fdscan.Process) bool {
-	m := &matcher{f: pm.f, info: procInfo{pid: p.PID}, owner: p.UID}
+	m := &matcher{f: pm.f, info: procInfo{pid: p.PID, start: p.StartTime}, owner: p.UID}
 	m.command = func() string { return commandName(p.Command) }
 	for i := range p.Files {
 		fl := &p.Files[i]

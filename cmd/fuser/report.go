@@ -141,7 +141,9 @@ func (f *fuser) report() int {
 		f.writeJSON(users)
 	}
 	if f.kill {
-		haveMatch = haveKill
+		// Signalled something, and nothing that was to be signalled
+		// failed: psmisc says 0 when any one was signalled.
+		haveMatch = haveKill && !f.signalFailed
 	}
 	if haveMatch {
 		return 0
@@ -214,8 +216,10 @@ func (f *fuser) signal(n *name, stdin *bufio.Reader) bool {
 		}
 		if f.dryRun {
 			f.out.errorf("Would send %s to process %d (%s)\n", signalName(f.sig), m.pid, commandOrUnknown(m.command))
-		} else if err := f.targets.signal(m.pid, f.sig); err != nil {
+		} else if err := f.signalProcess(m); err != nil {
 			f.out.errorf("Could not kill process %d: %s\n", m.pid, errText(err))
+			// One gone since it was read needed no signal.
+			f.signalFailed = f.signalFailed || !errors.Is(err, unix.ESRCH)
 			continue
 		}
 		m.signalled = true
@@ -249,56 +253,29 @@ func (f *fuser) ask(pid int, stdin *bufio.Reader) bool {
 	}
 }
 
-// targets are the processes fuser may signal, each by the pidfd opened
-// before the process was read.
-type targets struct {
-	byPID map[int]*target
-}
-
-type target struct {
-	fd  int   // the pidfd, or -1
-	err error // why there is no pidfd
-}
-
-// open opens the pidfd of pid, before its process is read.
-func (t *targets) open(pid int) {
-	fd, err := unix.PidfdOpen(pid, 0)
-	if err != nil {
-		fd = -1
+// signalProcess sends the signal to the process m names: the one that
+// had m's PID at m's start time. A pidfd is opened first, then the
+// process holding the PID is checked to be the one read: it has held the
+// PID all along, so the pidfd names it, and the signal cannot reach
+// another process that took the PID since. One descriptor is open at a
+// time, however many processes there are and whatever ulimit -n says.
+// Where the kernel has no pidfds (or forbids them), kill(2) follows the
+// same check, as psmisc's kill does with none. A process gone since it
+// was read is ESRCH.
+func (f *fuser) signalProcess(m *match) error {
+	fd, err := unix.PidfdOpen(m.pid, 0)
+	noPidfd := errors.Is(err, unix.ENOSYS) || errors.Is(err, unix.EPERM)
+	if err != nil && !noPidfd {
+		return err
 	}
-	t.byPID[pid] = &target{fd: fd, err: err}
-}
-
-// drop forgets pid, which matched nothing.
-func (t *targets) drop(pid int) {
-	if tg, ok := t.byPID[pid]; ok {
-		if tg.fd >= 0 {
-			unix.Close(tg.fd)
-		}
-		delete(t.byPID, pid)
+	if err == nil {
+		defer unix.Close(fd)
 	}
-}
-
-func (t *targets) close() {
-	for pid := range t.byPID {
-		t.drop(pid)
-	}
-}
-
-// signal sends sig to the process read as pid. Through its pidfd, the
-// signal cannot reach another process that took the PID since: it fails
-// with ESRCH. Only where the kernel has no pidfds (or forbids them) does
-// it fall back to kill(2), as psmisc does.
-func (t *targets) signal(pid, sig int) error {
-	tg, ok := t.byPID[pid]
-	switch {
-	case !ok:
+	if p, err := f.scanner.Identity(m.pid); err != nil || p.StartTime != m.start {
 		return unix.ESRCH
-	case tg.fd >= 0:
-		return unix.PidfdSendSignal(tg.fd, unix.Signal(sig), nil, 0)
-	case errors.Is(tg.err, unix.ENOSYS) || errors.Is(tg.err, unix.EPERM):
-		return unix.Kill(pid, unix.Signal(sig))
-	default:
-		return tg.err // ESRCH: gone before it was read
 	}
+	if noPidfd {
+		return unix.Kill(m.pid, unix.Signal(f.sig))
+	}
+	return unix.PidfdSendSignal(fd, unix.Signal(f.sig), nil, 0)
 }

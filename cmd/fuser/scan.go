@@ -6,10 +6,6 @@ import (
 	"github.com/openfiles/openfiles/pkg/fdscan"
 )
 
-// signalChunk is how many processes have a pidfd open at once while
-// they are read for -k.
-const signalChunk = 256
-
 // search finds the processes using the names: the sockets matching the
 // PORT/tcp and PORT/udp names first, in our own network namespace and
 // then in every other one, then the processes, then the kernel's own
@@ -65,33 +61,11 @@ func (f *fuser) search() bool {
 	if f.needUnix || len(f.devices) > 0 {
 		pm.unix = f.unixSockets()
 	}
-	f.targets.byPID = map[int]*target{}
-	found := map[int]bool{}
-	visit := func(p *fdscan.Process) error {
-		if pm.match(p) {
-			found[p.PID] = true
-		}
+	f.scanner = sc
+	_ = sc.Scan(pids, func(p *fdscan.Process) error {
+		pm.match(p)
 		return nil
-	}
-	if !f.kill || f.dryRun {
-		_ = sc.Scan(pids, visit)
-	} else {
-		// A pidfd is opened before the process is read, so that the
-		// process signalled is the one read, or none.
-		for len(pids) > 0 {
-			chunk := pids[:min(len(pids), signalChunk)]
-			pids = pids[len(chunk):]
-			for _, pid := range chunk {
-				f.targets.open(pid)
-			}
-			_ = sc.Scan(chunk, visit)
-			for _, pid := range chunk {
-				if !found[pid] {
-					f.targets.drop(pid)
-				}
-			}
-		}
-	}
+	})
 	f.specials()
 	return true
 }

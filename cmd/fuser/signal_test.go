@@ -230,6 +230,58 @@ func TestLiveSignals(t *testing.T) {
 	})
 }
 
+// TestLiveKillLowFDLimit has 300 processes hold a file and runs fuser -k
+// on it with ulimit -n 200, below the number of holders: every holder
+// must be signalled, as psmisc signals them, however few descriptors
+// fuser may open. It runs in a PID namespace of its own.
+func TestLiveKillLowFDLimit(t *testing.T) {
+	b := buildBins(t)
+	if !livetest.InPIDNamespace(t, b.env()) {
+		return
+	}
+	const holders = 300
+	file := filepath.Join(t.TempDir(), "held")
+	if err := os.WriteFile(file, []byte("x"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	spawner := livetest.StartShell(t, fmt.Sprintf(`for i in $(seq %d); do sleep 600 <'%s' & done; wait`, holders, file))
+	holding := func() []int {
+		var pids []int
+		ents, _ := os.ReadDir("/proc")
+		for _, e := range ents {
+			pid, err := strconv.Atoi(e.Name())
+			if err != nil || pid == spawner.Process.Pid {
+				continue
+			}
+			if link, err := os.Readlink(fmt.Sprintf("/proc/%d/fd/0", pid)); err == nil && link == file {
+				pids = append(pids, pid)
+			}
+		}
+		return pids
+	}
+	for end := time.Now().Add(10 * time.Second); len(holding()) < holders; time.Sleep(20 * time.Millisecond) {
+		if time.Now().After(end) {
+			t.Fatalf("only %d of %d holders started", len(holding()), holders)
+		}
+	}
+	got := livetest.RunBounded(t, 30*time.Second, "sh", "-c", `ulimit -n 200 && exec "$0" -k "$1"`, b.ours, file)
+	if got.Code != 0 || strings.Contains(got.Stderr, "Could not kill") {
+		t.Errorf("fuser -k with ulimit -n 200: exit %d, stderr %q; want 0 and no failure", got.Code, got.Stderr)
+	}
+	if n := len(pidsIn(got.Stdout)); n != holders {
+		t.Errorf("fuser -k named %d processes, want %d", n, holders)
+	}
+	for end := time.Now().Add(5 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		left := holding()
+		if len(left) == 0 {
+			break
+		}
+		if time.Now().After(end) {
+			t.Fatalf("%d of %d holders were not signalled, e.g. %d", len(left), holders, left[0])
+		}
+	}
+}
+
 // TestLivePIDReuse shows that a process identified by fuser -k and
 // replaced, before the signal, by another process with the same PID is
 // not signalled: fuser -i waits for its answer after identifying the

@@ -96,6 +96,10 @@ type Process struct {
 	Dir     string
 	PPID    int
 	PGID    int
+	// StartTime is when the process started, in clock ticks after boot
+	// (stat's starttime): with the PID it names the process for good,
+	// since no other can hold the PID at that time.
+	StartTime uint64
 	UID     uint32
 	Command string
 	// NetNS is the inode of the process's network namespace, read only

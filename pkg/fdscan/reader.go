@@ -283,8 +283,8 @@ func (r *reader) readStat(dirfd int, p *Process) bool {
 		return false // lsof leaves zombies out
 	}
 	// Fields after the command: state ppid pgrp ..., num_threads the
-	// 18th.
-	var f [18][]byte
+	// 18th, starttime the 20th.
+	var f [20][]byte
 	for i := range f {
 		rest = bytes.TrimLeft(rest, " ")
 		end := bytes.IndexByte(rest, ' ')
@@ -299,6 +299,7 @@ func (r *reader) readStat(dirfd int, p *Process) bool {
 	p.PPID, _ = strconv.Atoi(string(f[1]))
 	p.PGID, _ = strconv.Atoi(string(f[2]))
 	p.threads, _ = strconv.Atoi(string(f[17]))
+	p.StartTime, _ = strconv.ParseUint(string(f[19]), 10, 64)
 	return true
 }
 
