@@ -86,7 +86,17 @@ func main() {
 // them and signals them, and returns the exit status.
 func run(args []string, stdout, stderr io.Writer, e env) int {
 	out := newStreams(stdout, stderr)
-	defer out.flush()
+	code := runOn(out, args, e)
+	if err := out.flush(); err != nil {
+		// What was not written was not said: say so, as lsof does.
+		fmt.Fprintf(stderr, "%s: write error: %s\n", e.argv0, errText(err))
+		return 1
+	}
+	return code
+}
+
+// runOn is run, writing to out.
+func runOn(out *streams, args []string, e env) int {
 	f := &fuser{e: e, out: out, sig: 9}
 	if code, done := f.parseArgs(args); done {
 		return code
@@ -137,9 +147,14 @@ func (s *streams) errorf(format string, a ...any) {
 	fmt.Fprintf(s.err(), format, a...)
 }
 
-func (s *streams) flush() {
-	s.stdout.Flush()
-	s.stderr.Flush()
+// flush writes out what is buffered, and returns the first error of
+// either stream, from any write so far.
+func (s *streams) flush() error {
+	err := s.stdout.Flush()
+	if e := s.stderr.Flush(); err == nil {
+		err = e
+	}
+	return err
 }
 
 // isTerminal reports whether fd is a terminal.

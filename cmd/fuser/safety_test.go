@@ -196,3 +196,27 @@ func TestLiveNetNamespace(t *testing.T) {
 		t.Errorf("psmisc's fuser %s: exit %d, stdout %q; the test expected it not to see the other namespace", name, ref.Code, ref.Stdout)
 	}
 }
+
+// TestWriteErrors runs fuser with its output on /dev/full: what it could
+// not write is said on stderr, and the status is 1, as lsof does.
+func TestWriteErrors(t *testing.T) {
+	bin := livetest.Build(t, "./cmd/fuser")
+	holder := livetest.StartHolder(t)
+	file := filepath.Join(holder.Dir, "readonly")
+	for _, args := range [][]string{{file}, {"--json", "-m", file}, {"-v", file}} {
+		full, err := os.OpenFile("/dev/full", os.O_WRONLY, 0)
+		if err != nil {
+			t.Skipf("no /dev/full: %v", err)
+		}
+		cmd := exec.Command(bin, args...)
+		cmd.Args[0] = "fuser"
+		var stderr strings.Builder
+		cmd.Stdout, cmd.Stderr = full, &stderr
+		err = cmd.Run()
+		full.Close()
+		code := cmd.ProcessState.ExitCode()
+		if code != 1 || !strings.Contains(stderr.String(), "fuser: write error: No space left on device") {
+			t.Errorf("fuser %q >/dev/full: exit %d (%v), stderr %q; want 1 and a write error", args, code, err, stderr.String())
+		}
+	}
+}
