@@ -20,7 +20,10 @@ type fuser struct {
 	// Our own options, which psmisc does not have: --json, --dry-run
 	// and --widen.
 	json, dryRun, widen bool
-	space               nameSpace // for names without /tcp, /udp or /file
+	// allNetNS is --all-netns: -k signals the holders of sockets in
+	// other network namespaces too, not only ours.
+	allNetNS bool
+	space    nameSpace // for names without /tcp, /udp or /file
 
 	names  []*name
 	conns  [4][]conn // by table: see tableTCP and the like
@@ -44,7 +47,8 @@ type fuser struct {
 	// scanner read the processes; -k checks with it that a process to
 	// signal is still the one read.
 	scanner      *fdscan.Scanner
-	signalFailed bool // a process -k was to signal could not be
+	ownNetNS     uint64 // the inode of our network namespace, 0 when unknown
+	signalFailed bool   // a process -k was to signal could not be
 }
 
 // longOptions maps psmisc's long options to its short ones.
@@ -82,6 +86,9 @@ func (f *fuser) parseArgs(args []string) (int, bool) {
 				continue
 			case "widen":
 				f.widen = true
+				continue
+			case "all-netns":
+				f.allNetNS = true
 				continue
 			case "help":
 				f.out.out().WriteString(usageText + extensionsText)
@@ -230,6 +237,10 @@ const extensionsText = `Options of this fuser that psmisc's does not have:
       --widen           with -k and -m (or -c), accept a NAME that is not a
                         mount point and signal every process using the whole
                         file system that holds it, as psmisc does unasked
+      --all-netns       with -k, also signal the processes whose socket a
+                        PORT/tcp or PORT/udp name found in another network
+                        namespace (a container's); without it they are listed
+                        and spared
   With -k, fuser never signals itself or the processes it runs under (its
   parent shell and theirs), and says on standard error which it spared.
 

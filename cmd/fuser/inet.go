@@ -4,7 +4,6 @@ import (
 	"context"
 	"net"
 	"net/netip"
-	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -378,11 +377,7 @@ func (f *fuser) findSockets(dir string, own bool) bool {
 // across namespaces, so a descriptor is matched by inode whatever the
 // namespace of the process holding it.
 func (f *fuser) findSocketsElsewhere(sc *fdscan.Scanner, pids []int) {
-	own := f.e.netNS
-	if own == 0 {
-		own, _ = sc.NetNS(os.Getpid())
-	}
-	done := map[uint64]bool{own: true}
+	done := map[uint64]bool{f.ownNetNS: true}
 	for _, pid := range pids {
 		ns, err := sc.NetNS(pid)
 		if err != nil || done[ns] {

@@ -31,6 +31,9 @@ type jsonProcess struct {
 	// Signalled is set with -k: whether the process was signalled
 	// (with --dry-run, would have been).
 	Signalled *bool `json:"signalled,omitempty"`
+	// NetNS is the inode of the process's network namespace, where its
+	// socket for a port name is in one not ours.
+	NetNS uint64 `json:"netns,omitempty"`
 }
 
 // jsonKernel is a use of a name by the kernel.
@@ -60,6 +63,9 @@ func (f *fuser) writeJSON(users fdscan.Users) {
 				}
 				if f.kill {
 					p.Signalled = &m.signalled
+				}
+				if f.foreignNetNS(n, m) {
+					p.NetNS = m.netns
 				}
 				jn.Processes = append(jn.Processes, p)
 			default:

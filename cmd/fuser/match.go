@@ -39,6 +39,7 @@ const (
 type match struct {
 	pid     int
 	start   uint64 // the process's start time, which -k checks before signalling
+	netns   uint64 // its network namespace, where it holds a socket; 0 when unknown
 	uid     uint32
 	access  uint8
 	kind    procType
@@ -67,6 +68,7 @@ func (f *fuser) addInode(n *name, dev, ino uint64) {
 type procInfo struct {
 	pid     int
 	start   uint64
+	netns   uint64
 	uid     uint32
 	command string
 	read    bool
@@ -94,7 +96,7 @@ func (m *matcher) add(n *name, access uint8) {
 		m.info.uid = m.owner
 		m.info.command = m.command()
 	}
-	n.procs = append(n.procs, &match{pid: m.info.pid, start: m.info.start, uid: m.info.uid, access: access, command: m.info.command})
+	n.procs = append(n.procs, &match{pid: m.info.pid, start: m.info.start, netns: m.info.netns, uid: m.info.uid, access: access, command: m.info.command})
 }
 
 // file matches one reference of a process to a file by its device and
@@ -223,7 +225,7 @@ func reportable(err error) bool {
 }
 
 func (pm *processMatcher) match(p *fdscan.Process) bool {
-	m := &matcher{f: pm.f, info: procInfo{pid: p.PID, start: p.StartTime}, owner: p.UID}
+	m := &matcher{f: pm.f, info: procInfo{pid: p.PID, start: p.StartTime, netns: p.NetNS}, owner: p.UID}
 	m.command = func() string { return commandName(p.Command) }
 	for i := range p.Files {
 		fl := &p.Files[i]

@@ -117,11 +117,14 @@ func (f *fuser) report() int {
 				}
 				if f.verbose {
 					if m.command == "" {
-						w.WriteString("???\n")
+						w.WriteString("???")
 					} else {
 						w.WriteString(m.command)
-						w.WriteByte('\n')
 					}
+					if f.foreignNetNS(n, m) {
+						fmt.Fprintf(w, " (netns %d)", m.netns)
+					}
+					w.WriteByte('\n')
 				}
 				col, first = 0, false
 			}
@@ -208,7 +211,7 @@ func (f *fuser) signal(n *name, stdin *bufio.Reader) bool {
 		if f.writeOnly && m.access&accessFileWr == 0 {
 			continue
 		}
-		if f.spare(m) {
+		if f.spare(m) || f.spareNetNS(n, m) {
 			continue
 		}
 		if f.interactive && !f.ask(m.pid, stdin) {
@@ -251,6 +254,31 @@ func (f *fuser) ask(pid int, stdin *bufio.Reader) bool {
 			return false
 		}
 	}
+}
+
+// foreignNetNS reports whether m holds its socket for port name n in a
+// network namespace not ours, which fuser finds and psmisc does not see.
+func (f *fuser) foreignNetNS(n *name, m *match) bool {
+	return n.space != spaceFile && m.netns != 0 && f.ownNetNS != 0 && m.netns != f.ownNetNS
+}
+
+// spareNetNS reports whether -k must leave m alone: a holder of a socket
+// in another network namespace (on a host running containers, their
+// servers on the same port), unless --all-netns says otherwise. It says
+// so the first time.
+func (f *fuser) spareNetNS(n *name, m *match) bool {
+	if f.allNetNS || !f.foreignNetNS(n, m) {
+		return false
+	}
+	if !f.told[m.pid] {
+		if f.told == nil {
+			f.told = map[int]bool{}
+		}
+		f.told[m.pid] = true
+		f.out.errorf("Spared process %d (%s): its socket is in network namespace %d, not ours; --all-netns signals it\n",
+			m.pid, commandOrUnknown(m.command), m.netns)
+	}
+	return true
 }
 
 // signalProcess sends the signal to the process m names: the one that

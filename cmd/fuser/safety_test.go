@@ -186,14 +186,49 @@ func TestLiveNetNamespace(t *testing.T) {
 	}
 	h, ports := livetest.Start(t, b.sockholder, t.TempDir(), []string{unshare, "--net", "--"}, "-listen")
 	name := ports["listen"] + "/tcp"
+	link, err := os.Readlink(fmt.Sprintf("/proc/%d/ns/net", h.PID))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var netns uint64
+	if _, err := fmt.Sscanf(link, "net:[%d]", &netns); err != nil {
+		t.Fatalf("ns/net link %q: %v", link, err)
+	}
 	got := runFuser(t, b.ours, "/", "", "-v", name)
 	wantOut := fmt.Sprintf(" %5d", h.PID)
-	wantErr := fmt.Sprintf("                     USER        PID ACCESS COMMAND\n%-20s %-8s  F.... sockholder\n", name+":", userName(os.Geteuid()))
+	wantErr := fmt.Sprintf("                     USER        PID ACCESS COMMAND\n%-20s %-8s  F.... sockholder (netns %d)\n", name+":", userName(os.Geteuid()), netns)
 	if got.Code != 0 || got.Stdout != wantOut || got.Stderr != wantErr {
 		t.Errorf("fuser -v %s: exit %d, stdout %q, stderr:\n%s\nwant exit 0, stdout %q, stderr:\n%s", name, got.Code, got.Stdout, got.Stderr, wantOut, wantErr)
 	}
 	if ref := runFuser(t, b.ref, "/", "", name); ref.Code != 1 || ref.Stdout != "" {
 		t.Errorf("psmisc's fuser %s: exit %d, stdout %q; the test expected it not to see the other namespace", name, ref.Code, ref.Stdout)
+	}
+	got = runFuser(t, b.ours, "/", "", "--json", name)
+	if !strings.Contains(got.Stdout, fmt.Sprintf(`"pid":%d,`, h.PID)) || !strings.Contains(got.Stdout, fmt.Sprintf(`"netns":%d`, netns)) {
+		t.Errorf("fuser --json %s does not give the holder's network namespace %d: %s", name, netns, got.Stdout)
+	}
+
+	// -k lists the container's listener and spares it; --all-netns
+	// signals it. Real signals: this is a PID namespace of the test's.
+	got = runFuser(t, b.ours, "/", "", "-k", name)
+	spared := fmt.Sprintf("Spared process %d (sockholder): its socket is in network namespace %d, not ours; --all-netns signals it\n", h.PID, netns)
+	if got.Code != 1 || got.Stdout != wantOut || !strings.Contains(got.Stderr, spared) {
+		t.Errorf("fuser -k %s: exit %d, stdout %q, stderr %q; want 1, the PID listed, and %q", name, got.Code, got.Stdout, got.Stderr, spared)
+	}
+	if state := livetest.ProcState(h.PID); state == "" || state == "Z" {
+		t.Fatalf("fuser -k %s signalled the listener in another network namespace (state %q)", name, state)
+	}
+	got = runFuser(t, b.ours, "/", "", "-k", "--all-netns", name)
+	if got.Code != 0 || got.Stdout != wantOut {
+		t.Errorf("fuser -k --all-netns %s: exit %d, stdout %q, stderr %q; want 0 and the PID", name, got.Code, got.Stdout, got.Stderr)
+	}
+	for end := time.Now().Add(2 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+		if state := livetest.ProcState(h.PID); state == "" || state == "Z" {
+			break
+		}
+		if time.Now().After(end) {
+			t.Fatalf("fuser -k --all-netns %s did not end the listener", name)
+		}
 	}
 }
 

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"os"
 	"slices"
 
 	"github.com/openfiles/openfiles/pkg/fdscan"
@@ -45,6 +46,10 @@ func (f *fuser) search() bool {
 	// Never ourselves, nor our lookup helpers.
 	skip := append([]int{f.e.self}, f.e.fs.helpers()...)
 	pids = slices.DeleteFunc(pids, func(pid int) bool { return slices.Contains(skip, pid) })
+	f.ownNetNS = f.e.netNS
+	if f.ownNetNS == 0 {
+		f.ownNetNS, _ = sc.NetNS(os.Getpid())
+	}
 	if f.hasConns() {
 		f.findSocketsElsewhere(sc, pids)
 	}
