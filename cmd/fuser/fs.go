@@ -14,7 +14,8 @@ import (
 type fileID struct {
 	dev, ino, rdev uint64
 	mode           uint32
-	mountRoot      bool // the root of a mount, in whichever mount namespace
+	mountRoot      bool   // the root of a mount, in whichever mount namespace
+	mntID          uint64 // the mount it is on; 0 when unknown
 }
 
 func (f fileID) isBlock() bool  { return f.mode&unix.S_IFMT == unix.S_IFBLK }
@@ -46,7 +47,7 @@ func (l liveFS) stat(path string) (fileID, error) {
 	if err != nil {
 		return fileID{}, err
 	}
-	return fileID{dev: st.Dev, rdev: st.Rdev, ino: st.Ino, mode: st.Mode, mountRoot: st.MountRoot}, nil
+	return fileID{dev: st.Dev, rdev: st.Rdev, ino: st.Ino, mode: st.Mode, mountRoot: st.MountRoot, mntID: st.MntID}, nil
 }
 
 func (l liveFS) readlink(path string) (string, error) { return l.lookup.Readlink(path) }

@@ -104,7 +104,7 @@ func runOn(out *streams, args []string, e env) int {
 	if f.refuseWidening() {
 		return 1
 	}
-	if !f.search() {
+	if !f.search() || f.refuseBindMount() {
 		return 1
 	}
 	code := f.report()

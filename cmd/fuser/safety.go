@@ -4,6 +4,8 @@ import (
 	"os"
 	"strconv"
 
+	"golang.org/x/sys/unix"
+
 	"github.com/openfiles/openfiles/pkg/fdscan"
 )
 
@@ -38,6 +40,43 @@ func (f *fuser) refuseWidening() bool {
 			w.WriteString("the whole file system holding it")
 		}
 		w.WriteString(".\nName the mount point, or add --widen to signal every process using that file system.\n")
+		return true
+	}
+	return false
+}
+
+// refuseBindMount is the same check for a NAME that is a mount point,
+// but of a bind mount of part of a file system: -m then still means the
+// whole file system, everything on it, mounted there or not. It runs
+// after the search, so that the message can say how many processes that
+// is, and before any signal. It reports true when it refused.
+func (f *fuser) refuseBindMount() bool {
+	if !f.kill || !f.mounts || f.widen {
+		return false
+	}
+	for _, n := range f.names {
+		if n.space != spaceFile || !n.ok || n.removed || !n.id.mountRoot {
+			continue
+		}
+		m := f.mountTable().ByID(int(n.id.mntID))
+		if m == nil || m.Root == "/" {
+			continue // the whole file system, or not ours to tell
+		}
+		procs := 0
+		for _, p := range n.procs {
+			if p.kind == procNormal {
+				procs++
+			}
+		}
+		where := "not mounted whole in our mount namespace"
+		for _, w := range f.mountTable().List() {
+			if w.Dev == m.Dev && w.Root == "/" {
+				where = "mounted whole on " + w.Point
+			}
+		}
+		f.out.errorf("%s: not signalling: %s is a bind mount of %s of the file system on %d:%d (%s, %s), and -m would signal every process using that file system: %d.\n"+
+			"Name its mount point, or add --widen to signal them.\n",
+			f.e.argv0, n.text, m.Root, unix.Major(m.Dev), unix.Minor(m.Dev), m.Source, where, procs)
 		return true
 	}
 	return false

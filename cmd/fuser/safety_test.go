@@ -255,3 +255,62 @@ func TestWriteErrors(t *testing.T) {
 		}
 	}
 }
+
+// TestBindMountRefused bind-mounts a directory of the test's onto
+// another: a mount point, but -m on it means the whole file system
+// behind it, here the one holding the test's temporary files, and with
+// -k that is refused unless --widen says so. A tmpfs mounted whole is
+// not refused. Dry runs only: nothing is signalled.
+func TestBindMountRefused(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("mounting needs root")
+	}
+	bin := livetest.Build(t, "./cmd/fuser")
+	dir := t.TempDir()
+	sub, bind, tmpfs := filepath.Join(dir, "sub"), filepath.Join(dir, "bind"), filepath.Join(dir, "tmpfs")
+	for _, d := range []string{sub, bind, tmpfs} {
+		if err := os.Mkdir(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := unix.Mount(sub, bind, "", unix.MS_BIND, ""); err != nil {
+		t.Skipf("cannot bind-mount here: %v", err)
+	}
+	t.Cleanup(func() { _ = unix.Unmount(bind, unix.MNT_DETACH) })
+	if err := unix.Mount("openfiles-test", tmpfs, "tmpfs", 0, "size=1m"); err != nil {
+		t.Skipf("cannot mount a tmpfs here: %v", err)
+	}
+	t.Cleanup(func() { _ = unix.Unmount(tmpfs, unix.MNT_DETACH) })
+	inBind := livetest.StartShell(t, "cd "+bind+" && exec sleep 600")
+	inTmpfs := livetest.StartShell(t, "cd "+tmpfs+" && exec sleep 600")
+	for end := time.Now().Add(5 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+		a, _ := os.Readlink(fmt.Sprintf("/proc/%d/cwd", inBind.Process.Pid))
+		b, _ := os.Readlink(fmt.Sprintf("/proc/%d/cwd", inTmpfs.Process.Pid))
+		if a == bind && b == tmpfs {
+			break
+		}
+		if time.Now().After(end) {
+			t.Fatal("the test's processes did not start in the mounts")
+		}
+	}
+	run := func(args ...string) livetest.Result {
+		cmd := exec.Command(bin, args...)
+		cmd.Args[0] = "fuser"
+		return livetest.RunCmd(t, cmd)
+	}
+
+	got := run("-k", "--dry-run", "-m", bind)
+	if got.Code != 1 || !strings.Contains(got.Stderr, "fuser: not signalling: "+bind+" is a bind mount of ") ||
+		!strings.Contains(got.Stderr, "--widen") || strings.Contains(got.Stderr, "Would send") {
+		t.Errorf("fuser -k --dry-run -m BINDMOUNT: exit %d, stderr %q; want 1 and a refusal naming --widen", got.Code, got.Stderr)
+	}
+	got = run("-k", "--dry-run", "--widen", "-m", bind)
+	if want := fmt.Sprintf("Would send SIGKILL to process %d (sleep)", inBind.Process.Pid); got.Code != 0 || !strings.Contains(got.Stderr, want) {
+		t.Errorf("fuser -k --dry-run --widen -m BINDMOUNT: exit %d; want 0 and %q in stderr", got.Code, want)
+	}
+	got = run("-k", "--dry-run", "-m", tmpfs)
+	want := fmt.Sprintf("Would send SIGKILL to process %d (sleep)\n", inTmpfs.Process.Pid)
+	if got.Code != 0 || !strings.HasSuffix(got.Stderr, want) || strings.Count(got.Stderr, "Would send") != 1 {
+		t.Errorf("fuser -k --dry-run -m TMPFS: exit %d, stderr %q; want 0 and only %q", got.Code, got.Stderr, want)
+	}
+}
