@@ -93,15 +93,15 @@ type Process struct {
 	TaskCommand string
 	// Dir is the directory the entry was read from, relative to the proc
 	// root: "PID" or "PID/task/TID".
-	Dir     string
-	PPID    int
-	PGID    int
+	Dir  string
+	PPID int
+	PGID int
 	// StartTime is when the process started, in clock ticks after boot
 	// (stat's starttime): with the PID it names the process for good,
 	// since no other can hold the PID at that time.
 	StartTime uint64
-	UID     uint32
-	Command string
+	UID       uint32
+	Command   string
 	// NetNS is the inode of the process's network namespace, read only
 	// when it holds a socket (0 otherwise).
 	NetNS uint64
