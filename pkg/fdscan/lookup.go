@@ -175,16 +175,8 @@ func errnoErr(n uint32) error {
 func (l *Lookup) ask(op byte, path string) (lookupReply, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	abs := path
-	if !strings.HasPrefix(abs, "/") {
-		if wd, err := unix.Getwd(); err == nil {
-			abs = wd + "/" + path
-		}
-	}
-	for _, d := range l.dead {
-		if abs == d || strings.HasPrefix(abs, strings.TrimSuffix(d, "/")+"/") {
-			return lookupReply{}, ErrNotResponding
-		}
+	if under(l.dead, path) {
+		return lookupReply{}, ErrNotResponding
 	}
 	if l.Mounts != nil && !l.Mounts.MayStall() {
 		if r, ok, err := answerLocally(op, path); ok {
@@ -209,11 +201,37 @@ func (l *Lookup) ask(op byte, path string) (lookupReply, error) {
 		l.h.stop()
 		l.h = nil
 		if errors.Is(err, ErrNotResponding) {
-			l.dead = append(l.dead, abs)
+			l.dead = append(l.dead, absolute(path))
 		}
 		return lookupReply{}, err
 	}
 	return r, errnoErr(r.Errno)
+}
+
+// under reports whether path is one of dirs or under one. The working
+// directory is asked for only when there is anything to compare with.
+func under(dirs []string, path string) bool {
+	if len(dirs) == 0 {
+		return false
+	}
+	abs := absolute(path)
+	for _, d := range dirs {
+		if abs == d || strings.HasPrefix(abs, strings.TrimSuffix(d, "/")+"/") {
+			return true
+		}
+	}
+	return false
+}
+
+// absolute returns path made absolute against the working directory, by
+// its text.
+func absolute(path string) string {
+	if !strings.HasPrefix(path, "/") {
+		if wd, err := unix.Getwd(); err == nil {
+			return wd + "/" + path
+		}
+	}
+	return path
 }
 
 // ownProc rewrites a path through /proc/self or /proc/thread-self, which
@@ -365,13 +383,21 @@ func answer(req lookupRequest) lookupReply {
 	default:
 		err = unix.EINVAL
 	}
-	var errno unix.Errno
-	if errors.As(err, &errno) {
-		r.Errno = uint32(errno)
-	} else if err != nil {
-		r.Errno = uint32(unix.EIO)
-	}
+	r.Errno = errnoOf(err)
 	return r
+}
+
+// errnoOf is the error number err carries, for the pipe: 0 for none, EIO
+// for an error that carries none.
+func errnoOf(err error) uint32 {
+	var errno unix.Errno
+	switch {
+	case err == nil:
+		return 0
+	case errors.As(err, &errno):
+		return uint32(errno)
+	}
+	return uint32(unix.EIO)
 }
 
 // readDir lists and lstats the entries of dir, in the helper.

@@ -93,11 +93,7 @@ func readDirFD(fd int, dir string) ([]helperEntry, error) {
 	for i, name := range names {
 		ents[i].Name = name
 		st, err := statxPath(fd, name, unix.AT_SYMLINK_NOFOLLOW)
-		ents[i].Stat = st
-		var errno unix.Errno
-		if errors.As(err, &errno) {
-			ents[i].Errno = uint32(errno)
-		}
+		ents[i].Stat, ents[i].Errno = st, errnoOf(err)
 	}
 	return ents, nil
 }

@@ -88,16 +88,16 @@ func parseMountinfoLine(line string) (*Mount, bool) {
 	if err != nil || !ok || err1 != nil || err2 != nil {
 		return nil, false
 	}
-	m := &Mount{ID: id, Dev: unix.Mkdev(uint32(a), uint32(c)), Root: UnescapeMount(f[3]), Point: UnescapeMount(f[4]), FSType: g[0]}
+	m := &Mount{ID: id, Dev: unix.Mkdev(uint32(a), uint32(c)), Root: unescapeMount(f[3]), Point: unescapeMount(f[4]), FSType: g[0]}
 	if len(g) > 1 {
-		m.Source = UnescapeMount(g[1])
+		m.Source = unescapeMount(g[1])
 	}
 	return m, true
 }
 
-// UnescapeMount undoes the octal escapes (\040 for a blank, \011, \012,
+// unescapeMount undoes the octal escapes (\040 for a blank, \011, \012,
 // \134) the kernel writes in the paths of mountinfo and mounts.
-func UnescapeMount(s string) string {
+func unescapeMount(s string) string {
 	if !strings.Contains(s, `\`) {
 		return s
 	}
