@@ -16,7 +16,9 @@ import (
 type gaps struct {
 	mu     sync.Mutex
 	denied map[int]bool // permission
-	dead   map[int]bool // a file system that did not answer
+	// unlooked are the processes with a mapped file left unstat'ed: its
+	// path runs through a mount that may stall (fdscan.ErrNotLookedUp).
+	unlooked map[int]bool
 }
 
 // note records entry f of process pid if it could not be inspected. It
@@ -29,8 +31,8 @@ func (g *gaps) note(pid int, f *fdscan.File) {
 	switch {
 	case errors.Is(f.Err, unix.EACCES) || errors.Is(f.Err, unix.EPERM):
 		set = &g.denied
-	case errors.Is(f.Err, fdscan.ErrNotResponding):
-		set = &g.dead
+	case errors.Is(f.Err, fdscan.ErrNotLookedUp):
+		set = &g.unlooked
 	default:
 		return
 	}
@@ -43,7 +45,7 @@ func (g *gaps) note(pid int, f *fdscan.File) {
 }
 
 // any reports whether some process was not fully inspected.
-func (g *gaps) any() bool { return len(g.denied)+len(g.dead) > 0 }
+func (g *gaps) any() bool { return len(g.denied)+len(g.unlooked) > 0 }
 
 // report writes the summary lines.
 func (g *gaps) report(w io.Writer) {
@@ -56,8 +58,8 @@ func (g *gaps) report(w io.Writer) {
 	if n := len(g.denied); n > 0 {
 		fmt.Fprintf(w, "lsof: %s not fully inspected: permission denied; run as root to see them\n", plural(n))
 	}
-	if n := len(g.dead); n > 0 {
-		fmt.Fprintf(w, "lsof: %s not fully inspected: a file system did not answer within the -S time\n", plural(n))
+	if n := len(g.unlooked); n > 0 {
+		fmt.Fprintf(w, "lsof: %s not fully inspected: mapped files on a file system that may not answer were not stat'ed; run as root to see them\n", plural(n))
 	}
 }
 
