@@ -28,7 +28,10 @@ import (
 type env struct {
 	procRoot string // processes: /proc
 	netDir   string // socket tables of our own network namespace: /proc/net
-	mounts   string // our mount namespace's mountinfo: /proc/self/mountinfo
+	// ownNetDir says netDir is the running system's, whose unix sockets
+	// sock_diag can confirm.
+	ownNetDir bool
+	mounts    string // our mount namespace's mountinfo: /proc/self/mountinfo
 	// mountTab is the table read from mounts already, or nil.
 	mountTab *fdscan.Mounts
 	swaps    string // /proc/swaps
@@ -66,7 +69,7 @@ type trace struct {
 func main() {
 	fdscan.ServeLookups()
 	e := env{
-		procRoot: "/proc", netDir: "/proc/net", mounts: "/proc/self/mountinfo",
+		procRoot: "/proc", netDir: "/proc/net", ownNetDir: true, mounts: "/proc/self/mountinfo",
 		swaps: "/proc/swaps", exports: "/proc/fs/nfs/exports",
 		passwd: "/etc/passwd", services: "/etc/services",
 		argv0: os.Args[0], self: os.Getpid(), parent: os.Getppid(), stdin: os.Stdin,

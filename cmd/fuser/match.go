@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"errors"
+	"math"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -115,11 +116,30 @@ func (m *matcher) file(dev, ino uint64, access uint8) {
 // unixSockets maps the inode of each unix socket bound to a path to the
 // path's own device and inode, as psmisc's fill_unix_cache does, so that
 // a socket's path names the sockets bound to it, and the file system
-// holding it, for -m, counts them.
+// holding it, for -m, counts them. The kernel's own word, from sock_diag,
+// is used where it can be had: the device and inode of the bound file,
+// never a path read from the table, which a socket's owner can forge.
 func (f *fuser) unixSockets() map[uint64]devIno {
 	m := map[uint64]devIno{}
-	path := filepath.Join(f.e.netDir, "unix")
-	err := netsock.ReadTable(path, netsock.ProtoUnix, false, func(u *netsock.Socket) {
+	// The kernel gives a bound file's inode in 32 bits: the names'
+	// longer ones are found by their low bits.
+	long := map[devIno]devIno{}
+	for k := range f.inodes {
+		if k.ino > math.MaxUint32 {
+			long[devIno{k.dev, k.ino & math.MaxUint32}] = k
+		}
+	}
+	err := netsock.ReadUnix(f.e.netDir, f.e.ownNetDir, func(u *netsock.Socket) {
+		if u.Checked {
+			if u.BoundIno != 0 {
+				k := devIno{u.BoundDev, u.BoundIno}
+				if full, ok := long[k]; ok {
+					k = full
+				}
+				m[u.Inode] = k
+			}
+			return
+		}
 		if u.Path == "" {
 			return
 		}

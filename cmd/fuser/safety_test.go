@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -312,5 +313,53 @@ func TestBindMountRefused(t *testing.T) {
 	want := fmt.Sprintf("Would send SIGKILL to process %d (sleep)\n", inTmpfs.Process.Pid)
 	if got.Code != 0 || !strings.HasSuffix(got.Stderr, want) || strings.Count(got.Stderr, "Would send") != 1 {
 		t.Errorf("fuser -k --dry-run -m TMPFS: exit %d, stderr %q; want 0 and only %q", got.Code, got.Stderr, want)
+	}
+}
+
+// TestLiveForgedUnixLine binds an abstract unix socket whose name adds a
+// line of its owner's making to /proc/net/unix, claiming that another
+// process's (unbound) socket is bound to a socket file the test made. psmisc
+// believes the line and names that process; fuser -k on the file must
+// neither name nor signal it. Signals stay inside a PID namespace of the
+// test's own.
+func TestLiveForgedUnixLine(t *testing.T) {
+	b := buildBins(t)
+	if !livetest.InPIDNamespace(t, b.env()) {
+		return
+	}
+	// A short path: the forged line must fit in a socket name.
+	dir, err := os.MkdirTemp("", "fg")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	// The target is a socket file, which fuser maps to the sockets
+	// bound to it; the test's own socket is closed at once.
+	target := filepath.Join(dir, "t")
+	fd, err := unix.Socket(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = unix.Bind(fd, &unix.SockaddrUnix{Name: target})
+	unix.Close(fd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	victim, words := livetest.Start(t, b.sockholder, t.TempDir(), nil, "-unbound")
+	forger, _ := livetest.Start(t, b.sockholder, t.TempDir(), nil, "-forge", words["inode"], target)
+
+	ref := livetest.Run(t, nil, livetest.Reference(t, "/usr/bin/fuser"), target)
+	if !slices.Contains(pidsIn(ref.Stdout), victim.PID) {
+		t.Fatalf("psmisc fuser %s named %v, not the victim %d: the forgery did not take, so this test proves nothing", target, ref.Stdout, victim.PID)
+	}
+	got := livetest.RunBounded(t, 10*time.Second, b.ours, "-k", target)
+	if pids := pidsIn(got.Stdout); len(pids) != 0 || got.Code != 1 {
+		t.Errorf("fuser -k %s: exit %d, named %v; want exit 1 and nobody named (victim %d, forger %d)", target, got.Code, pids, victim.PID, forger.PID)
+	}
+	time.Sleep(100 * time.Millisecond)
+	for _, h := range []*livetest.Holder{victim, forger} {
+		if st := livetest.ProcState(h.PID); st == "" || st == "Z" {
+			t.Errorf("process %d was signalled (state %q)", h.PID, st)
+		}
 	}
 }

@@ -17,7 +17,7 @@ import (
 // process too.
 func liveEnv(tr *trace) env {
 	return env{
-		procRoot: "/proc", netDir: "/proc/net", mounts: "/proc/self/mountinfo",
+		procRoot: "/proc", netDir: "/proc/net", ownNetDir: true, mounts: "/proc/self/mountinfo",
 		swaps: "/proc/swaps", exports: "/proc/fs/nfs/exports",
 		passwd: "/etc/passwd", services: "/etc/services",
 		argv0: "fuser", self: -1, fs: liveFS{lookup: &fdscan.Lookup{}}, trace: tr,

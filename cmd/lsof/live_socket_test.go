@@ -220,3 +220,33 @@ func TestLiveTablesOncePerNamespace(t *testing.T) {
 	}
 	t.Logf("%d processes: tables of %d namespace(s) read, %d files", holders, tr.netnsReads, tr.tableFiles)
 }
+
+// TestLiveForgedUnixLine binds an abstract unix socket whose name adds a
+// line of its owner's making to /proc/net/unix, claiming that another
+// process's unbound socket is bound to /etc/passwd. Our listing of that
+// process must not change, and the forger's name shows whole.
+func TestLiveForgedUnixLine(t *testing.T) {
+	ref := livetest.Reference(t, "/usr/bin/lsof")
+	ours := livetest.Build(t, "./cmd/lsof")
+	bin := livetest.Build(t, "./internal/sockholder")
+	victim, words := livetest.Start(t, bin, t.TempDir(), nil, "-unbound")
+	pid := strconv.Itoa(victim.PID)
+	before := compare(t, ours, ref, "-a", "-p", pid, "-U").Stdout
+	if !strings.Contains(before, "type=STREAM") {
+		t.Fatalf("the victim's socket is not listed:\n%s", before)
+	}
+	forger, _ := livetest.Start(t, bin, t.TempDir(), nil, "-forge", words["inode"], "/etc/passwd")
+	for _, args := range [][]string{{"-a", "-p", pid, "-U"}, {"-a", "-p", pid, "-U", "-Fn"}} {
+		after := livetest.Run(t, nil, ours, args...)
+		if args[len(args)-1] == "-U" && after.Stdout != before {
+			t.Errorf("lsof %v changed with the forgery:\n%s\nbefore:\n%s", args, after.Stdout, before)
+		}
+		if strings.Contains(after.Stdout, "/etc/passwd") {
+			t.Errorf("lsof %v believes the forged line:\n%s", args, after.Stdout)
+		}
+	}
+	got := livetest.Run(t, nil, ours, "-a", "-p", strconv.Itoa(forger.PID), "-U", "-Fn").Stdout
+	if want := `n@x\n0: 00000002 00000000 00000000 0001 03 ` + words["inode"] + " /etc/passwd"; !strings.Contains(got, want) {
+		t.Errorf("the forger's name: got\n%s\nwant a line %q", got, want)
+	}
+}

@@ -29,10 +29,21 @@ func main() {
 			kept = append(kept, ln)
 			ports = []string{fmt.Sprintf("listen=%d", ln.Addr().(*net.TCPAddr).Port)}
 		}
+	case len(os.Args) == 2 && os.Args[1] == "-unbound":
+		// One unbound unix socket, whose inode it reports.
+		var ino uint64
+		if ino, err = unbound(); err == nil {
+			ports = []string{fmt.Sprintf("inode=%d", ino)}
+		}
+	case len(os.Args) == 4 && os.Args[1] == "-forge":
+		// An abstract socket whose name ends its /proc/net/unix line
+		// and adds a line claiming that socket inode os.Args[2] is bound
+		// to path os.Args[3].
+		err = forge(os.Args[2], os.Args[3])
 	case len(os.Args) == 2:
 		ports, err = hold(os.Args[1])
 	default:
-		fmt.Fprintln(os.Stderr, "usage: sockholder DIR | sockholder -listen")
+		fmt.Fprintln(os.Stderr, "usage: sockholder DIR | sockholder -listen | sockholder -unbound | sockholder -forge INODE PATH")
 		os.Exit(2)
 	}
 	if err != nil {
@@ -175,3 +186,29 @@ func hold(dir string) ([]string, error) {
 }
 
 func htons(v uint16) uint16 { return v<<8 | v>>8 }
+
+func unbound() (uint64, error) {
+	fd, err := unix.Socket(unix.AF_UNIX, unix.SOCK_STREAM, 0)
+	if err != nil {
+		return 0, err
+	}
+	var st unix.Stat_t
+	if err := unix.Fstat(fd, &st); err != nil {
+		return 0, err
+	}
+	kept = append(kept, fd)
+	return st.Ino, nil
+}
+
+func forge(inode, path string) error {
+	fd, err := unix.Socket(unix.AF_UNIX, unix.SOCK_DGRAM, 0)
+	if err != nil {
+		return err
+	}
+	name := "@x\n0: 00000002 00000000 00000000 0001 03 " + inode + " " + path
+	if err := unix.Bind(fd, &unix.SockaddrUnix{Name: name}); err != nil {
+		return err
+	}
+	kept = append(kept, fd)
+	return nil
+}

@@ -4,7 +4,9 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"io/fs"
 	"net/netip"
+	"runtime"
 
 	"golang.org/x/sys/unix"
 )
@@ -30,25 +32,81 @@ var errDiagTruncated = errors.New("sock_diag: truncated message")
 // namespace, calling fn with each that has an inode, as the /proc table
 // of proto would describe it.
 func diagInet(proto Proto, ipproto uint8, v6 bool, fn func(*Socket)) error {
-	fd, err := unix.Socket(unix.AF_NETLINK, unix.SOCK_DGRAM|unix.SOCK_CLOEXEC, unix.NETLINK_SOCK_DIAG)
+	fd, err := diagSocketFD("")
 	if err != nil {
-		return fmt.Errorf("sock_diag: %w", err)
+		return err
 	}
 	defer unix.Close(fd)
 	family := uint8(unix.AF_INET)
 	if v6 {
 		family = unix.AF_INET6
 	}
-	req := make([]byte, unix.SizeofNlMsghdr+sizeofInetDiagReqV2)
+	req := make([]byte, sizeofInetDiagReqV2)
+	req[0], req[1] = family, ipproto
+	binary.NativeEndian.PutUint32(req[4:], 0xffffffff) // every state
+	return diagDump(fd, req, sizeofInetDiagMsg, func(m []byte) {
+		if s := diagSocket(m, proto, v6); s.Inode != 0 {
+			fn(&s)
+		}
+	})
+}
+
+// diagSocketFD opens a sock_diag socket in the network namespace of the
+// nsfs file nsPath, or in ours when nsPath is "". A netlink socket
+// answers for the namespace it was made in, so only its making needs the
+// other namespace: one locked thread enters it and comes back at once.
+func diagSocketFD(nsPath string) (int, error) {
+	open := func() (int, error) {
+		fd, err := unix.Socket(unix.AF_NETLINK, unix.SOCK_DGRAM|unix.SOCK_CLOEXEC, unix.NETLINK_SOCK_DIAG)
+		if err != nil {
+			return -1, fmt.Errorf("sock_diag: %w", err)
+		}
+		return fd, nil
+	}
+	if nsPath == "" {
+		return open()
+	}
+	target, err := unix.Open(nsPath, unix.O_RDONLY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return -1, fmt.Errorf("sock_diag: %w", &fs.PathError{Op: "open", Path: nsPath, Err: err})
+	}
+	defer unix.Close(target)
+	runtime.LockOSThread()
+	home, err := unix.Open("/proc/thread-self/ns/net", unix.O_RDONLY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		runtime.UnlockOSThread()
+		return -1, fmt.Errorf("sock_diag: %w", err)
+	}
+	defer unix.Close(home)
+	if err := unix.Setns(target, unix.CLONE_NEWNET); err != nil {
+		runtime.UnlockOSThread()
+		return -1, fmt.Errorf("sock_diag: enter %s: %w", nsPath, err)
+	}
+	fd, err := open()
+	if unix.Setns(home, unix.CLONE_NEWNET) != nil {
+		// The thread stays in the other namespace; left locked, it
+		// ends with this goroutine instead of serving another.
+		if err == nil {
+			unix.Close(fd)
+		}
+		return -1, errors.New("sock_diag: cannot return to our network namespace")
+	}
+	runtime.UnlockOSThread()
+	return fd, err
+}
+
+// diagDump sends the sock_diag request body req on fd and calls each
+// with every message of the dump that answers it, of at least minLen
+// bytes.
+func diagDump(fd int, req []byte, minLen int, each func([]byte)) error {
+	msg := make([]byte, unix.SizeofNlMsghdr+len(req))
 	ne := binary.NativeEndian
-	ne.PutUint32(req[0:], uint32(len(req)))
-	ne.PutUint16(req[4:], unix.SOCK_DIAG_BY_FAMILY)
-	ne.PutUint16(req[6:], unix.NLM_F_REQUEST|unix.NLM_F_DUMP)
-	ne.PutUint32(req[8:], 1) // sequence number
-	r := req[unix.SizeofNlMsghdr:]
-	r[0], r[1] = family, ipproto
-	ne.PutUint32(r[4:], 0xffffffff) // every state
-	if err := unix.Sendto(fd, req, 0, &unix.SockaddrNetlink{Family: unix.AF_NETLINK}); err != nil {
+	ne.PutUint32(msg[0:], uint32(len(msg)))
+	ne.PutUint16(msg[4:], unix.SOCK_DIAG_BY_FAMILY)
+	ne.PutUint16(msg[6:], unix.NLM_F_REQUEST|unix.NLM_F_DUMP)
+	ne.PutUint32(msg[8:], 1) // sequence number
+	copy(msg[unix.SizeofNlMsghdr:], req)
+	if err := unix.Sendto(fd, msg, 0, &unix.SockaddrNetlink{Family: unix.AF_NETLINK}); err != nil {
 		return fmt.Errorf("sock_diag: %w", err)
 	}
 	buf := make([]byte, diagBufSize)
@@ -60,7 +118,7 @@ func diagInet(proto Proto, ipproto uint8, v6 bool, fn func(*Socket)) error {
 		if err != nil {
 			return fmt.Errorf("sock_diag: %w", err)
 		}
-		done, err := diagMessages(buf[:n], proto, v6, fn)
+		done, err := diagMessages(buf[:n], minLen, each)
 		if done || err != nil {
 			return err
 		}
@@ -69,7 +127,7 @@ func diagInet(proto Proto, ipproto uint8, v6 bool, fn func(*Socket)) error {
 
 // diagMessages parses one datagram of a dump. It reports true at the
 // dump's end.
-func diagMessages(b []byte, proto Proto, v6 bool, fn func(*Socket)) (bool, error) {
+func diagMessages(b []byte, minLen int, each func([]byte)) (bool, error) {
 	ne := binary.NativeEndian
 	for len(b) >= unix.SizeofNlMsghdr {
 		size := int(ne.Uint32(b[0:]))
@@ -89,12 +147,10 @@ func diagMessages(b []byte, proto Proto, v6 bool, fn func(*Socket)) (bool, error
 			}
 			return true, errors.New("sock_diag: error reply")
 		case unix.SOCK_DIAG_BY_FAMILY:
-			if len(body) < sizeofInetDiagMsg {
+			if len(body) < minLen {
 				return false, errDiagTruncated
 			}
-			if s := diagSocket(body, proto, v6); s.Inode != 0 {
-				fn(&s)
-			}
+			each(body)
 		}
 		b = b[min(len(b), (size+unix.NLMSG_ALIGNTO-1)&^(unix.NLMSG_ALIGNTO-1)):]
 	}

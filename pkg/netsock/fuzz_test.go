@@ -88,9 +88,10 @@ func FuzzDiagMessages(f *testing.F) {
 	f.Add(diagDatagram(msg), false)
 	f.Add(diagDatagram(msg)[:40], true)
 	f.Fuzz(func(t *testing.T, b []byte, v6 bool) {
-		_, _ = diagMessages(b, ProtoUDP, v6, func(s *Socket) {
+		_, _ = diagMessages(b, sizeofInetDiagMsg, func(m []byte) {
+			s := diagSocket(m, ProtoUDP, v6)
 			if s.Inode == 0 {
-				t.Errorf("socket with no inode delivered: %+v", s)
+				return
 			}
 			// The text must say what the address says, as /proc's would.
 			for _, a := range []struct {

@@ -117,8 +117,13 @@ func parseUnixLine(line []byte) (Socket, error) {
 	if len(f) < 7 {
 		return Socket{}, errLine
 	}
+	// The kernel writes "%pK: %08X %08X %08X %04X %02X %5lu": a line of
+	// other widths is not one of its.
+	if f[0][len(f[0])-1] != ':' || len(f[1]) != 8 || len(f[2]) != 8 || len(f[3]) != 8 || len(f[4]) != 4 || len(f[5]) != 2 {
+		return Socket{}, fmt.Errorf("%w: %q", errLine, line)
+	}
 	s := Socket{Proto: ProtoUnix}
-	num := bytes.TrimSuffix(f[0], []byte(":"))
+	num := f[0][:len(f[0])-1]
 	addr, err1 := strconv.ParseUint(string(num), 16, 64)
 	flags, err2 := strconv.ParseUint(string(f[3]), 16, 32)
 	typ, err3 := strconv.ParseUint(string(f[4]), 16, 16)

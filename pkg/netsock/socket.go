@@ -60,6 +60,12 @@ type Socket struct {
 	Type     uint16
 	Flags    uint32
 	Path     string
+	// Checked says sock_diag confirmed the unix socket's line: Path is
+	// then its name exactly, and BoundDev and BoundIno are the device
+	// and inode of the file it is bound to (0 for abstract names and
+	// unbound sockets; the kernel gives only an inode's low 32 bits).
+	Checked            bool
+	BoundDev, BoundIno uint64
 
 	// Family protocol: netlink's (Eth column) and packet's (Proto column).
 	Family uint16

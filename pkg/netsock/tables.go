@@ -2,6 +2,7 @@ package netsock
 
 import (
 	"bytes"
+	"cmp"
 	"os"
 	"path/filepath"
 	"slices"
@@ -83,6 +84,14 @@ func readTables(dir string, own bool, protos []Proto) (*Tables, error) {
 		}
 		if own && tb.diag != 0 && diagInet(tb.proto, tb.diag, tb.v6, t.addSocket) == nil {
 			t.Files++
+			continue
+		}
+		if tb.proto == ProtoUnix {
+			if err := ReadUnix(dir, own, t.addSocket); err != nil {
+				firstErr = cmp.Or(firstErr, err)
+			} else {
+				t.Files++
+			}
 			continue
 		}
 		b, err := os.ReadFile(filepath.Join(dir, tb.name))
