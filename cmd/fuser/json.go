@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 
 	"github.com/openfiles/openfiles/pkg/fdscan"
+	"github.com/openfiles/openfiles/pkg/render"
 )
 
 // jsonName is one NAME of --json's output and what was found for it.
@@ -82,7 +83,7 @@ func (f *fuser) writeJSON(users fdscan.Users) {
 		}
 		first = false
 		w.WriteByte('\n')
-		w.Write(b)
+		w.Write(render.AppendJSONControls(nil, b))
 	}
 	w.WriteString("\n]\n")
 }

@@ -13,8 +13,8 @@ package main
 
 import (
 	"bufio"
-	"fmt"
 	"github.com/openfiles/openfiles/internal/profile"
+	"github.com/openfiles/openfiles/pkg/render"
 	"golang.org/x/sys/unix"
 	"io"
 	"os"
@@ -92,7 +92,7 @@ func run(args []string, stdout, stderr io.Writer, e env) int {
 	code := runOn(out, args, e)
 	if err := out.flush(); err != nil {
 		// What was not written was not said: say so, as lsof does.
-		fmt.Fprintf(stderr, "%s: write error: %s\n", e.argv0, errText(err))
+		out.esc.Fprintf(stderr, "%s: write error: %s\n", e.argv0, errText(err))
 		return 1
 	}
 	return code
@@ -128,10 +128,11 @@ func runOn(out *streams, args []string, e env) int {
 type streams struct {
 	stdout, stderr *bufio.Writer
 	last           *bufio.Writer
+	esc            render.Escaper
 }
 
 func newStreams(stdout, stderr io.Writer) *streams {
-	return &streams{stdout: bufio.NewWriter(stdout), stderr: bufio.NewWriter(stderr)}
+	return &streams{stdout: bufio.NewWriter(stdout), stderr: bufio.NewWriter(stderr), esc: render.LocaleEscaper()}
 }
 
 func (s *streams) to(w *bufio.Writer) *bufio.Writer {
@@ -140,6 +141,9 @@ func (s *streams) to(w *bufio.Writer) *bufio.Writer {
 	}
 	s.last = w
 	return w
+	// errorf writes a message to standard error, with its string and error
+	// arguments (names the user gave, paths read from /proc) escaped as
+	// lsof escapes names.
 }
 
 // out and err return the writer for standard output or error.
@@ -147,7 +151,7 @@ func (s *streams) out() *bufio.Writer { return s.to(s.stdout) }
 func (s *streams) err() *bufio.Writer { return s.to(s.stderr) }
 
 func (s *streams) errorf(format string, a ...any) {
-	fmt.Fprintf(s.err(), format, a...)
+	s.esc.Fprintf(s.err(), format, a...)
 }
 
 // flush writes out what is buffered, and returns the first error of

@@ -54,9 +54,10 @@ func (f *fuser) report() int {
 					head = true
 				}
 				w := f.out.err()
-				w.WriteString(n.text)
+				text := f.out.esc.String(n.text)
+				w.WriteString(text)
 				w.WriteByte(':')
-				col = len(n.text) + 1
+				col = len(text) + 1
 			}
 			first := true
 			for _, m := range n.procs {

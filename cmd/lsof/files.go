@@ -2,7 +2,6 @@ package main
 
 import (
 	"errors"
-	"fmt"
 	"io"
 	"path/filepath"
 	"strings"
@@ -27,6 +26,7 @@ type fileSearch struct {
 	items  []*searchItem
 	byKey  map[[2]uint64]*searchItem
 	fs     map[uint64]*searchItem
+	esc    render.Escaper // for the names in messages
 }
 
 func (s *fileSearch) active() bool { return s != nil && len(s.items) > 0 }
@@ -35,8 +35,8 @@ func (s *fileSearch) active() bool { return s != nil && len(s.items) > 0 }
 // looking paths up through lookup, never in our own process. Each name
 // that cannot be stat'ed gets lsof's message on stderr; usable reports
 // whether any argument remains.
-func newFileSearch(o *options, lookup *fdscan.Lookup, mounts *fdscan.Mounts, stderr io.Writer) (s *fileSearch, usable bool) {
-	s = &fileSearch{byKey: map[[2]uint64]*searchItem{}, fs: map[uint64]*searchItem{}}
+func newFileSearch(o *options, lookup *fdscan.Lookup, mounts *fdscan.Mounts, stderr io.Writer, esc render.Escaper) (s *fileSearch, usable bool) {
+	s = &fileSearch{byKey: map[[2]uint64]*searchItem{}, fs: map[uint64]*searchItem{}, esc: esc}
 	for _, name := range o.names {
 		ok := s.addName(name, lookup, mounts, stderr)
 		usable = usable || ok
@@ -67,7 +67,7 @@ func (s *fileSearch) add(it *searchItem) {
 func (s *fileSearch) addName(name string, lookup *fdscan.Lookup, mounts *fdscan.Mounts, stderr io.Writer) bool {
 	st, err := lookup.Stat(name)
 	if err != nil {
-		fmt.Fprintf(stderr, "lsof: status error on %s: %s\n", name, render.Strerror(err))
+		s.esc.Fprintf(stderr, "lsof: status error on %s: %s\n", name, render.Strerror(err))
 		return false
 	}
 	display := name
@@ -111,11 +111,11 @@ func isMountPoint(path string, st fdscan.PathStat, lookup *fdscan.Lookup) bool {
 func (s *fileSearch) addTree(d dirArg, cross bool, lookup *fdscan.Lookup, stderr io.Writer) bool {
 	st, err := lookup.Stat(d.path)
 	if err != nil {
-		fmt.Fprintf(stderr, "lsof: WARNING: can't stat(%s): %s\n", d.path, render.Strerror(err))
+		s.esc.Fprintf(stderr, "lsof: WARNING: can't stat(%s): %s\n", d.path, render.Strerror(err))
 		return false
 	}
 	if st.Mode&unix.S_IFMT != unix.S_IFDIR {
-		fmt.Fprintf(stderr, "lsof: WARNING: not a directory: %s\n", d.path)
+		s.esc.Fprintf(stderr, "lsof: WARNING: not a directory: %s\n", d.path)
 		return false
 	}
 	root := strings.TrimRight(d.path, "/")
@@ -144,7 +144,7 @@ type walker struct {
 func (w *walker) walk(dir string, st fdscan.PathStat) {
 	entries, err := w.lookup.ReadDir(dir)
 	if errors.Is(err, fdscan.ErrNotResponding) {
-		fmt.Fprintf(w.stderr, "lsof: WARNING: can't read directory %s: %s\n", dir, render.Strerror(err))
+		w.s.esc.Fprintf(w.stderr, "lsof: WARNING: can't read directory %s: %s\n", dir, render.Strerror(err))
 		if st.MountRoot {
 			w.s.add(&searchItem{dev: st.Dev, wholeFS: true})
 		}

@@ -72,7 +72,7 @@ func main() {
 func run(args []string, stdout, stderr io.Writer, e env) int {
 	opts, err := parseArgs(args, e)
 	if err != nil {
-		fmt.Fprintf(stderr, "lsof: %v\n", err)
+		e.esc.Fprintf(stderr, "lsof: %v\n", err)
 		fmt.Fprint(stderr, shortUsage)
 		return 1
 	}
@@ -109,7 +109,7 @@ func run(args []string, stdout, stderr io.Writer, e env) int {
 	// a helper process, with -S's deadline, unless nothing mounted may
 	// stall.
 	lookup := &fdscan.Lookup{Timeout: time.Duration(opts.statWait) * time.Second, Mounts: so.Mounts}
-	files, usable := newFileSearch(&opts, lookup, so.Mounts, stderr)
+	files, usable := newFileSearch(&opts, lookup, so.Mounts, stderr, e.esc)
 	lookup.Close()
 	if (opts.names != nil || opts.dirs != nil) && !usable {
 		return 1
@@ -136,7 +136,7 @@ func run(args []string, stdout, stderr io.Writer, e env) int {
 	}
 	sc, err := fdscan.New(so)
 	if err != nil {
-		fmt.Fprintf(stderr, "lsof: can't open %s: %v\n", e.procRoot, err)
+		e.esc.Fprintf(stderr, "lsof: can't open %s: %v\n", e.procRoot, err)
 		return 1
 	}
 	names := netsock.NewNamer(opts.noHosts, opts.noPorts)
@@ -169,7 +169,7 @@ func run(args []string, stdout, stderr io.Writer, e env) int {
 			if errors.Is(err, syscall.EPIPE) {
 				return 1
 			}
-			fmt.Fprintf(stderr, "lsof: %v\n", err)
+			e.esc.Fprintf(stderr, "lsof: %v\n", err)
 			return 1
 		}
 		listedEver = listedEver || listed > 0

@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"runtime"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -234,4 +235,16 @@ func OpenDir(t testing.TB) string {
 		t.Fatal(err)
 	}
 	return dir
+}
+
+// RawControl returns the first control character of s other than a
+// newline (C0, DEL, or C1 as UTF-8), quoted with its offset, and whether
+// there is one: what a terminal would obey instead of showing.
+func RawControl(s string) (string, bool) {
+	for i, r := range s {
+		if r < 0x20 && r != '\n' || r >= 0x7f && r <= 0x9f {
+			return strconv.QuoteRune(r) + " at byte " + strconv.Itoa(i), true
+		}
+	}
+	return "", false
 }

@@ -1,6 +1,8 @@
 package render
 
 import (
+	"fmt"
+	"io"
 	"os"
 	"strings"
 	"unicode"
@@ -54,6 +56,22 @@ func (e Escaper) String(s string) string {
 		return s
 	}
 	return string(e.Append(nil, s))
+}
+
+// Fprintf writes a message to w as fmt.Fprintf does, with every string
+// and error argument escaped as a name is: a message that quotes the
+// user's input or a file's name cannot move the cursor, ring the bell
+// or forge a line. The format itself is written as it is.
+func (e Escaper) Fprintf(w io.Writer, format string, args ...any) {
+	for i, a := range args {
+		switch a := a.(type) {
+		case string:
+			args[i] = e.String(a)
+		case error:
+			args[i] = e.String(a.Error())
+		}
+	}
+	fmt.Fprintf(w, format, args...)
 }
 
 // Command returns a command name escaped as lsof shows it, and the width

@@ -1,6 +1,10 @@
 package render
 
-import "testing"
+import (
+	"errors"
+	"strings"
+	"testing"
+)
 
 func TestEscaperString(t *testing.T) {
 	for _, tc := range []struct {
@@ -62,6 +66,27 @@ func TestOffset(t *testing.T) {
 	} {
 		if got := Offset(tc.off); got != tc.want {
 			t.Errorf("Offset(%d) = %q, want %q", tc.off, got, tc.want)
+		}
+	}
+}
+
+func TestEscaperFprintf(t *testing.T) {
+	var b strings.Builder
+	Escaper{UTF8: true}.Fprintf(&b, "lsof: %s on %v (%d)\n", "x\x1b[2J", errors.New("bad\anews"), 7)
+	if want := "lsof: x^[[2J on bad^Gnews (7)\n"; b.String() != want {
+		t.Errorf("Fprintf wrote %q, want %q", b.String(), want)
+	}
+}
+
+func TestAppendJSONControls(t *testing.T) {
+	for _, tc := range []struct{ in, want string }{
+		{`{"name":"plain é"}`, `{"name":"plain é"}`},
+		{"{\"name\":\"a\x7fb\"}", `{"name":"a\u007fb"}`},
+		{"{\"name\":\"\u0080\u0085\u009f\u00a0\"}", "{\"name\":\"\\u0080\\u0085\\u009f\u00a0\"}"},
+		{"\xc2", "\xc2"},
+	} {
+		if got := string(AppendJSONControls(nil, []byte(tc.in))); got != tc.want {
+			t.Errorf("AppendJSONControls(%q) = %q, want %q", tc.in, got, tc.want)
 		}
 	}
 }

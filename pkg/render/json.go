@@ -2,6 +2,7 @@ package render
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/base64"
 	"encoding/json"
 	"io"
@@ -72,7 +73,9 @@ type JSONEndpoint struct {
 // arrive: nothing is held back, so output streams.
 type JSONWriter struct {
 	bw       *bufio.Writer
-	enc      *json.Encoder
+	enc      *json.Encoder // writes into line
+	line     bytes.Buffer
+	scratch  []byte
 	procRoot string
 	users    fdscan.Users
 	names    *netsock.Namer
@@ -80,15 +83,42 @@ type JSONWriter struct {
 
 // NewJSONWriter returns a writer to w.
 func NewJSONWriter(w io.Writer, procRoot string, users fdscan.Users, names *netsock.Namer) *JSONWriter {
-	bw := bufio.NewWriterSize(w, 64<<10)
-	enc := json.NewEncoder(bw)
-	enc.SetEscapeHTML(false)
-	return &JSONWriter{bw: bw, enc: enc, procRoot: procRoot, users: users, names: names}
+	j := &JSONWriter{bw: bufio.NewWriterSize(w, 64<<10), procRoot: procRoot, users: users, names: names}
+	j.enc = json.NewEncoder(&j.line)
+	j.enc.SetEscapeHTML(false)
+	return j
 }
 
 // Write writes file f of process p; sock is the socket it is, or nil.
 func (j *JSONWriter) Write(p *fdscan.Process, f *fdscan.File, sock *netsock.Socket) error {
-	return j.enc.Encode(j.record(p, f, sock))
+	j.line.Reset()
+	if err := j.enc.Encode(j.record(p, f, sock)); err != nil {
+		return err
+	}
+	j.scratch = AppendJSONControls(j.scratch[:0], j.line.Bytes())
+	_, err := j.bw.Write(j.scratch)
+	return err
+}
+
+// AppendJSONControls appends JSON text src to dst with DEL and the C1
+// controls (U+0080 to U+009F) escaped as \u00XX. encoding/json leaves
+// them as they are, and a terminal obeys them as it does the C0 ones.
+func AppendJSONControls(dst, src []byte) []byte {
+	const hex = "0123456789abcdef"
+	for i := 0; i < len(src); i++ {
+		c := src[i]
+		switch {
+		case c == 0x7f:
+			dst = append(dst, `\u007f`...)
+		case c == 0xc2 && i+1 < len(src) && src[i+1] >= 0x80 && src[i+1] <= 0x9f:
+			// Outside strings JSON is ASCII, so this is in one.
+			i++
+			dst = append(dst, '\\', 'u', '0', '0', hex[src[i]>>4], hex[src[i]&0xf])
+		default:
+			dst = append(dst, c)
+		}
+	}
+	return dst
 }
 
 // Flush writes out what is buffered.
