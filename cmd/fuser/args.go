@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/openfiles/openfiles/pkg/fdscan"
+	"github.com/openfiles/openfiles/pkg/render"
 )
 
 // fuser is one run: the options, the names, what was found for them and
@@ -38,7 +39,7 @@ type fuser struct {
 
 	// uninspected are the processes some of whose descriptors could not
 	// be read, when they are summed up rather than listed.
-	uninspected map[int]bool
+	uninspected render.Gaps
 
 	// spared are the processes fuser runs under, which -k leaves alone;
 	// told, those it said so of.

@@ -14,13 +14,11 @@ package main
 import (
 	"bufio"
 	"github.com/openfiles/openfiles/internal/profile"
-	"github.com/openfiles/openfiles/pkg/render"
-	"golang.org/x/sys/unix"
 	"io"
 	"os"
-	"strconv"
 
 	"github.com/openfiles/openfiles/pkg/fdscan"
+	"github.com/openfiles/openfiles/pkg/render"
 )
 
 // env is what a run reads from outside its arguments. Tests point it at
@@ -42,7 +40,8 @@ type env struct {
 	// stderrTTY says a person reads stderr: the "Cannot stat file" line
 	// psmisc prints for each unreadable descriptor becomes one summary.
 	stderrTTY bool
-	self      int // our PID, which is neither listed nor signalled
+	root      bool // we run as root, which the summary's advice depends on
+	self      int  // our PID, which is neither listed nor signalled
 	// parent is our parent's PID: it and its ancestors are never
 	// signalled. 0 spares none.
 	parent int
@@ -73,7 +72,7 @@ func main() {
 		swaps: "/proc/swaps", exports: "/proc/fs/nfs/exports",
 		passwd: "/etc/passwd", services: "/etc/services",
 		argv0: os.Args[0], self: os.Getpid(), parent: os.Getppid(), stdin: os.Stdin,
-		stderrTTY: isTerminal(2),
+		stderrTTY: render.IsTerminal(2), root: os.Geteuid() == 0,
 	}
 	if m, err := fdscan.ReadMounts(e.procRoot, "self"); err == nil {
 		e.mountTab = m
@@ -101,6 +100,7 @@ func run(args []string, stdout, stderr io.Writer, e env) int {
 // runOn is run, writing to out.
 func runOn(out *streams, args []string, e env) int {
 	f := &fuser{e: e, out: out, sig: 9}
+	f.uninspected.Others = true
 	if code, done := f.parseArgs(args); done {
 		return code
 	}
@@ -111,13 +111,7 @@ func runOn(out *streams, args []string, e env) int {
 		return 1
 	}
 	code := f.report()
-	if n := len(f.uninspected); n > 0 {
-		what := "1 process"
-		if n > 1 {
-			what = strconv.Itoa(n) + " processes"
-		}
-		f.out.errorf("%s: %s not fully inspected: permission denied; run as root to see them\n", f.e.argv0, what)
-	}
+	f.uninspected.Report(f.out.err(), f.e.argv0, f.e.root)
 	return code
 }
 
@@ -141,15 +135,15 @@ func (s *streams) to(w *bufio.Writer) *bufio.Writer {
 	}
 	s.last = w
 	return w
-	// errorf writes a message to standard error, with its string and error
-	// arguments (names the user gave, paths read from /proc) escaped as
-	// lsof escapes names.
 }
 
 // out and err return the writer for standard output or error.
 func (s *streams) out() *bufio.Writer { return s.to(s.stdout) }
 func (s *streams) err() *bufio.Writer { return s.to(s.stderr) }
 
+// errorf writes a message to standard error, with its string and error
+// arguments (names the user gave, paths read from /proc) escaped as
+// lsof escapes names.
 func (s *streams) errorf(format string, a ...any) {
 	s.esc.Fprintf(s.err(), format, a...)
 }
@@ -162,10 +156,4 @@ func (s *streams) flush() error {
 		err = e
 	}
 	return err
-}
-
-// isTerminal reports whether fd is a terminal.
-func isTerminal(fd int) bool {
-	_, err := unix.IoctlGetTermios(fd, unix.TCGETS)
-	return err == nil
 }

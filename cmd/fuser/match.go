@@ -197,7 +197,9 @@ func (pm *processMatcher) keep(_ *fdscan.Process, fl *fdscan.File) bool {
 	if fl.Err != nil {
 		// psmisc tells of the descriptors it cannot stat, and passes
 		// over the other entries that fail.
-		return fl.Kind == fdscan.KindFD && reportable(fl.Err)
+		// A person is told, in one line, of the processes whose
+		// descriptors could not be listed at all.
+		return (fl.Kind == fdscan.KindFD || fl.Kind == fdscan.KindNoFD && f.e.stderrTTY) && reportable(fl.Err)
 	}
 	switch fl.Kind {
 	case fdscan.KindCWD, fdscan.KindRoot, fdscan.KindText, fdscan.KindMem, fdscan.KindDel:
@@ -266,6 +268,10 @@ func (pm *processMatcher) match(p *fdscan.Process) bool {
 			m.file(fl.Dev, fl.Inode, accessMmap)
 		case fdscan.KindFD:
 			pm.descriptor(m, p, fl)
+		case fdscan.KindNoFD:
+			if f := pm.f; f.e.stderrTTY && reportable(fl.Err) {
+				f.uninspected.Note(p.PID, fl)
+			}
 		}
 	}
 	return m.matched
@@ -284,10 +290,7 @@ func (pm *processMatcher) descriptor(m *matcher, p *fdscan.Process, fl *fdscan.F
 		case !reportable(fl.Err):
 		case f.e.stderrTTY:
 			// A person reads stderr: one line for all, at the end.
-			if f.uninspected == nil {
-				f.uninspected = map[int]bool{}
-			}
-			f.uninspected[p.PID] = true
+			f.uninspected.Note(p.PID, fl)
 		default:
 			f.out.errorf("Cannot stat file %s/%d/fd/%d: %s\n", f.e.procRoot, p.PID, fl.FD, errText(fl.Err))
 		}

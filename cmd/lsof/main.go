@@ -25,6 +25,7 @@ type env struct {
 	trace     *trace // when set, receives counts of the work done
 	watchOut  bool   // stop when standard output's reader goes away
 	stderrTTY bool   // a person reads stderr: summarize what could not be inspected
+	root      bool   // we run as root, which the summary's advice depends on
 	procRoot  string
 	stats     fdscan.StatTable
 	passwd    string
@@ -62,7 +63,7 @@ func (e env) lookupService(name, proto string) (int, bool) {
 func main() {
 	fdscan.ServeLookups()
 	e := env{
-		watchOut: true, stderrTTY: isTerminal(2), procRoot: "/proc", passwd: "/etc/passwd",
+		watchOut: true, stderrTTY: render.IsTerminal(2), root: os.Geteuid() == 0, procRoot: "/proc", passwd: "/etc/passwd",
 		hosts: "/etc/hosts", services: "/etc/services", dns: true,
 		esc: render.LocaleEscaper(),
 	}
@@ -89,7 +90,7 @@ func run(args []string, stdout, stderr io.Writer, e env) int {
 	}
 	var sel *selection
 	var sockets *netsock.Resolver // the current listing's
-	holes := &gaps{}
+	holes := &render.Gaps{}
 	so := fdscan.Options{
 		Root: e.procRoot, Stats: e.stats,
 		// Open flags and positions of every descriptor, where the
@@ -123,7 +124,7 @@ func run(args []string, stdout, stderr io.Writer, e env) int {
 			// more of processes without a selected one.
 			so.Keep = func(p *fdscan.Process, f *fdscan.File) bool {
 				if f.Err != nil {
-					holes.note(p.PID, f)
+					holes.Note(p.PID, f)
 					return false
 				}
 				if p.NetNS == 0 {
@@ -177,15 +178,15 @@ func run(args []string, stdout, stderr io.Writer, e env) int {
 		if r == nil {
 			// Say what could not be inspected to a person, or with
 			// --strict, where it is also exit status 2.
-			if holes.any() && (opts.strict || e.stderrTTY) {
-				holes.report(stderr)
+			if holes.Any() && (opts.strict || e.stderrTTY) {
+				holes.Report(stderr, "lsof", e.root)
 			}
 			// A selection fails when a search item found nothing; a
 			// listing of everything, when it lists nothing.
 			switch {
 			case sel.missed() || (sel.all && listed == 0):
 				return 1
-			case opts.strict && holes.any():
+			case opts.strict && holes.Any():
 				return 2
 			}
 			return 0
@@ -205,7 +206,7 @@ func run(args []string, stdout, stderr io.Writer, e env) int {
 
 // listOnce scans and writes one listing, returning how many files it
 // listed. The processes in skip, our lookup helpers, are not listed.
-func listOnce(sc *fdscan.Scanner, sel *selection, out output, sockets *netsock.Resolver, holes *gaps, skip []int, e env) (int, error) {
+func listOnce(sc *fdscan.Scanner, sel *selection, out output, sockets *netsock.Resolver, holes *render.Gaps, skip []int, e env) (int, error) {
 	pids := sel.scanPIDs()
 	if pids == nil && sockets.Own != 0 && (sel.all || sel.socketsOnly()) {
 		// Most sockets are in our own network namespace: read its tables
@@ -233,7 +234,7 @@ func listOnce(sc *fdscan.Scanner, sel *selection, out output, sockets *netsock.R
 		}
 		for i := range p.Files {
 			f := &p.Files[i]
-			holes.note(p.PID, f)
+			holes.Note(p.PID, f)
 			var sock *netsock.Socket
 			if f.Type == fdscan.TypeSock && f.Err == nil {
 				ok := false
