@@ -1,3 +1,7 @@
+// go-fuse, which serves the file system, builds only where int is 64 bits.
+
+//go:build linux && !386 && !arm
+
 // Command stallfs is a test fixture: a FUSE file system served by a
 // process of its own that can stop answering as a dead daemon does. It
 // mounts itself on DIR, starts two holder processes, one working in DIR
