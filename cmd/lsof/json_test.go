@@ -29,7 +29,7 @@ func rowFromJSON(r *render.JSONFile, esc render.Escaper) string {
 	switch {
 	case r.Socket != nil || r.Type == "CHR" || r.Type == "FIFO" || r.Type == "BLK" || r.Type == "sock":
 		if r.Offset != nil {
-			f = append(f, render.Offset(*r.Offset))
+			f = append(f, offsetText(*r.Offset))
 		}
 	case r.Size != nil:
 		f = append(f, strconv.FormatInt(*r.Size, 10))
@@ -98,4 +98,13 @@ func TestLiveJSONMatchesTable(t *testing.T) {
 	table := livetest.Run(t, env, ours, "-p", pids)
 	js := livetest.Run(t, env, ours, "--json", "-p", pids)
 	checkJSON(t, table.Stdout, js.Stdout, render.Escaper{UTF8: true})
+}
+
+// offsetText formats a file offset as lsof does by default: 0t and
+// decimal up to eight digits, 0x and hexadecimal past them.
+func offsetText(off int64) string {
+	if s := strconv.FormatInt(off, 10); len(s) <= 8 {
+		return "0t" + s
+	}
+	return "0x" + strconv.FormatInt(off, 16)
 }

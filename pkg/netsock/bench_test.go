@@ -59,7 +59,7 @@ func BenchmarkParsePacketLine(b *testing.B) {
 func BenchmarkReadTables(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
-		if _, err := ReadTables(fixtureNet); err != nil {
+		if _, err := readTables(fixtureNet, false, nil); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -47,7 +47,7 @@ func TestDiagMatchesProc(t *testing.T) {
 	open(unix.AF_INET6, &unix.SockaddrInet6{Addr: [16]byte{15: 1}}, nil)
 	open(unix.AF_INET6, &unix.SockaddrInet6{}, &unix.SockaddrInet6{Port: 9, Addr: [16]byte{15: 1}})
 
-	fromProc, err := ReadTables("/proc/"+strconv.Itoa(os.Getpid())+"/net", ProtoUDP)
+	fromProc, err := readTables("/proc/"+strconv.Itoa(os.Getpid())+"/net", false, []Proto{ProtoUDP})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -9,7 +9,7 @@ import (
 const fixtureNet = "../../testdata/proc/basic/100/net"
 
 func TestReadTables(t *testing.T) {
-	tb, err := ReadTables(fixtureNet)
+	tb, err := readTables(fixtureNet, false, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

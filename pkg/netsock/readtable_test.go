@@ -10,9 +10,9 @@ import (
 )
 
 // TestReadTable walks single tables of the fixture in line order and
-// finds the same sockets ReadTables indexes.
+// finds the same sockets readTables indexes.
 func TestReadTable(t *testing.T) {
-	all, err := ReadTables(fixtureNet)
+	all, err := readTables(fixtureNet, false, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -33,7 +33,7 @@ func TestReadTable(t *testing.T) {
 		err := ReadTable(filepath.Join(fixtureNet, tc.file), tc.proto, tc.v6, func(s *Socket) {
 			want, ok := all.Lookup(s.Inode)
 			if !ok || *s != want {
-				t.Errorf("%s: socket %d = %+v, ReadTables has %+v", tc.file, s.Inode, *s, want)
+				t.Errorf("%s: socket %d = %+v, readTables has %+v", tc.file, s.Inode, *s, want)
 			}
 			got = append(got, s.Inode)
 		})

@@ -63,16 +63,11 @@ type Tables struct {
 	Files int
 }
 
-// ReadTables reads the socket tables in dir (a /proc/PID/net
-// directory): those of the given protocols, or all of them when none is
-// given. A table the kernel does not have is skipped, and so is a
-// line that does not parse; it fails only when no table can be read, as
-// when the process is gone.
-func ReadTables(dir string, protos ...Proto) (*Tables, error) {
-	return readTables(dir, false, protos)
-}
-
-// readTables is ReadTables; with own, dir is our own network namespace's,
+// readTables reads the socket tables in dir (a /proc/PID/net
+// directory): those of the given protocols, or all of them when protos
+// is nil. A table the kernel does not have is skipped, and so is a line
+// that does not parse; it fails only when no table can be read, as when
+// the process is gone. With own, dir is our own network namespace's,
 // and the tables sock_diag can dump are read through it, those it fails
 // on from dir.
 func readTables(dir string, own bool, protos []Proto) (*Tables, error) {

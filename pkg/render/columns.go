@@ -113,20 +113,11 @@ func unreadable(f *fdscan.File) bool {
 	return f.Err != nil && f.Kind != fdscan.KindMem
 }
 
-// SizeOff returns the SIZE/OFF text in lsof's default mode: the size of
+// appendSizeOff appends the SIZE/OFF text in a mode, with offsets in
+// decimal up to digits digits: in lsof's default mode, the size of
 // regular files, directories and anonymous inodes, the offset (0tN, or
 // 0xN past eight digits) of devices, pipes and sockets, and nothing for
 // deleted mappings.
-func SizeOff(f *fdscan.File) string {
-	return SizeOffIn(f, SizeOffAuto, defaultOffsetDigits)
-}
-
-// SizeOffIn returns the SIZE/OFF text in a mode, with offsets in decimal
-// up to digits digits.
-func SizeOffIn(f *fdscan.File, mode SizeOffMode, digits int) string {
-	return string(appendSizeOff(nil, f, mode, digits))
-}
-
 func appendSizeOff(b []byte, f *fdscan.File, mode SizeOffMode, digits int) []byte {
 	off, ok := sizeOrOffset(f, mode)
 	switch {
@@ -141,9 +132,6 @@ func appendSizeOff(b []byte, f *fdscan.File, mode SizeOffMode, digits int) []byt
 // defaultOffsetDigits is how many decimal digits lsof prints an offset
 // in before it switches to hexadecimal.
 const defaultOffsetDigits = 8
-
-// Offset formats a file offset as lsof does by default.
-func Offset(off int64) string { return offsetText(off, defaultOffsetDigits) }
 
 // Node returns the NODE text: the inode number.
 func Node(f *fdscan.File) string { return string(appendNode(nil, f)) }

@@ -64,8 +64,8 @@ func TestOffset(t *testing.T) {
 		{100_000_000, "0x5f5e100"},
 		{0x123456789, "0x123456789"},
 	} {
-		if got := Offset(tc.off); got != tc.want {
-			t.Errorf("Offset(%d) = %q, want %q", tc.off, got, tc.want)
+		if got := offsetText(tc.off, defaultOffsetDigits); got != tc.want {
+			t.Errorf("offsetText(%d) = %q, want %q", tc.off, got, tc.want)
 		}
 	}
 }

@@ -1,0 +1,42 @@
+package main
+
+import (
+	"path/filepath"
+	"strings"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/openfiles/openfiles/pkg/fdscan"
+)
+
+// fixtureFS resolves names in a stat table keyed by absolute path, with
+// no symbolic links.
+type fixtureFS struct {
+	names fdscan.StatTable
+	wd    string
+}
+
+func (f fixtureFS) stat(path string) (fileID, error) {
+	if !strings.HasPrefix(path, "/") {
+		path = filepath.Join(f.wd, path)
+	}
+	e, ok := f.names[path]
+	if !ok {
+		return fileID{}, unix.ENOENT
+	}
+	if e.Err != nil {
+		return fileID{}, e.Err
+	}
+	return fileID{dev: e.Stat.Dev, rdev: e.Stat.Rdev, ino: e.Stat.Ino, mode: e.Stat.Mode}, nil
+}
+
+func (f fixtureFS) readlink(path string) (string, error) {
+	if _, err := f.stat(path); err != nil {
+		return "", err
+	}
+	return "", unix.EINVAL
+}
+
+func (f fixtureFS) getwd() (string, error) { return f.wd, nil }
+
+func (fixtureFS) helpers() []int { return nil }
