@@ -181,9 +181,9 @@ func (s *selection) file(p *fdscan.Process, f *fdscan.File, sock *netsock.Socket
 	}
 	// Each inclusion given is a group; a file is listed when any group
 	// matches (all of them, with -a).
-	any, every := false, true
+	some, every := false, true
 	note := func(ok bool) {
-		any = any || ok
+		some = some || ok
 		every = every && ok
 	}
 	for _, ok := range s.procOK {
@@ -217,7 +217,7 @@ func (s *selection) file(p *fdscan.Process, f *fdscan.File, sock *netsock.Socket
 	if o.tasks == tasksSelect && !o.and {
 		note(p.TID != 0)
 	}
-	ok := any
+	ok := some
 	if o.and {
 		ok = every
 	}

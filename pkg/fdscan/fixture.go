@@ -69,9 +69,9 @@ func (e *StatEntry) set(k, v string) error {
 		m, err = strconv.ParseUint(v, 8, 32)
 		e.Stat.Mode = uint32(m)
 	case "dev", "rdev":
-		maj, min, ok := strings.Cut(v, ",")
-		a, err1 := strconv.ParseUint(maj, 10, 32)
-		b, err2 := strconv.ParseUint(min, 10, 32)
+		major, minor, ok := strings.Cut(v, ",")
+		a, err1 := strconv.ParseUint(major, 10, 32)
+		b, err2 := strconv.ParseUint(minor, 10, 32)
 		if !ok || err1 != nil || err2 != nil {
 			return fmt.Errorf("bad device %q", v)
 		}

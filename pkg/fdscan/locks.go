@@ -54,8 +54,8 @@ func parseLocks(b []byte) map[lockKey]byte {
 		if len(id) != 3 {
 			continue
 		}
-		maj, err1 := strconv.ParseUint(string(id[0]), 16, 32)
-		min, err2 := strconv.ParseUint(string(id[1]), 16, 32)
+		major, err1 := strconv.ParseUint(string(id[0]), 16, 32)
+		minor, err2 := strconv.ParseUint(string(id[1]), 16, 32)
 		ino, err3 := strconv.ParseUint(string(id[2]), 10, 64)
 		if err1 != nil || err2 != nil || err3 != nil {
 			continue
@@ -73,7 +73,7 @@ func parseLocks(b []byte) map[lockKey]byte {
 		if whole {
 			c -= 'a' - 'A'
 		}
-		k := lockKey{pid, unix.Mkdev(uint32(maj), uint32(min)), ino}
+		k := lockKey{pid, unix.Mkdev(uint32(major), uint32(minor)), ino}
 		if _, ok := locks[k]; !ok {
 			locks[k] = c
 		}

@@ -50,9 +50,9 @@ func parseMapsLine(line []byte) (rng []byte, dev, ino uint64, path []byte, ok bo
 		case 0:
 			rng = field
 		case 3:
-			maj, min, ok := bytes.Cut(field, []byte(":"))
-			a, err1 := strconv.ParseUint(string(maj), 16, 32)
-			b, err2 := strconv.ParseUint(string(min), 16, 32)
+			major, minor, ok := bytes.Cut(field, []byte(":"))
+			a, err1 := strconv.ParseUint(string(major), 16, 32)
+			b, err2 := strconv.ParseUint(string(minor), 16, 32)
 			if !ok || err1 != nil || err2 != nil {
 				return nil, dev, ino, nil, false
 			}

@@ -82,9 +82,9 @@ func parseMountinfoLine(line string) (*Mount, bool) {
 		return nil, false
 	}
 	id, err := strconv.Atoi(f[0])
-	maj, min, ok := strings.Cut(f[2], ":")
-	a, err1 := strconv.ParseUint(maj, 10, 32)
-	c, err2 := strconv.ParseUint(min, 10, 32)
+	major, minor, ok := strings.Cut(f[2], ":")
+	a, err1 := strconv.ParseUint(major, 10, 32)
+	c, err2 := strconv.ParseUint(minor, 10, 32)
 	if err != nil || !ok || err1 != nil || err2 != nil {
 		return nil, false
 	}

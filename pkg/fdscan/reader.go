@@ -272,13 +272,13 @@ func (r *reader) readStat(dirfd int, p *Process) bool {
 	if err != nil {
 		return false
 	}
-	open := bytes.IndexByte(b, '(')
-	close := bytes.LastIndexByte(b, ')')
-	if open < 0 || close < open {
+	lparen := bytes.IndexByte(b, '(')
+	rparen := bytes.LastIndexByte(b, ')')
+	if lparen < 0 || rparen < lparen {
 		return false
 	}
-	p.Command = string(b[open+1 : close])
-	rest := b[close+1:]
+	p.Command = string(b[lparen+1 : rparen])
+	rest := b[rparen+1:]
 	if len(rest) > 1 && rest[1] == 'Z' {
 		return false // lsof leaves zombies out
 	}

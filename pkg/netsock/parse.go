@@ -13,10 +13,10 @@ import (
 var errLine = errors.New("malformed socket table line")
 
 // fields splits a line on blanks without allocating more than the slice.
-func fields(line []byte, max int, dst [][]byte) [][]byte {
+func fields(line []byte, n int, dst [][]byte) [][]byte {
 	dst = dst[:0]
 	i := 0
-	for len(dst) < max {
+	for len(dst) < n {
 		for i < len(line) && (line[i] == ' ' || line[i] == '\t') {
 			i++
 		}

@@ -151,8 +151,8 @@ func (j *JSONWriter) record(p *fdscan.Process, f *fdscan.File, sock *netsock.Soc
 			if f.Type == fdscan.TypeChr || f.Type == fdscan.TypeBlk {
 				d = f.Rdev
 			}
-			maj, min := int(unix.Major(d)), int(unix.Minor(d))
-			r.Major, r.Minor = &maj, &min
+			major, minor := int(unix.Major(d)), int(unix.Minor(d))
+			r.Major, r.Minor = &major, &minor
 		}
 	}
 	if f.Err == nil && f.Kind != fdscan.KindDel && f.PathInode == 0 {
