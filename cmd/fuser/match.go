@@ -342,9 +342,10 @@ func linkWritable(procRoot string, pid, fd int) bool {
 	return unix.Lstat(path, &st) == nil && st.Mode&unix.S_IWUSR != 0
 }
 
-// commLen is psmisc's COMM_LEN: how long a command name may grow with
-// its escapes.
-const commLen = 64
+// commBufLen is psmisc's COMM_LEN: how long a command name may grow with
+// its escapes (not the kernel's 15-byte limit on the name itself, which
+// is lsof's commLen).
+const commBufLen = 64
 
 // commandName is the command as psmisc shows it: the name in
 // /proc/PID/stat up to its first ')' and at most 100 bytes, with
@@ -359,12 +360,12 @@ func commandName(comm string) string {
 		comm = comm[:100]
 	}
 	var b []byte
-	for i := 0; i < len(comm) && len(b) < commLen; i++ {
+	for i := 0; i < len(comm) && len(b) < commBufLen; i++ {
 		c := comm[i]
 		switch {
 		case c >= 0x20 && c < 0x7f:
 			b = append(b, c)
-		case len(b) < commLen-4:
+		case len(b) < commBufLen-4:
 			// "\\%03o" of a char, which is signed.
 			o := strconv.FormatUint(uint64(uint32(int32(int8(c)))), 8)
 			b = append(b, '\\')
