@@ -23,31 +23,40 @@ type searchItem struct {
 
 // fileSearch holds the file name arguments and +d/+D trees.
 type fileSearch struct {
+	given  bool // names or +d/+D were given: a selection, even if none can match
 	failed bool // a name could not be stat'ed
 	items  []*searchItem
 	byKey  map[[2]uint64]*searchItem
 	fs     map[uint64]*searchItem
 }
 
-func (s *fileSearch) active() bool { return s != nil && len(s.items) > 0 }
+func (s *fileSearch) active() bool { return s != nil && s.given }
 
-// newFileSearch stats the file arguments and walks the +d/+D trees,
-// looking paths up through lookup, never in our own process. Each name
-// that cannot be stat'ed gets lsof's message on stderr; usable reports
-// whether any argument remains.
-func newFileSearch(o *options, lookup *fdscan.Lookup, mounts *fdscan.Mounts, stderr io.Writer) (s *fileSearch, usable bool) {
-	s = &fileSearch{byKey: map[[2]uint64]*searchItem{}, fs: map[uint64]*searchItem{}}
-	for _, name := range o.names {
-		ok := s.addName(name, lookup, mounts, stderr)
-		usable = usable || ok
-		s.failed = s.failed || !ok
-	}
+// newFileSearch walks the +d/+D trees and stats the file arguments,
+// looking paths up through lookup, never in our own process. A tree that
+// cannot be walked is a usage error, as in lsof (dirsOK false). Each name
+// that cannot be stat'ed gets lsof's message on stderr, unless -Q; usable
+// reports whether any argument remains.
+func newFileSearch(o *options, lookup *fdscan.Lookup, mounts *fdscan.Mounts, stderr io.Writer) (s *fileSearch, usable, dirsOK bool) {
+	s = &fileSearch{given: o.names != nil || o.dirs != nil, byKey: map[[2]uint64]*searchItem{}, fs: map[uint64]*searchItem{}}
+	dirsOK = true
 	for _, d := range o.dirs {
-		ok := s.addTree(d, o.crossFS, lookup, stderr)
+		dirsOK = s.addTree(d, o.crossFS, lookup, stderr) && dirsOK
+	}
+	if !dirsOK {
+		return s, false, false
+	}
+	usable = o.dirs != nil
+	quiet := stderr
+	if o.quiet {
+		quiet = io.Discard
+	}
+	for _, name := range o.names {
+		ok := s.addName(name, lookup, mounts, quiet)
 		usable = usable || ok
 		s.failed = s.failed || !ok
 	}
-	return s, usable
+	return s, usable, true
 }
 
 func (s *fileSearch) add(it *searchItem) {

@@ -228,9 +228,3 @@ ANDs them; ^ excludes. With no selection, every process and task is listed.
 Exit status: 0 when something was listed, 1 when nothing was or a search
 item (PID, process group, command, -i spec, file) matched nothing.
 `
-
-const versionText = `lsof (openfiles) version information:
-    compatible with: lsof 4.95 on Linux
-    reads: /proc (every network namespace's socket tables)
-    output: table, -F fields, -t, --json
-`

@@ -41,7 +41,7 @@ func (s *selection) procGroups() bool {
 // fileGroups reports whether file-level inclusions are given.
 func (s *selection) fileGroups() bool {
 	o := s.o
-	return o.fds != nil && !o.fds.exclude || o.inet != nil || o.unix || s.files.active() || o.maxLinks > 0 ||
+	return o.fds != nil && !o.fds.exclude || o.inet != nil || o.unix || s.files.active() || o.linkSelect ||
 		(o.tasks == tasksSelect && !o.and)
 }
 
@@ -64,7 +64,7 @@ func (s *selection) socketsOnly() bool {
 	if o.and {
 		return true
 	}
-	return !s.procGroups() && !(o.fds != nil && !o.fds.exclude) && !s.files.active() && o.maxLinks == 0 && o.tasks != tasksSelect
+	return !s.procGroups() && !(o.fds != nil && !o.fds.exclude) && !s.files.active() && !o.linkSelect && o.tasks != tasksSelect
 }
 
 // socketProtos returns the socket tables worth reading: when only
@@ -211,7 +211,7 @@ func (s *selection) file(p *fdscan.Process, f *fdscan.File, sock *netsock.Socket
 		item = s.files.match(f)
 		note(item != nil)
 	}
-	if o.maxLinks > 0 {
+	if o.linkSelect {
 		note(f.Err == nil && f.Kind != fdscan.KindDel && f.PathInode == 0 && f.Type != fdscan.TypeSock && f.NLink < uint64(o.maxLinks))
 	}
 	if o.tasks == tasksSelect && !o.and {

@@ -163,6 +163,11 @@ func (r *reader) fdEntry(fdDir int, info *fdinfoDir, rel, name string, p *Proces
 			return false
 		}
 		f.Err, f.Op = err, "readlink"
+		// A link too long to read (ENAMETOOLONG) still has its fdinfo:
+		// lsof shows its flags, not its mode, which comes from the link.
+		if r.s.fdinfo && !r.fdinfo(info, name, f) {
+			return false
+		}
 		// With a probe, Keep decides on unreadable entries too.
 		return r.s.probe == ProbeFull || r.keep(p, f)
 	}

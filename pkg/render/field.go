@@ -162,7 +162,7 @@ func (w *FieldWriter) file(p *fdscan.Process, f *fdscan.File, sock *netsock.Sock
 	if typ != "" {
 		w.field('t', typ)
 	}
-	if f.Kind == fdscan.KindFD && f.HasFlags && f.Err == nil {
+	if f.Kind == fdscan.KindFD && f.HasFlags {
 		w.field('G', "0x"+strconv.FormatUint(uint64(f.Flags), 16)+";0x0")
 	}
 	isSocket := sock != nil
