@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/openfiles/openfiles/pkg/fdscan"
+	"github.com/openfiles/openfiles/pkg/netsock"
 	"github.com/openfiles/openfiles/pkg/render"
 	"golang.org/x/sys/unix"
 )
@@ -28,6 +29,9 @@ type fileSearch struct {
 	items  []*searchItem
 	byKey  map[[2]uint64]*searchItem
 	fs     map[uint64]*searchItem
+	// sockets are the items that are unix sockets' files, by their
+	// path as given: lsof finds the sockets whose path is the same text.
+	sockets map[string]*searchItem
 }
 
 func (s *fileSearch) active() bool { return s != nil && s.given }
@@ -38,7 +42,10 @@ func (s *fileSearch) active() bool { return s != nil && s.given }
 // that cannot be stat'ed gets lsof's message on stderr, unless -Q; usable
 // reports whether any argument remains.
 func newFileSearch(o *options, lookup *fdscan.Lookup, mounts *fdscan.Mounts, stderr io.Writer) (s *fileSearch, usable, dirsOK bool) {
-	s = &fileSearch{given: o.names != nil || o.dirs != nil, byKey: map[[2]uint64]*searchItem{}, fs: map[uint64]*searchItem{}}
+	s = &fileSearch{
+		given: o.names != nil || o.dirs != nil,
+		byKey: map[[2]uint64]*searchItem{}, fs: map[uint64]*searchItem{}, sockets: map[string]*searchItem{},
+	}
 	dirsOK = true
 	for _, d := range o.dirs {
 		dirsOK = s.addTree(d, o.crossFS, lookup, stderr) && dirsOK
@@ -57,6 +64,14 @@ func newFileSearch(o *options, lookup *fdscan.Lookup, mounts *fdscan.Mounts, std
 		s.failed = s.failed || !ok
 	}
 	return s, usable, true
+}
+
+// addSocket records item it, the unix socket file at path, for the
+// sockets bound there.
+func (s *fileSearch) addSocket(path string, it *searchItem) {
+	if _, dup := s.sockets[path]; !dup {
+		s.sockets[path] = it
+	}
 }
 
 func (s *fileSearch) add(it *searchItem) {
@@ -100,7 +115,11 @@ func (s *fileSearch) addName(name string, lookup *fdscan.Lookup, mounts *fdscan.
 			return true
 		}
 	}
-	s.add(&searchItem{dev: st.Dev, ino: st.Ino, display: display})
+	it := &searchItem{dev: st.Dev, ino: st.Ino, display: display}
+	s.add(it)
+	if st.Mode&unix.S_IFMT == unix.S_IFSOCK {
+		s.addSocket(display, it)
+	}
 	return true
 }
 
@@ -167,7 +186,11 @@ func (w *walker) walk(dir string, st fdscan.PathStat) {
 			continue
 		}
 		path := filepath.Join(dir, e.Name)
-		w.s.add(&searchItem{dev: e.Stat.Dev, ino: e.Stat.Ino, display: path})
+		it := &searchItem{dev: e.Stat.Dev, ino: e.Stat.Ino, display: path}
+		w.s.add(it)
+		if e.Stat.Mode&unix.S_IFMT == unix.S_IFSOCK {
+			w.s.addSocket(path, it)
+		}
 		if w.recurse && e.Stat.Mode&unix.S_IFMT == unix.S_IFDIR {
 			w.walk(path, e.Stat)
 		}
@@ -186,6 +209,16 @@ func (s *fileSearch) match(f *fdscan.File) *searchItem {
 		return it
 	}
 	return nil
+}
+
+// matchSocket returns the search item that is the file unix socket sock
+// is bound to, or nil. As lsof does, it compares the path the socket
+// shows with the name given (or found under +d/+D): the same text.
+func (s *fileSearch) matchSocket(sock *netsock.Socket) *searchItem {
+	if len(s.sockets) == 0 || sock.Proto != netsock.ProtoUnix || sock.Path == "" {
+		return nil
+	}
+	return s.sockets[sock.Path]
 }
 
 // missed reports whether a search item matched no open file.

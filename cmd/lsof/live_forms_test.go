@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"unsafe"
 
 	"github.com/openfiles/openfiles/internal/livetest"
 	"golang.org/x/sys/unix"
@@ -232,6 +233,72 @@ func TestLiveFlagsUnreadableLink(t *testing.T) {
 		got := compare(t, ours, ref, args...)
 		if strings.HasPrefix(args[0], "-F") && !strings.Contains(got.Stdout, "\nG0x") {
 			t.Errorf("lsof %v: no G field:\n%s", args, got.Stdout)
+		}
+	}
+}
+
+// TestLiveUnixSocketsInDir names a directory with +d and +D, and a socket
+// file, where a process has unix sockets bound: lsof lists the sockets
+// whose path is that of a file searched for.
+func TestLiveUnixSocketsInDir(t *testing.T) {
+	ref := livetest.Reference(t, "/usr/bin/lsof")
+	ours := livetest.Build(t, "./cmd/lsof")
+	s, _ := livetest.StartSockHolder(t)
+	sp := strconv.Itoa(s.PID)
+	for _, args := range [][]string{
+		{"+d", s.Dir},
+		{"+D", s.Dir},
+		{"-a", "-p", sp, "+d", s.Dir},
+		{filepath.Join(s.Dir, "stream.sock")},
+		{"-t", filepath.Join(s.Dir, "dgram.sock")},
+	} {
+		got := compare(t, ours, ref, args...)
+		if !strings.Contains(got.Stdout, " unix ") && args[0] != "-t" {
+			t.Errorf("lsof %v lists no unix socket:\n%s", args, got.Stdout)
+		}
+	}
+}
+
+// TestLivePOSIXMessageQueue holds a message queue (mq_open) and lists it
+// with an mqueue file system mounted, in a mount namespace of the run's
+// own: lsof's type for it is then PSXMQ.
+func TestLivePOSIXMessageQueue(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("mounting an mqueue file system needs root")
+	}
+	ref := livetest.Reference(t, "/usr/bin/lsof")
+	ours := livetest.Build(t, "./cmd/lsof")
+	name := "openfiles-test-" + strconv.Itoa(os.Getpid())
+	p, err := unix.BytePtrFromString(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fd, _, errno := unix.Syscall6(unix.SYS_MQ_OPEN, uintptr(unsafe.Pointer(p)), unix.O_CREAT|unix.O_RDWR|unix.O_CLOEXEC, 0o600, 0, 0, 0)
+	if errno != 0 {
+		t.Fatalf("mq_open: %v", errno)
+	}
+	t.Cleanup(func() { _, _, _ = unix.Syscall(unix.SYS_MQ_UNLINK, uintptr(unsafe.Pointer(p)), 0, 0) })
+	q := os.NewFile(fd, name)
+	defer q.Close()
+	cmd := exec.Command("sleep", "60")
+	cmd.ExtraFiles = []*os.File{q}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+	pid := strconv.Itoa(cmd.Process.Pid)
+	mnt := t.TempDir()
+	run := func(bin string, args ...string) livetest.Result {
+		script := `mount -t mqueue none "$1" && shift && exec "$@"`
+		return livetest.RunCmd(t, exec.Command("unshare", append([]string{"-m", "sh", "-c", script, "sh", mnt, bin}, args...)...))
+	}
+	for _, args := range [][]string{{"-a", "-p", pid, "-d", "3"}, {"-F", "-a", "-p", pid, "-d", "3"}, {filepath.Join(mnt, name)}} {
+		want, got := run(ref, args...), run(ours, args...)
+		if got != want {
+			t.Errorf("lsof %v with mqueue mounted:\n%s%s(%d)\nlsof's:\n%s%s(%d)", args, got.Stdout, got.Stderr, got.Code, want.Stdout, want.Stderr, want.Code)
+		}
+		if !strings.Contains(want.Stdout, "PSXMQ") {
+			t.Errorf("lsof %v: lsof shows no PSXMQ; the case proves nothing:\n%s", args, want.Stdout)
 		}
 	}
 }

@@ -207,8 +207,12 @@ func (s *selection) file(p *fdscan.Process, f *fdscan.File, sock *netsock.Socket
 		note(o.fds.contains(f))
 	}
 	var item *searchItem
+	sockItem := false
 	if s.files.active() {
 		item = s.files.match(f)
+		if item == nil && sock != nil {
+			item, sockItem = s.files.matchSocket(sock), true
+		}
 		note(item != nil)
 	}
 	if o.linkSelect {
@@ -229,6 +233,9 @@ func (s *selection) file(p *fdscan.Process, f *fdscan.File, sock *netsock.Socket
 	}
 	if item != nil {
 		item.found = true
+		if sockItem {
+			return true, "" // a socket keeps its own name
+		}
 		return true, item.display
 	}
 	return true, ""

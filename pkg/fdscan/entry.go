@@ -27,7 +27,8 @@ const (
 	TypeFIFO
 	TypeLink
 	TypeSock
-	TypeAnon // an anonymous inode (eventfd, epoll, timerfd, pidfd, ...)
+	TypeAnon   // an anonymous inode (eventfd, epoll, timerfd, pidfd, ...)
+	TypeMQueue // a POSIX message queue: a file of an mqueue file system we have mounted
 )
 
 // Mode is the access mode of a file descriptor.

@@ -195,6 +195,9 @@ func (r *reader) fdEntry(fdDir int, info *fdinfoDir, rel, name string, p *Proces
 		} else {
 			f.setStat(&st)
 			r.s.pseudoDevs.learn(link, st.Dev)
+			if f.Type == TypeReg && r.s.cur.mounts.IsMQueue(f.Dev) {
+				f.Type = TypeMQueue
+			}
 		}
 	}
 	switch {
@@ -288,7 +291,7 @@ func (r *reader) fdinfo(info *fdinfoDir, name string, f *File) bool {
 // processes hold it.
 func needsFdinfo(f *File) bool {
 	switch f.Type {
-	case TypeReg, TypeDir, TypeFIFO, TypeSock, TypeLink:
+	case TypeReg, TypeDir, TypeFIFO, TypeSock, TypeLink, TypeMQueue:
 		return false
 	case TypeChr:
 		return f.Rdev != devNull

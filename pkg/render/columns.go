@@ -81,6 +81,8 @@ func Type(f *fdscan.File) string {
 		return "sock"
 	case fdscan.TypeAnon:
 		return "a_inode"
+	case fdscan.TypeMQueue:
+		return "PSXMQ"
 	}
 	return "unknown"
 }

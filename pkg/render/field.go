@@ -213,7 +213,8 @@ func sizeOrOffset(f *fdscan.File, mode SizeOffMode) (offset, ok bool) {
 	if f.Err != nil || f.Kind == fdscan.KindDel || f.PathInode != 0 {
 		return false, false
 	}
-	sized := f.Type == fdscan.TypeReg || f.Type == fdscan.TypeDir || f.Type == fdscan.TypeAnon || f.Type == fdscan.TypeLink
+	sized := f.Type == fdscan.TypeReg || f.Type == fdscan.TypeDir || f.Type == fdscan.TypeAnon || f.Type == fdscan.TypeLink ||
+		f.Type == fdscan.TypeMQueue
 	switch {
 	case mode == OffsetOnly, mode == SizeOffAuto && !sized:
 		return true, f.HasPos
