@@ -31,6 +31,11 @@ type options struct {
 	linkSelect    bool // +L N: select files with fewer than maxLinks links
 	maxLinks      int
 	warnings      []string // said on stderr before the listing
+	skipInet      bool     // -X: TCP, UDP and UDPLITE (and raw IPv6) sockets are not identified
+	nfs           bool     // -N: select files on NFS
+	verbose       bool     // -V: say which search items were not found
+	listMounts    bool     // +m: list the mount points and their devices, and exit
+	pidOrder      []int    // -p as given, for -V
 	tasks         taskMode
 
 	pids, notPIDs   []int
@@ -308,6 +313,7 @@ const minStatWait = 2
 
 // check rejects combinations lsof rejects, and drops duplicate IDs.
 func (o *options) check() error {
+	o.pidOrder = slices.Clone(o.pids)
 	for _, ids := range []*[]int{&o.pids, &o.pgids} {
 		if *ids != nil {
 			slices.Sort(*ids)
@@ -339,18 +345,9 @@ func (o *options) check() error {
 
 // selects reports whether any inclusive selection is given.
 func (o *options) selects() bool {
-	return o.pids != nil || o.pgids != nil || o.users != nil || o.commands != nil ||
+	return o.pids != nil || o.pgids != nil || o.users != nil || o.commands != nil || o.nfs ||
 		o.fds != nil || o.inet != nil || o.unix || o.names != nil || o.dirs != nil ||
 		o.linkSelect || o.tasks == tasksSelect
-}
-
-// otherOption applies the option letters lsof has for other dialects or
-// features, and rejects the letters lsof does not know.
-func (o *options) otherOption(c, sign byte, v *optValue) error {
-	if strings.IndexByte(valueLetters+noValueLetters, c) < 0 {
-		return usageError("illegal option character: " + string(c))
-	}
-	return usageError("option " + string(sign) + string(c) + " is not supported yet")
 }
 
 // maxInetAddrs is lsof's limit on the -i addresses and ports of a command

@@ -19,6 +19,7 @@ type searchItem struct {
 	dev, ino uint64
 	wholeFS  bool   // match every file with st_dev == dev
 	display  string // the NAME matched files show; "" to keep theirs
+	arg      string // the name given, for -V
 	found    bool
 }
 
@@ -27,6 +28,7 @@ type fileSearch struct {
 	given  bool // names or +d/+D were given: a selection, even if none can match
 	failed bool // a name could not be stat'ed
 	items  []*searchItem
+	named  []*searchItem // those of the names given, in their order
 	byKey  map[[2]uint64]*searchItem
 	fs     map[uint64]*searchItem
 	// sockets are the items that are unix sockets' files, by their
@@ -103,20 +105,25 @@ func (s *fileSearch) addName(name string, lookup *fdscan.Lookup, mounts *fdscan.
 			display = p
 		}
 	}
+	named := func(it *searchItem) {
+		it.arg = name
+		s.named = append(s.named, it)
+		s.add(it)
+	}
 	switch st.Mode & unix.S_IFMT {
 	case unix.S_IFDIR:
 		if isMountPoint(name, st, lookup) {
-			s.add(&searchItem{dev: st.Dev, wholeFS: true})
+			named(&searchItem{dev: st.Dev, wholeFS: true})
 			return true
 		}
 	case unix.S_IFBLK:
 		if mounts.HasDev(st.Rdev) {
-			s.add(&searchItem{dev: st.Rdev, wholeFS: true})
+			named(&searchItem{dev: st.Rdev, wholeFS: true})
 			return true
 		}
 	}
 	it := &searchItem{dev: st.Dev, ino: st.Ino, display: display}
-	s.add(it)
+	named(it)
 	if st.Mode&unix.S_IFMT == unix.S_IFSOCK {
 		s.addSocket(display, it)
 	}

@@ -17,7 +17,8 @@ type inetSpec struct {
 	proto  string // "TCP", "UDP", "UDPLITE", or "" for any
 	addrs  []netip.Addr
 	ports  []portRange
-	found  bool // some file matched
+	found  bool   // some file matched
+	arg    string // as given, for -V
 }
 
 type portRange struct{ lo, hi int }
@@ -33,7 +34,7 @@ type services func(name, proto string) (int, bool)
 // parseInet parses an -i argument. An empty one selects every Internet
 // file.
 func parseInet(arg string, lookup services, hostTimeout time.Duration) (*inetSpec, error) {
-	s := &inetSpec{}
+	s := &inetSpec{arg: arg}
 	rest := arg
 	if rest != "" && (rest[0] == '4' || rest[0] == '6') {
 		s.family = int(rest[0] - '0')

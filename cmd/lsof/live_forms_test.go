@@ -302,3 +302,39 @@ func TestLivePOSIXMessageQueue(t *testing.T) {
 		}
 	}
 }
+
+// TestLiveLinuxDialectOptions runs the options lsof 4.95 has on Linux
+// for less common needs: -X (no TCP, UDP nor raw IPv6 tables), +m (the
+// mount supplement), -V (what was not found), -N (NFS files: none here),
+// +M and -M, and the ones lsof refuses on this machine (-m, -Z).
+func TestLiveLinuxDialectOptions(t *testing.T) {
+	ref := livetest.Reference(t, "/usr/bin/lsof")
+	ours := livetest.Build(t, "./cmd/lsof")
+	h := livetest.StartHolder(t)
+	s, _ := livetest.StartSockHolder(t)
+	hp, sp := strconv.Itoa(h.PID), strconv.Itoa(s.PID)
+	if os.Geteuid() == 0 {
+		if got := compare(t, ours, ref, "-X", "-p", sp); !strings.Contains(got.Stdout, "(-X specified)") {
+			t.Errorf("-X: no socket left unidentified:\n%s", got.Stdout)
+		}
+	}
+	if got := compare(t, ours, ref, "+m"); !strings.Contains(got.Stdout, "/proc 0x") {
+		t.Errorf("+m lists no /proc:\n%s", got.Stdout)
+	}
+	for _, args := range [][]string{
+		{"-V", "-a", "-p", hp + ",999999998,999999997", "-c", "nosuch1", "-c", "nosuch2", "-c", "/nosuch3/", "-g", "999999996",
+			"-i", "TCP:1", "-i", "UDP:2", "-sTCP:LISTEN", "-u", "nobody", filepath.Join(h.Dir, "readonly"), "/proc"},
+		{"-V", "-p", hp},
+		{"-N", "-p", hp},
+		{"-N", "-a", "-p", hp},
+		{"-V", "-N", "-a", "-p", hp},
+		{"+M", "-a", "-p", hp, "-d", "cwd"},
+		{"-M", "-a", "-p", hp, "-d", "cwd"},
+		{"+m", filepath.Join(h.Dir, "supplement"), "-a", "-p", hp, "-d", "cwd"},
+	} {
+		compare(t, ours, ref, args...)
+	}
+	for _, args := range [][]string{{"-m", "x"}, {"-Z"}, {"-Z", "x"}} {
+		compareUsage(t, ours, ref, args...)
+	}
+}

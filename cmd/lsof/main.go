@@ -121,7 +121,16 @@ func run(args []string, stdout, stderr io.Writer, e env) int {
 	case (opts.names != nil || opts.dirs != nil) && !usable && !opts.quiet:
 		return 1
 	}
+	if opts.listMounts {
+		if err := writeMountList(stdout, so.Mounts); err != nil {
+			return 1
+		}
+		return 0
+	}
 	sel = newSelection(&opts, files)
+	if opts.nfs {
+		sel.nfsDevs = nfsDevices(so.Mounts)
+	}
 	so.Tasks = sel.tasks()
 	if sel.socketsOnly() {
 		so.Probe = fdscan.ProbeSockets
@@ -137,7 +146,7 @@ func run(args []string, stdout, stderr io.Writer, e env) int {
 					return false
 				}
 				s, ok := sockets.Lookup(p.NetNS, p.PID, f.Inode)
-				return ok && sel.socketSelected(&s)
+				return ok && !(opts.skipInet && skippedByX(&s)) && sel.socketSelected(&s)
 			}
 		}
 	}
@@ -171,6 +180,9 @@ func run(args []string, stdout, stderr io.Writer, e env) int {
 	end := func(listed bool) int {
 		if holes.any() && (opts.strict || e.stderrTTY) {
 			holes.report(stderr)
+		}
+		if opts.verbose {
+			sel.writeMisses(stdout)
 		}
 		switch {
 		case sel.missed() || (sel.all && !listed):
@@ -257,9 +269,14 @@ func listOnce(sc *fdscan.Scanner, sel *selection, out output, sockets *netsock.R
 				ok := false
 				if p.NetNS != 0 {
 					s, ok = sockets.Lookup(p.NetNS, p.PID, f.Inode)
+					ok = ok && !(sel.o.skipInet && skippedByX(&s))
 				}
 				if ok {
 					sock = &s
+				} else if sel.o.skipInet {
+					named := *f
+					named.SockProto, named.NameNote = "", "-X specified"
+					f = &named
 				} else if f.SockProto == "" {
 					// In no table: lsof names the protocol alone.
 					named := *f

@@ -160,6 +160,13 @@ func appendNode(b []byte, f *fdscan.File) []byte {
 // Name returns the NAME text before escaping. procRoot is the proc root
 // the entry was read from, for naming entries that could not be read.
 func Name(p *fdscan.Process, f *fdscan.File, procRoot string) string {
+	if f.NameNote != "" {
+		return fileName(p, f, procRoot) + " (" + f.NameNote + ")"
+	}
+	return fileName(p, f, procRoot)
+}
+
+func fileName(p *fdscan.Process, f *fdscan.File, procRoot string) string {
 	if f.Err != nil && f.Op != "stat" {
 		path := procPath(p, f, procRoot)
 		if f.Err == unix.ENOENT && f.Kind == fdscan.KindText {
