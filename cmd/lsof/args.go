@@ -28,7 +28,14 @@ type options struct {
 	offsetDigits  int  // -o N
 	cmdWidth      int  // +c W
 	linkColumn    bool // +L
-	maxLinks      int  // +L N: select files with fewer links; 0 for none
+	linkSelect    bool // +L N: select files with fewer than maxLinks links
+	maxLinks      int
+	warnings      []string // said on stderr before the listing
+	skipInet      bool     // -X: TCP, UDP and UDPLITE (and raw IPv6) sockets are not identified
+	nfs           bool     // -N: select files on NFS
+	verbose       bool     // -V: say which search items were not found
+	listMounts    bool     // +m: list the mount points and their devices, and exit
+	pidOrder      []int    // -p as given, for -V
 	tasks         taskMode
 
 	pids, notPIDs   []int
@@ -38,6 +45,7 @@ type options struct {
 	notCommands     []string
 	fds             *fdSet
 	inet            []*inetSpec
+	inetAddrs       int // entries the -i options made, for lsof's limit
 	states          stateFilter
 	names           []string // file arguments
 	dirs            []dirArg // +d and +D
@@ -76,228 +84,236 @@ func (e usageError) Error() string { return string(e) }
 // commLen is the longest command name Linux keeps.
 const commLen = 15
 
-// valueOptions take a value, attached or as the next word unless that
-// word starts with - or + (lsof's rule).
-const valueOptions = "cdDFgKLoprsSTuxi"
-
-// parseArgs reads lsof's command line. Options may be grouped (-nPp 1);
-// the first word that is not an option, or "--", ends them, and the
-// rest are file names.
+// parseArgs reads lsof's command line as lsof's GetOpt does (see
+// argReader): options may be grouped (-nPp 1); the first word that is not
+// an option, or "--", ends them, and the rest are file names.
 func parseArgs(args []string, e env) (options, error) {
 	o := options{offsetDigits: 8, cmdWidth: 9}
-	i := 0
-	for ; i < len(args); i++ {
-		a := args[i]
-		if a == "--" {
-			i++
+	r := &argReader{args: args}
+	for {
+		c, sign, v, long, done := r.next()
+		if done {
 			break
 		}
-		switch a {
-		case "--json":
-			o.json = true
-			continue
-		case "--strict":
-			o.strict = true
-			continue
-		case "--size-offset":
-			o.sizeAndOffset = true
+		if long != "" {
+			switch long {
+			case "--json":
+				o.json = true
+			case "--strict":
+				o.strict = true
+			case "--size-offset":
+				o.sizeAndOffset = true
+			default:
+				return o, usageError("illegal option character: -")
+			}
 			continue
 		}
-		if len(a) < 2 || (a[0] != '-' && a[0] != '+') {
-			break
-		}
-		plus := a[0] == '+'
-		for j := 1; j < len(a); j++ {
-			c := a[j]
-			var v string
-			var hasV bool
-			if strings.IndexByte(valueOptions, c) >= 0 {
-				if v = a[j+1:]; v != "" {
-					hasV = true
-				} else if i+1 < len(args) && args[i+1] != "" && args[i+1][0] != '-' && args[i+1][0] != '+' {
-					i++
-					v, hasV = args[i], true
-				}
-				j = len(a)
-			}
-			if err := o.option(c, plus, v, hasV, e); err != nil {
-				return o, err
-			}
+		if err := o.option(c, sign, &v, e); err != nil {
+			return o, err
 		}
 	}
-	o.names = append(o.names, args[i:]...)
+	o.names = append(o.names, r.rest()...)
 	return o, o.check()
 }
 
-// option applies one option letter; v is its value when hasV.
-func (o *options) option(c byte, plus bool, v string, hasV bool, e env) error {
-	if plus {
-		switch c {
-		case 'c':
-			n, err := strconv.Atoi(v)
-			if !hasV || err != nil || n < 0 {
-				return usageError("+c not followed by width number")
-			}
-			if n > commLen {
-				return usageError("+c " + v + " > what system provides (" + strconv.Itoa(commLen) + ")")
-			}
-			if n == 0 {
-				n = commLen
-			}
-			o.cmdWidth = n
-		case 'd', 'D':
-			if !hasV {
-				return usageError("no directory specified for +" + string(c))
-			}
-			o.dirs = append(o.dirs, dirArg{v, c == 'D'})
-		case 'L':
-			o.linkColumn = true
-			if hasV {
-				n, err := strconv.Atoi(v)
-				if err != nil || n < 0 {
-					return usageError("+L not followed by a number: " + v)
-				}
-				o.maxLinks = n
-			}
-		case 'r':
-			r, err := parseRepeat(v, hasV, true)
-			if err != nil {
-				return err
-			}
-			o.repeat = r
-		case 'w':
-			o.noWarn = false
-		default:
-			return unsupported('+', c)
-		}
-		return nil
-	}
+// option applies one option letter, given with sign '-' or '+'; v is
+// what follows it, for a letter that may take a value. As in lsof, the
+// sign matters only where lsof gives it a meaning (+c, +d, -n and +n, ...).
+func (o *options) option(c, sign byte, v *optValue, e env) error {
+	plus := sign == '+'
 	switch c {
+	case ':':
+		return usageError("colon is an illegal option character.")
 	case 'h', '?':
 		o.help = true
 	case 'v':
 		o.version = true
 	case 'a':
 		o.and = true
+	case 'b':
+		// Avoid kernel blocks: this lsof never blocks on a stat, see -S.
+	case 'O':
+		// No overhead: nothing here costs what lsof's -O avoids.
 	case 'n':
-		o.noHosts = true
+		o.noHosts = !plus
 	case 'P':
-		o.noPorts = true
+		o.noPorts = !plus
 	case 'U':
 		o.unix = true
 	case 't':
 		o.terse, o.noWarn = true, true
 	case 'w':
-		o.noWarn = true
+		o.noWarn = !plus
 	case 'Q':
 		o.quiet = true
 	case 'l':
 		o.numericUser = true
 	case 'R':
 		o.ppid = true
-	case 'O', 'b':
-		// -O (no overhead) changes nothing visible here. -b (avoid
-		// kernel blocks): this lsof never blocks on a stat, see -S.
-	case 'L':
-		if hasV {
-			return usageError("no number may follow -L")
-		}
-		o.linkColumn = false
-	case 'K':
-		switch {
-		case !hasV:
-			o.tasks = tasksSelect
-		case v == "i":
-			o.tasks = tasksIgnore
-		default:
-			return usageError("-K not followed by i (but by " + v[:1] + ")")
-		}
-	case 'p':
-		if !hasV {
-			return usageError("no process ID specified")
-		}
-		return parseIDs(v, "process ID", &o.pids, &o.notPIDs)
-	case 'g':
-		o.pgidColumn = true
-		if hasV {
-			return parseIDs(v, "process group ID", &o.pgids, &o.notPGIDs)
-		}
-	case 'u':
-		if !hasV {
-			return usageError("no UIDs specified")
-		}
-		return o.parseUsers(v, e)
 	case 'c':
-		if !hasV {
+		if plus {
+			n, digits := v.digits()
+			if v.missing() || digits == 0 {
+				return usageError("+c not followed by width number")
+			}
+			if n > commLen {
+				return usageError("+c " + strconv.Itoa(n) + " > what system provides (" + strconv.Itoa(commLen) + ")")
+			}
+			if n == 0 {
+				n = commLen
+			}
+			// lsof never cuts a name shorter than its column's title.
+			o.cmdWidth = max(n, len("COMMAND"))
+			return nil
+		}
+		if !v.ok || v.s != "" && (v.s[0] == '-' || v.s[0] == '+') {
 			return usageError("missing -c option value")
 		}
-		return o.parseCommand(v)
-	case 'd':
-		if !hasV {
-			return usageError("no file descriptor specified")
+		return o.parseCommand(v.s)
+	case 'd', 'D':
+		switch {
+		case !plus && c == 'D':
+			return usageError("unsupported option: -D")
+		case !plus:
+			if !v.ok {
+				return usageError("no file descriptor specified")
+			}
+			if o.fds == nil {
+				o.fds = &fdSet{}
+			}
+			return o.fds.parse(v.s)
+		case !v.ok || v.s != "" && (v.s[0] == '-' || v.s[0] == '+'):
+			return usageError("+d not followed by a directory path")
 		}
-		if o.fds == nil {
-			o.fds = &fdSet{}
+		o.dirs = append(o.dirs, dirArg{v.s, c == 'D'})
+	case 'L':
+		o.linkColumn = plus
+		if v.missing() {
+			o.maxLinks, o.linkSelect = 0, false
+			return nil
 		}
-		return o.fds.parse(v)
+		n, digits := v.digits()
+		switch {
+		case digits > 0 && !plus:
+			return usageError("no number may follow -L")
+		case digits > 0:
+			o.maxLinks, o.linkSelect = n, true
+		default:
+			o.maxLinks, o.linkSelect = 0, false
+		}
+		if digits < len(v.s) {
+			v.unread(digits)
+		}
+	case 'K':
+		switch {
+		case v.missing():
+			o.tasks = tasksSelect
+		case strings.EqualFold(v.s, "i"):
+			o.tasks = tasksIgnore
+		default:
+			return usageError("-K not followed by i (but by " + v.s + ")")
+		}
+	case 'p':
+		if !v.ok {
+			return usageError("no process ID specified")
+		}
+		return parseIDs(v.s, "process ID", &o.pids, &o.notPIDs)
+	case 'g':
+		o.pgidColumn = true
+		if !v.missing() {
+			return parseIDs(v.s, "process group ID", &o.pgids, &o.notPGIDs)
+		}
+	case 'u':
+		if !v.ok {
+			return usageError("no UIDs specified")
+		}
+		return o.parseUsers(v.s, e)
 	case 'i':
-		spec, err := parseInet(v, e.lookupService, hostTimeout)
+		arg := ""
+		if !v.missing() {
+			arg = v.s
+		}
+		spec, err := parseInet(arg, e.lookupService, hostTimeout)
 		if err != nil {
 			return err
 		}
 		o.inet = append(o.inet, spec)
+		return o.countInet(spec, arg)
 	case 's':
-		if hasV && strings.Contains(v, ":") {
-			return o.states.parse(v)
+		if v.missing() {
+			o.sizeOnly = true
+			return nil
 		}
-		if hasV {
-			return specError("unknown -s protocol: \"" + v + "\"")
-		}
-		o.sizeOnly = true
+		return o.states.parse(v.s)
 	case 'o':
-		if !hasV {
+		if v.missing() {
 			o.offset = true
 			return nil
 		}
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 0 {
-			return usageError("-o not followed by a number of digits: " + v)
+		n, digits := v.digits()
+		if digits > 0 {
+			o.offsetDigits = n
+		} else {
+			o.offset = true
 		}
-		o.offsetDigits = n
+		if digits < len(v.s) {
+			v.unread(digits)
+		}
 	case 'S':
 		o.statWait = 15
-		if hasV {
-			n, err := strconv.Atoi(v)
-			if err != nil || n < 0 {
-				return usageError("-S not followed by a number of seconds: " + v)
-			}
+		if v.missing() {
+			return nil
+		}
+		if n, digits := v.digits(); digits > 0 {
 			o.statWait = n
+			if digits < len(v.s) {
+				v.unread(digits)
+			}
+		} else {
+			v.unread(0)
+		}
+		if o.statWait < minStatWait {
+			o.warnings = append(o.warnings, "WARNING: -S time ("+strconv.Itoa(o.statWait)+") changed to "+strconv.Itoa(minStatWait))
+			o.statWait = minStatWait
 		}
 	case 'x':
-		if hasV && strings.Trim(v, "fl") != "" {
-			return usageError("unknown cross-over option: " + v[:1])
+		if v.missing() {
+			o.crossFS = true
+			return nil
+		}
+		for i := 0; i < len(v.s); i++ {
+			if v.s[i] != 'f' && v.s[i] != 'l' {
+				return usageError("unknown cross-over option: " + v.s[i:i+1])
+			}
 		}
 		o.crossFS = true
 	case 'F':
-		f, err := parseFields(v)
+		if v.missing() {
+			v.s = ""
+		}
+		f, err := parseFields(v.s)
 		if err != nil {
 			return err
 		}
 		o.fields = f
 	case 'r':
-		r, err := parseRepeat(v, hasV, false)
+		r, err := parseRepeat(v, plus)
 		if err != nil {
 			return err
 		}
 		o.repeat = r
 	default:
-		return unsupported('-', c)
+		return o.otherOption(c, sign, v)
 	}
 	return nil
 }
 
+// minStatWait is the shortest -S lsof accepts, in seconds.
+const minStatWait = 2
+
 // check rejects combinations lsof rejects, and drops duplicate IDs.
 func (o *options) check() error {
+	o.pidOrder = slices.Clone(o.pids)
 	for _, ids := range []*[]int{&o.pids, &o.pgids} {
 		if *ids != nil {
 			slices.Sort(*ids)
@@ -329,16 +345,30 @@ func (o *options) check() error {
 
 // selects reports whether any inclusive selection is given.
 func (o *options) selects() bool {
-	return o.pids != nil || o.pgids != nil || o.users != nil || o.commands != nil ||
+	return o.pids != nil || o.pgids != nil || o.users != nil || o.commands != nil || o.nfs ||
 		o.fds != nil || o.inet != nil || o.unix || o.names != nil || o.dirs != nil ||
-		o.maxLinks > 0 || o.tasks == tasksSelect
+		o.linkSelect || o.tasks == tasksSelect
 }
 
-func unsupported(sign, c byte) error {
-	if c < 0x20 || c > 0x7e || strings.IndexByte("abcdDeEfFgiKlLmMnNoOPQrRsStTuUvVwxXZ", c) < 0 {
-		return usageError("illegal option character: " + string(c))
+// maxInetAddrs is lsof's limit on the -i addresses and ports of a command
+// line, over all its -i options.
+const maxInetAddrs = 100
+
+// countInet counts what -i spec enters into lsof's table of network
+// addresses (one entry per port or range for each address), failing as
+// lsof does past its limit.
+func (o *options) countInet(spec *inetSpec, arg string) error {
+	if arg == "" || arg == "4" || arg == "6" {
+		return nil // every Internet file, or a family's: no entry
 	}
-	return usageError("option " + string(sign) + string(c) + " is not supported yet")
+	addrs, ports := max(len(spec.addrs), 1), max(len(spec.ports), 1)
+	for i := 0; i < addrs*ports; i++ {
+		if o.inetAddrs >= maxInetAddrs {
+			return specError("network address limit (" + strconv.Itoa(maxInetAddrs) + ") exceeded: -i " + arg)
+		}
+		o.inetAddrs++
+	}
+	return nil
 }
 
 // parseIDs parses a list of numbers, ^ excluding, into in and out.

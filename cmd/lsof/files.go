@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/openfiles/openfiles/pkg/fdscan"
+	"github.com/openfiles/openfiles/pkg/netsock"
 	"github.com/openfiles/openfiles/pkg/render"
 	"golang.org/x/sys/unix"
 )
@@ -17,37 +18,63 @@ type searchItem struct {
 	dev, ino uint64
 	wholeFS  bool   // match every file with st_dev == dev
 	display  string // the NAME matched files show; "" to keep theirs
+	arg      string // the name given, for -V
 	found    bool
 }
 
 // fileSearch holds the file name arguments and +d/+D trees.
 type fileSearch struct {
+	given  bool // names or +d/+D were given: a selection, even if none can match
 	failed bool // a name could not be stat'ed
 	items  []*searchItem
+	named  []*searchItem // those of the names given, in their order
 	byKey  map[[2]uint64]*searchItem
 	fs     map[uint64]*searchItem
 	esc    render.Escaper // for the names in messages
+	// sockets are the items that are unix sockets' files, by their
+	// path as given: lsof finds the sockets whose path is the same text.
+	sockets map[string]*searchItem
 }
 
-func (s *fileSearch) active() bool { return s != nil && len(s.items) > 0 }
+func (s *fileSearch) active() bool { return s != nil && s.given }
 
-// newFileSearch stats the file arguments and walks the +d/+D trees,
-// looking paths up through lookup, never in our own process. Each name
-// that cannot be stat'ed gets lsof's message on stderr; usable reports
-// whether any argument remains.
-func newFileSearch(o *options, lookup *fdscan.Lookup, mounts *fdscan.Mounts, stderr io.Writer, esc render.Escaper) (s *fileSearch, usable bool) {
-	s = &fileSearch{byKey: map[[2]uint64]*searchItem{}, fs: map[uint64]*searchItem{}, esc: esc}
-	for _, name := range o.names {
-		ok := s.addName(name, lookup, mounts, stderr)
-		usable = usable || ok
-		s.failed = s.failed || !ok
+// newFileSearch walks the +d/+D trees and stats the file arguments,
+// looking paths up through lookup, never in our own process. A tree that
+// cannot be walked is a usage error, as in lsof (dirsOK false). Each name
+// that cannot be stat'ed gets lsof's message on stderr, unless -Q; usable
+// reports whether any argument remains.
+func newFileSearch(o *options, lookup *fdscan.Lookup, mounts *fdscan.Mounts, stderr io.Writer, esc render.Escaper) (s *fileSearch, usable, dirsOK bool) {
+	s = &fileSearch{
+		given: o.names != nil || o.dirs != nil,
+		byKey: map[[2]uint64]*searchItem{}, fs: map[uint64]*searchItem{}, sockets: map[string]*searchItem{},
+		esc: esc,
 	}
+	dirsOK = true
 	for _, d := range o.dirs {
-		ok := s.addTree(d, o.crossFS, lookup, stderr)
+		dirsOK = s.addTree(d, o.crossFS, lookup, stderr) && dirsOK
+	}
+	if !dirsOK {
+		return s, false, false
+	}
+	usable = o.dirs != nil
+	quiet := stderr
+	if o.quiet {
+		quiet = io.Discard
+	}
+	for _, name := range o.names {
+		ok := s.addName(name, lookup, mounts, quiet)
 		usable = usable || ok
 		s.failed = s.failed || !ok
 	}
-	return s, usable
+	return s, usable, true
+}
+
+// addSocket records item it, the unix socket file at path, for the
+// sockets bound there.
+func (s *fileSearch) addSocket(path string, it *searchItem) {
+	if _, dup := s.sockets[path]; !dup {
+		s.sockets[path] = it
+	}
 }
 
 func (s *fileSearch) add(it *searchItem) {
@@ -79,19 +106,28 @@ func (s *fileSearch) addName(name string, lookup *fdscan.Lookup, mounts *fdscan.
 			display = p
 		}
 	}
+	named := func(it *searchItem) {
+		it.arg = name
+		s.named = append(s.named, it)
+		s.add(it)
+	}
 	switch st.Mode & unix.S_IFMT {
 	case unix.S_IFDIR:
 		if isMountPoint(name, st, lookup) {
-			s.add(&searchItem{dev: st.Dev, wholeFS: true})
+			named(&searchItem{dev: st.Dev, wholeFS: true})
 			return true
 		}
 	case unix.S_IFBLK:
 		if mounts.HasDev(st.Rdev) {
-			s.add(&searchItem{dev: st.Rdev, wholeFS: true})
+			named(&searchItem{dev: st.Rdev, wholeFS: true})
 			return true
 		}
 	}
-	s.add(&searchItem{dev: st.Dev, ino: st.Ino, display: display})
+	it := &searchItem{dev: st.Dev, ino: st.Ino, display: display}
+	named(it)
+	if st.Mode&unix.S_IFMT == unix.S_IFSOCK {
+		s.addSocket(display, it)
+	}
 	return true
 }
 
@@ -158,7 +194,11 @@ func (w *walker) walk(dir string, st fdscan.PathStat) {
 			continue
 		}
 		path := filepath.Join(dir, e.Name)
-		w.s.add(&searchItem{dev: e.Stat.Dev, ino: e.Stat.Ino, display: path})
+		it := &searchItem{dev: e.Stat.Dev, ino: e.Stat.Ino, display: path}
+		w.s.add(it)
+		if e.Stat.Mode&unix.S_IFMT == unix.S_IFSOCK {
+			w.s.addSocket(path, it)
+		}
 		if w.recurse && e.Stat.Mode&unix.S_IFMT == unix.S_IFDIR {
 			w.walk(path, e.Stat)
 		}
@@ -177,6 +217,16 @@ func (s *fileSearch) match(f *fdscan.File) *searchItem {
 		return it
 	}
 	return nil
+}
+
+// matchSocket returns the search item that is the file unix socket sock
+// is bound to, or nil. As lsof does, it compares the path the socket
+// shows with the name given (or found under +d/+D): the same text.
+func (s *fileSearch) matchSocket(sock *netsock.Socket) *searchItem {
+	if len(s.sockets) == 0 || sock.Proto != netsock.ProtoUnix || sock.Path == "" {
+		return nil
+	}
+	return s.sockets[sock.Path]
 }
 
 // missed reports whether a search item matched no open file.

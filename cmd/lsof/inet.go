@@ -17,7 +17,8 @@ type inetSpec struct {
 	proto  string // "TCP", "UDP", "UDPLITE", or "" for any
 	addrs  []netip.Addr
 	ports  []portRange
-	found  bool // some file matched
+	found  bool   // some file matched
+	arg    string // as given, for -V
 }
 
 type portRange struct{ lo, hi int }
@@ -33,7 +34,7 @@ type services func(name, proto string) (int, bool)
 // parseInet parses an -i argument. An empty one selects every Internet
 // file.
 func parseInet(arg string, lookup services, hostTimeout time.Duration) (*inetSpec, error) {
-	s := &inetSpec{}
+	s := &inetSpec{arg: arg}
 	rest := arg
 	if rest != "" && (rest[0] == '4' || rest[0] == '6') {
 		s.family = int(rest[0] - '0')
@@ -88,7 +89,20 @@ func resolveHost(host, arg string, family int, timeout time.Duration) ([]netip.A
 		return nil, specError("unacceptable Internet address in: -i " + arg)
 	}
 	var addrs []netip.Addr
-	if a, err := netip.ParseAddr(host); err == nil {
+	a, err := netip.ParseAddr(host)
+	if quad, ok := dottedQuad(host); ok {
+		a, err = quad, nil
+	}
+	if err != nil && digitsAndDots(host) {
+		// A number the resolver reads as inet_aton(3) does (127.1,
+		// 2130706433, 010.1) when it looks for IPv4 addresses, or no
+		// address at all.
+		if a, ok := inetAton(host); ok && family != 6 {
+			return []netip.Addr{a}, nil
+		}
+		return nil, specError("unknown host name (" + host + ") in: -i " + arg)
+	}
+	if err == nil {
 		if a.IsUnspecified() || a.Zone() != "" {
 			return nil, specError("unacceptable Internet address in: -i " + arg)
 		}
@@ -113,6 +127,63 @@ func resolveHost(host, arg string, family int, timeout time.Duration) ([]netip.A
 		}
 	}
 	return addrs, nil
+}
+
+// dottedQuad parses an IPv4 address as lsof does before any lookup: four
+// decimal numbers up to 255, leading zeros allowed (0177 is 177).
+func dottedQuad(host string) (netip.Addr, bool) {
+	var b [4]byte
+	parts := strings.Split(host, ".")
+	if len(parts) != 4 || host[0] < '0' || host[0] > '9' {
+		return netip.Addr{}, false
+	}
+	for i, p := range parts {
+		n, err := strconv.ParseUint(p, 10, 16)
+		if p == "" || err != nil || n > 255 || strings.TrimLeft(p, "0123456789") != "" {
+			return netip.Addr{}, false
+		}
+		b[i] = byte(n)
+	}
+	return netip.AddrFrom4(b), true
+}
+
+// digitsAndDots reports whether a host name is a number for the C
+// resolver: digits and dots only, not ending in a dot.
+func digitsAndDots(host string) bool {
+	return host != "" && strings.Trim(host, "0123456789.") == "" && !strings.HasSuffix(host, ".")
+}
+
+// inetAton parses an IPv4 address as inet_aton(3) does, for the forms
+// of digits and dots: a, a.b, a.b.c or a.b.c.d, each part decimal, or
+// octal with a leading 0; the last part fills the bytes left.
+func inetAton(s string) (netip.Addr, bool) {
+	parts := strings.Split(s, ".")
+	if len(parts) > 4 {
+		return netip.Addr{}, false
+	}
+	var v uint64
+	for i, p := range parts {
+		base := 10
+		if len(p) > 1 && p[0] == '0' {
+			base = 8
+		}
+		n, err := strconv.ParseUint(p, base, 32)
+		if err != nil {
+			return netip.Addr{}, false
+		}
+		if i < len(parts)-1 {
+			if n > 255 {
+				return netip.Addr{}, false
+			}
+			v |= n << (8 * (3 - i))
+			continue
+		}
+		if n >= 1<<(8*(4-i)) {
+			return netip.Addr{}, false
+		}
+		v |= n
+	}
+	return netip.AddrFrom4([4]byte{byte(v >> 24), byte(v >> 16), byte(v >> 8), byte(v)}), true
 }
 
 func parsePorts(list, arg, proto string, lookup services) ([]portRange, error) {
@@ -250,6 +321,9 @@ var tcpStateNames = []string{
 
 func (f *stateFilter) parse(arg string) error {
 	proto, list, ok := strings.Cut(arg, ":")
+	if !ok {
+		return specError("unknown -s protocol: \"" + arg + "\"")
+	}
 	switch strings.ToUpper(proto) {
 	case "TCP":
 	case "UDP":
@@ -257,7 +331,7 @@ func (f *stateFilter) parse(arg string) error {
 	default:
 		return specError("unknown -s protocol: \"" + arg + "\"")
 	}
-	if !ok || list == "" {
+	if list == "" {
 		return specError("no TCP state names in: " + arg)
 	}
 	if f.include == nil {

@@ -77,12 +77,15 @@ func run(args []string, stdout, stderr io.Writer, e env) int {
 		fmt.Fprint(stderr, shortUsage)
 		return 1
 	}
+	for _, w := range opts.warnings {
+		e.esc.Fprintf(stderr, "lsof: %s\n", w)
+	}
 	switch {
 	case opts.help:
 		fmt.Fprint(stderr, longUsage)
 		return 0
 	case opts.version:
-		fmt.Fprint(stderr, versionText)
+		fmt.Fprint(stderr, versionText())
 		return 0
 	case opts.fields != nil && opts.fields.help:
 		fmt.Fprint(stderr, fieldHelp())
@@ -110,12 +113,25 @@ func run(args []string, stdout, stderr io.Writer, e env) int {
 	// a helper process, with -S's deadline, unless nothing mounted may
 	// stall.
 	lookup := &fdscan.Lookup{Timeout: time.Duration(opts.statWait) * time.Second, Mounts: so.Mounts}
-	files, usable := newFileSearch(&opts, lookup, so.Mounts, stderr, e.esc)
+	files, usable, dirsOK := newFileSearch(&opts, lookup, so.Mounts, stderr, e.esc)
 	lookup.Close()
-	if (opts.names != nil || opts.dirs != nil) && !usable {
+	switch {
+	case !dirsOK:
+		fmt.Fprint(stderr, shortUsage)
+		return 1
+	case (opts.names != nil || opts.dirs != nil) && !usable && !opts.quiet:
 		return 1
 	}
+	if opts.listMounts {
+		if err := writeMountList(stdout, so.Mounts); err != nil {
+			return 1
+		}
+		return 0
+	}
 	sel = newSelection(&opts, files)
+	if opts.nfs {
+		sel.nfsDevs = nfsDevices(so.Mounts)
+	}
 	so.Tasks = sel.tasks()
 	if sel.socketsOnly() {
 		so.Probe = fdscan.ProbeSockets
@@ -131,7 +147,7 @@ func run(args []string, stdout, stderr io.Writer, e env) int {
 					return false
 				}
 				s, ok := sockets.Lookup(p.NetNS, p.PID, f.Inode)
-				return ok && sel.socketSelected(&s)
+				return ok && !(opts.skipInet && skippedByX(&s)) && sel.socketSelected(&s)
 			}
 		}
 	}
@@ -158,8 +174,28 @@ func run(args []string, stdout, stderr io.Writer, e env) int {
 	if e.stats == nil {
 		ownNetNS, _ = sc.NetNS(os.Getpid())
 	}
+	// end says what could not be inspected, to a person or with --strict,
+	// where it is also exit status 2, and returns the exit status: 1 when
+	// a search item found nothing, or a listing of everything listed
+	// nothing.
+	end := func(listed bool) int {
+		if holes.Any() && (opts.strict || e.stderrTTY) {
+			holes.Report(stderr, "lsof", e.root)
+		}
+		if opts.verbose {
+			sel.writeMisses(stdout, e.esc)
+		}
+		switch {
+		case sel.missed() || (sel.all && !listed):
+			return 1
+		case opts.strict && holes.Any():
+			return 2
+		}
+		return 0
+	}
 	listedEver := false
-	for repeat := false; ; repeat = true {
+	for n := 1; ; n++ {
+		repeat := n > 1
 		if repeat {
 			sc.Refresh()
 		}
@@ -175,21 +211,12 @@ func run(args []string, stdout, stderr io.Writer, e env) int {
 		}
 		listedEver = listedEver || listed > 0
 		r := opts.repeat
-		if r == nil {
-			// Say what could not be inspected to a person, or with
-			// --strict, where it is also exit status 2.
-			if holes.Any() && (opts.strict || e.stderrTTY) {
-				holes.Report(stderr, "lsof", e.root)
+		if r == nil || r.interval == 0 {
+			status := end(listed > 0)
+			if r != nil && r.untilEmpty && status == 0 {
+				status = 1 // as lsof exits after +r0, whatever it listed
 			}
-			// A selection fails when a search item found nothing; a
-			// listing of everything, when it lists nothing.
-			switch {
-			case sel.missed() || (sel.all && listed == 0):
-				return 1
-			case opts.strict && holes.Any():
-				return 2
-			}
-			return 0
+			return status
 		}
 		if r.untilEmpty && listed == 0 {
 			if listedEver {
@@ -201,6 +228,9 @@ func run(args []string, stdout, stderr io.Writer, e env) int {
 			return 1
 		}
 		time.Sleep(r.interval)
+		if n == r.count {
+			return end(listedEver)
+		}
 	}
 }
 
@@ -240,9 +270,14 @@ func listOnce(sc *fdscan.Scanner, sel *selection, out output, sockets *netsock.R
 				ok := false
 				if p.NetNS != 0 {
 					s, ok = sockets.Lookup(p.NetNS, p.PID, f.Inode)
+					ok = ok && !(sel.o.skipInet && skippedByX(&s))
 				}
 				if ok {
 					sock = &s
+				} else if sel.o.skipInet {
+					named := *f
+					named.SockProto, named.NameNote = "", "-X specified"
+					f = &named
 				} else if f.SockProto == "" {
 					// In no table: lsof names the protocol alone.
 					named := *f

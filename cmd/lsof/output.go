@@ -188,15 +188,17 @@ func fieldHelp() string {
 	return b.String()
 }
 
-const shortUsage = `usage: lsof [-?abhKlnOPQRtUvw] [+|-c c] [+|-d s] [+D D] [-F [f]] [-g [s]]
- [-i [i]] [+|-L [l]] [-o [o]] [-p s] [+|-r [t]] [-s [p:s]] [-S [t]] [-u s]
- [+|-w] [-x [fl]] [--json] [--size-offset] [--strict] [--] [names]
+const shortUsage = `usage: lsof [-?abhKlnNOPQRtUvVwX] [+|-c c] [+|-d s] [+D D] [-F [f]] [-g [s]]
+ [-i [i]] [+|-L [l]] [+m [m]] [+|-M] [-o [o]] [-p s] [+|-r [t[c<N>][m<fmt>]]]
+ [-s [p:s]] [-S [t]] [-u s] [+|-w] [-x [fl]] [--json] [--size-offset] [--strict]
+ [--] [names]
 Use the "-h" option to get more help information.
 `
 
-const longUsage = `usage: lsof [-?abhKlnOPQRtUvw] [+|-c c] [+|-d s] [+D D] [-F [f]] [-g [s]]
- [-i [i]] [+|-L [l]] [-o [o]] [-p s] [+|-r [t]] [-s [p:s]] [-S [t]] [-u s]
- [+|-w] [-x [fl]] [--json] [--size-offset] [--strict] [--] [names]
+const longUsage = `usage: lsof [-?abhKlnNOPQRtUvVwX] [+|-c c] [+|-d s] [+D D] [-F [f]] [-g [s]]
+ [-i [i]] [+|-L [l]] [+m [m]] [+|-M] [-o [o]] [-p s] [+|-r [t[c<N>][m<fmt>]]]
+ [-s [p:s]] [-S [t]] [-u s] [+|-w] [-x [fl]] [--json] [--size-offset] [--strict]
+ [--] [names]
 List open files of processes, read from /proc. Selections are ORed; -a
 ANDs them; ^ excludes. With no selection, every process and task is listed.
   -?|-h   print this help              -a      AND the selections
@@ -209,28 +211,31 @@ ANDs them; ^ excludes. With no selection, every process and task is listed.
   -g [s]  PGID column; select (^exclude) process groups
   -i i    Internet files: [46][TCP|UDP|UDPLITE][@host|@[v6addr]][:port,...]
   -K [i]  list tasks (threads); -K i leaves them out
-  -l      user IDs, not names           -n      no host names
+  -l      user IDs, not names           -n      no host names (+n: names)
   +L [l]  NLINK column; +L1 selects files with fewer than l links
-  -o [o]  offsets always; -o N offset digits before 0x (8)
-  -O      accepted (nothing to avoid)   -P      no port names
+  +m      list the mount points and their devices (lsof's mount supplement)
+  +m m    accepted: no supplement is needed, devices come from mountinfo
+  -m m    not supported, as in lsof on Linux
+  +|-M    accepted: portmapper registrations are not looked up
+  -N      NFS files                     -o [o]  offsets always; -o N digits before 0x (8)
+  -O      accepted (nothing to avoid)   -P      no port names (+P: names)
   -p s    PIDs: 1,2,^3                  -Q      a search that finds nothing is no failure
   -R      PPID column                   -s      sizes always
   -s p:s  TCP (and, as lsof does, UDP) states: TCP:LISTEN,^CLOSE
-  -S [t]  stat timeout in seconds (15)
-  +|-r [t[m<fmt>]]  repeat every t seconds (15); + until no files, - forever
+  -S [t]  stat timeout in seconds (15; at least 2)
+  +|-r [t[c<N>][m<fmt>]]  repeat every t seconds (15), N times (c<N>); + until
+          no files, - forever; m<fmt> is an strftime(3) format for the marker
   -t      PIDs only                     -u s    users: names or UIDs, ^ excludes
   -U      unix sockets                  -v      version
+  -V      say which search items were not found
   -w      no warnings and no unreadable rows; +w shows them
+  -X      (root) TCP, UDP and raw IPv6 sockets not identified
+  -Z [Z]  SELinux contexts: not supported (lsof refuses it where SELinux is off)
+  +|-E, +|-e s, +|-f[gG], -T [t]  not supported yet: refused
   -x [fl] +d/+D cross file systems     --json  one JSON object per file
   --size-offset  SIZE and OFFSET columns both
   --strict       exit 2, and say so, when some process could not be fully inspected
   names   files (by device and inode); a mount point means its file system
 Exit status: 0 when something was listed, 1 when nothing was or a search
 item (PID, process group, command, -i spec, file) matched nothing.
-`
-
-const versionText = `lsof (openfiles) version information:
-    compatible with: lsof 4.95 on Linux
-    reads: /proc (every network namespace's socket tables)
-    output: table, -F fields, -t, --json
 `

@@ -7,39 +7,49 @@ import (
 )
 
 // repeatSpec is +r or -r: list every interval, with a marker line
-// between listings; +r stops at the first listing with no files.
+// after each listing; +r stops at the first listing with no files, and a
+// count (c<N>) after N listings.
 type repeatSpec struct {
-	interval   time.Duration
-	format     string // strftime format of the marker; "" for "======="
+	interval   time.Duration // 0: list once (-r0)
+	count      int           // listings to make; 0 for no limit
+	format     string        // strftime format of the marker; "" for "======="
 	untilEmpty bool
 }
 
-func parseRepeat(v string, hasV, plus bool) (*repeatSpec, error) {
+// parseRepeat parses the value of +r or -r: [t][c<N>][m<fmt>], as lsof
+// 4.95 reads it. What follows the interval (and count) that is not m<fmt>
+// is put back to be read as options, as lsof does; unlike lsof, which
+// puts back the count too (so that "-r 1c5" also selects command "5"),
+// the count is not read twice.
+func parseRepeat(v *optValue, plus bool) (*repeatSpec, error) {
 	r := &repeatSpec{interval: 15 * time.Second, untilEmpty: plus}
-	if !hasV {
+	if v.missing() {
 		return r, nil
 	}
-	digits := strings.IndexFunc(v, func(c rune) bool { return c < '0' || c > '9' })
-	if digits < 0 {
-		digits = len(v)
-	}
+	n, digits := v.digits()
 	if digits > 0 {
-		n, err := strconv.Atoi(v[:digits])
-		if err != nil || n <= 0 {
-			return nil, usageError("illegal repeat time: " + v)
-		}
 		r.interval = time.Duration(n) * time.Second
 	}
-	rest := v[digits:]
+	rest := strings.TrimLeft(v.s[digits:], " ")
+	back := digits
+	if strings.HasPrefix(rest, "c") {
+		i := 1
+		for i < len(rest) && rest[i] >= '0' && rest[i] <= '9' {
+			r.count = r.count*10 + int(rest[i]-'0')
+			i++
+		}
+		rest = rest[i:]
+		back = len(v.s) - len(rest)
+	}
 	switch {
 	case rest == "":
 	case rest[0] == 'm':
-		if rest[1:] == "" {
-			return nil, usageError("illegal <fmt>: \"\"")
+		if rest[1:] == "" || strftime(rest[1:], time.Now()) == "" {
+			return nil, usageError("illegal <fmt>: \"" + rest[1:] + "\"")
 		}
 		r.format = rest[1:]
 	default:
-		return nil, usageError("illegal repeat specification: " + v)
+		v.unread(back)
 	}
 	return r, nil
 }

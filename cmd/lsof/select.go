@@ -16,6 +16,9 @@ type selection struct {
 	files *fileSearch
 	all   bool         // no inclusion: every file
 	found map[int]bool // -p and -g items found
+	// nfsDevs are the devices of the NFS file systems, for -N.
+	nfsDevs  map[uint64]bool
+	nfsFound bool
 
 	// The current process.
 	excluded bool
@@ -41,7 +44,7 @@ func (s *selection) procGroups() bool {
 // fileGroups reports whether file-level inclusions are given.
 func (s *selection) fileGroups() bool {
 	o := s.o
-	return o.fds != nil && !o.fds.exclude || o.inet != nil || o.unix || s.files.active() || o.maxLinks > 0 ||
+	return o.fds != nil && !o.fds.exclude || o.inet != nil || o.unix || s.files.active() || o.linkSelect || o.nfs ||
 		(o.tasks == tasksSelect && !o.and)
 }
 
@@ -64,7 +67,7 @@ func (s *selection) socketsOnly() bool {
 	if o.and {
 		return true
 	}
-	return !s.procGroups() && !(o.fds != nil && !o.fds.exclude) && !s.files.active() && o.maxLinks == 0 && o.tasks != tasksSelect
+	return !s.procGroups() && !(o.fds != nil && !o.fds.exclude) && !s.files.active() && !o.linkSelect && !o.nfs && o.tasks != tasksSelect
 }
 
 // socketProtos returns the socket tables worth reading: when only
@@ -207,11 +210,20 @@ func (s *selection) file(p *fdscan.Process, f *fdscan.File, sock *netsock.Socket
 		note(o.fds.contains(f))
 	}
 	var item *searchItem
+	sockItem := false
 	if s.files.active() {
 		item = s.files.match(f)
+		if item == nil && sock != nil {
+			item, sockItem = s.files.matchSocket(sock), true
+		}
 		note(item != nil)
 	}
-	if o.maxLinks > 0 {
+	nfs := false
+	if o.nfs {
+		nfs = f.Err == nil && f.Type != fdscan.TypeSock && s.nfsDevs[f.Dev]
+		note(nfs)
+	}
+	if o.linkSelect {
 		note(f.Err == nil && f.Kind != fdscan.KindDel && f.PathInode == 0 && f.Type != fdscan.TypeSock && f.NLink < uint64(o.maxLinks))
 	}
 	if o.tasks == tasksSelect && !o.and {
@@ -227,8 +239,12 @@ func (s *selection) file(p *fdscan.Process, f *fdscan.File, sock *netsock.Socket
 	for _, sp := range matched {
 		sp.found = true
 	}
+	s.nfsFound = s.nfsFound || nfs
 	if item != nil {
 		item.found = true
+		if sockItem {
+			return true, "" // a socket keeps its own name
+		}
 		return true, item.display
 	}
 	return true, ""
@@ -263,5 +279,5 @@ func (s *selection) missed() bool {
 			return true
 		}
 	}
-	return s.files.missed() || s.o.states.missed()
+	return s.files.missed() || s.o.states.missed() || (s.o.nfs && !s.nfsFound)
 }

@@ -27,7 +27,8 @@ const (
 	TypeFIFO
 	TypeLink
 	TypeSock
-	TypeAnon // an anonymous inode (eventfd, epoll, timerfd, pidfd, ...)
+	TypeAnon   // an anonymous inode (eventfd, epoll, timerfd, pidfd, ...)
+	TypeMQueue // a POSIX message queue: a file of an mqueue file system we have mounted
 )
 
 // Mode is the access mode of a file descriptor.
@@ -81,6 +82,9 @@ type File struct {
 	EpollTFDs []int  // descriptors an epoll instance watches
 	PidfdPID  int    // the process a pidfd refers to, or 0
 	SockProto string // socket protocol name (system.sockprotoname), set by the caller
+	// NameNote is a note lsof adds to NAME in parentheses, set by the
+	// caller: "-X specified".
+	NameNote string
 }
 
 // Process is one process, or one task of a process, and the files it

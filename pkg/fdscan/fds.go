@@ -163,6 +163,11 @@ func (r *reader) fdEntry(fdDir int, info *fdinfoDir, rel, name string, p *Proces
 			return false
 		}
 		f.Err, f.Op = err, "readlink"
+		// A link too long to read (ENAMETOOLONG) still has its fdinfo:
+		// lsof shows its flags, not its mode, which comes from the link.
+		if r.s.fdinfo && !r.fdinfo(info, name, f) {
+			return false
+		}
 		// With a probe, Keep decides on unreadable entries too.
 		return r.s.probe == ProbeFull || r.keep(p, f)
 	}
@@ -190,6 +195,9 @@ func (r *reader) fdEntry(fdDir int, info *fdinfoDir, rel, name string, p *Proces
 		} else {
 			f.setStat(&st)
 			r.s.pseudoDevs.learn(link, st.Dev)
+			if f.Type == TypeReg && r.s.cur.mounts.IsMQueue(f.Dev) {
+				f.Type = TypeMQueue
+			}
 		}
 	}
 	switch {
@@ -283,7 +291,7 @@ func (r *reader) fdinfo(info *fdinfoDir, name string, f *File) bool {
 // processes hold it.
 func needsFdinfo(f *File) bool {
 	switch f.Type {
-	case TypeReg, TypeDir, TypeFIFO, TypeSock, TypeLink:
+	case TypeReg, TypeDir, TypeFIFO, TypeSock, TypeLink, TypeMQueue:
 		return false
 	case TypeChr:
 		return f.Rdev != devNull

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -44,6 +45,9 @@ type Mounts struct {
 	list  []*Mount // in mountinfo's order: a later mount may cover an earlier one
 	byID  map[int]*Mount
 	stall bool // some mount may stall
+	// mqueue holds the devices of the mqueue file systems mounted: their
+	// files are message queues, as lsof tells them (PSXMQ).
+	mqueue []uint64
 }
 
 // ReadMounts reads the mount table of the mount namespace of process
@@ -68,6 +72,9 @@ func ParseMountinfo(b []byte) *Mounts {
 			t.list = append(t.list, m)
 			t.byID[m.ID] = m
 			t.stall = t.stall || m.MayStall()
+			if m.FSType == "mqueue" {
+				t.mqueue = append(t.mqueue, m.Dev)
+			}
 		}
 	}
 	return t
@@ -133,6 +140,10 @@ func (t *Mounts) HasDev(dev uint64) bool {
 
 // MayStall reports whether any mount may stall.
 func (t *Mounts) MayStall() bool { return t.stall }
+
+// IsMQueue reports whether dev is the device of a mounted mqueue file
+// system.
+func (t *Mounts) IsMQueue(dev uint64) bool { return slices.Contains(t.mqueue, dev) }
 
 // Holding returns the mount whose file system holds path, judged by the
 // text of the path alone (no lookup): the one with the longest mount

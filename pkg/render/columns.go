@@ -81,6 +81,8 @@ func Type(f *fdscan.File) string {
 		return "sock"
 	case fdscan.TypeAnon:
 		return "a_inode"
+	case fdscan.TypeMQueue:
+		return "PSXMQ"
 	}
 	return "unknown"
 }
@@ -146,6 +148,13 @@ func appendNode(b []byte, f *fdscan.File) []byte {
 // Name returns the NAME text before escaping. procRoot is the proc root
 // the entry was read from, for naming entries that could not be read.
 func Name(p *fdscan.Process, f *fdscan.File, procRoot string) string {
+	if f.NameNote != "" {
+		return fileName(p, f, procRoot) + " (" + f.NameNote + ")"
+	}
+	return fileName(p, f, procRoot)
+}
+
+func fileName(p *fdscan.Process, f *fdscan.File, procRoot string) string {
 	if f.Err != nil && f.Op != "stat" {
 		path := procPath(p, f, procRoot)
 		if f.Err == unix.ENOENT && f.Kind == fdscan.KindText {

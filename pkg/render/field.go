@@ -162,7 +162,7 @@ func (w *FieldWriter) file(p *fdscan.Process, f *fdscan.File, sock *netsock.Sock
 	if typ != "" {
 		w.field('t', typ)
 	}
-	if f.Kind == fdscan.KindFD && f.HasFlags && f.Err == nil {
+	if f.Kind == fdscan.KindFD && f.HasFlags {
 		w.field('G', "0x"+strconv.FormatUint(uint64(f.Flags), 16)+";0x0")
 	}
 	isSocket := sock != nil
@@ -213,7 +213,8 @@ func sizeOrOffset(f *fdscan.File, mode SizeOffMode) (offset, ok bool) {
 	if f.Err != nil || f.Kind == fdscan.KindDel || f.PathInode != 0 {
 		return false, false
 	}
-	sized := f.Type == fdscan.TypeReg || f.Type == fdscan.TypeDir || f.Type == fdscan.TypeAnon || f.Type == fdscan.TypeLink
+	sized := f.Type == fdscan.TypeReg || f.Type == fdscan.TypeDir || f.Type == fdscan.TypeAnon || f.Type == fdscan.TypeLink ||
+		f.Type == fdscan.TypeMQueue
 	switch {
 	case mode == OffsetOnly, mode == SizeOffAuto && !sized:
 		return true, f.HasPos
