@@ -1,13 +1,10 @@
 package main
 
 import (
-	"context"
-	"net"
 	"net/netip"
 	"path/filepath"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/openfiles/openfiles/pkg/fdscan"
 	"github.com/openfiles/openfiles/pkg/netsock"
@@ -218,14 +215,11 @@ func strtoul(s string) (uint64, bool) {
 
 func isSpace(c byte) bool { return c == ' ' || (c >= '\t' && c <= '\r') }
 
-// hostTimeout bounds the lookup of a remote host name.
-const hostTimeout = 10 * time.Second
-
 // lookupHost returns the addresses of a host for the family asked, as
 // getaddrinfo does: an IPv4 address in any form inet_aton reads, an
 // IPv6 address, or a name from the hosts file or DNS.
 func lookupHost(host string, fam family) ([]netip.Addr, string) {
-	if a, ok := inetAton(host); ok {
+	if a, ok := netsock.InetAton(host); ok {
 		if fam == family6 {
 			return nil, "Address family for hostname not supported"
 		}
@@ -244,96 +238,11 @@ func lookupHost(host string, fam family) ([]netip.Addr, string) {
 	case family6:
 		network = "ip6"
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), hostTimeout)
-	defer cancel()
-	ips, err := net.DefaultResolver.LookupNetIP(ctx, network, host)
-	if err != nil || len(ips) == 0 {
+	ips, err := netsock.LookupHost(network, host, netsock.HostTimeout)
+	if err != nil {
 		return nil, "Name or service not known"
 	}
-	for i, a := range ips {
-		if a.Is4In6() {
-			ips[i] = a.Unmap()
-		}
-	}
 	return ips, ""
-}
-
-// inetAton parses an IPv4 address as the C library's inet_aton does,
-// requiring it to take the whole string: one to four parts, each
-// decimal, octal (0...) or hexadecimal (0x...), the last filling the
-// bytes the others leave.
-func inetAton(s string) (netip.Addr, bool) {
-	var parts [4]uint64
-	n := 0
-	for {
-		if s == "" || !isDigit(s[0]) {
-			return netip.Addr{}, false
-		}
-		v, rest, ok := cNumber(s)
-		if !ok {
-			return netip.Addr{}, false
-		}
-		s = rest
-		if s != "" && s[0] == '.' {
-			if n > 2 || v > 0xff {
-				return netip.Addr{}, false
-			}
-			parts[n] = v
-			n++
-			s = s[1:]
-			continue
-		}
-		if s != "" {
-			return netip.Addr{}, false
-		}
-		if v > [4]uint64{0xffffffff, 0xffffff, 0xffff, 0xff}[n] {
-			return netip.Addr{}, false
-		}
-		var word uint32
-		for i := 0; i < n; i++ {
-			word |= uint32(parts[i]) << (24 - 8*i)
-		}
-		word |= uint32(v)
-		return netip.AddrFrom4([4]byte{byte(word >> 24), byte(word >> 16), byte(word >> 8), byte(word)}), true
-	}
-}
-
-// cNumber reads an unsigned number as strtoul(s, &end, 0) does from a
-// string that starts with a digit, and returns the rest; it fails past
-// 32 bits.
-func cNumber(s string) (uint64, string, bool) {
-	base := uint64(10)
-	i := 0
-	if s[0] == '0' {
-		base, i = 8, 1
-		if len(s) > 2 && (s[1] == 'x' || s[1] == 'X') && hexDigit(s[2]) >= 0 {
-			base, i = 16, 2
-		}
-	}
-	var v uint64
-	for ; i < len(s); i++ {
-		d := hexDigit(s[i])
-		if d < 0 || uint64(d) >= base {
-			break
-		}
-		v = v*base + uint64(d)
-		if v > 0xffffffff {
-			return 0, "", false
-		}
-	}
-	return v, s[i:], true
-}
-
-func hexDigit(c byte) int {
-	switch {
-	case c >= '0' && c <= '9':
-		return int(c - '0')
-	case c >= 'a' && c <= 'f':
-		return int(c-'a') + 10
-	case c >= 'A' && c <= 'F':
-		return int(c-'A') + 10
-	}
-	return -1
 }
 
 // findSockets reads the socket tables in dir (a /proc/PID/net directory)

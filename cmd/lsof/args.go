@@ -5,6 +5,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/openfiles/openfiles/pkg/netsock"
 )
 
 // options are the parsed command line.
@@ -233,7 +235,7 @@ func (o *options) option(c, sign byte, v *optValue, e env) error {
 		if !v.missing() {
 			arg = v.s
 		}
-		spec, err := parseInet(arg, e.lookupService, hostTimeout)
+		spec, err := parseInet(arg, e.lookupService, netsock.HostTimeout)
 		if err != nil {
 			return err
 		}

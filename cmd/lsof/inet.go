@@ -1,8 +1,6 @@
 package main
 
 import (
-	"context"
-	"net"
 	"net/netip"
 	"strconv"
 	"strings"
@@ -97,7 +95,7 @@ func resolveHost(host, arg string, family int, timeout time.Duration) ([]netip.A
 		// A number the resolver reads as inet_aton(3) does (127.1,
 		// 2130706433, 010.1) when it looks for IPv4 addresses, or no
 		// address at all.
-		if a, ok := inetAton(host); ok && family != 6 {
+		if a, ok := netsock.InetAton(host); ok && family != 6 {
 			return []netip.Addr{a}, nil
 		}
 		return nil, specError("unknown host name (" + host + ") in: -i " + arg)
@@ -108,15 +106,11 @@ func resolveHost(host, arg string, family int, timeout time.Duration) ([]netip.A
 		}
 		addrs = []netip.Addr{a.Unmap()}
 	} else {
-		ctx, cancel := context.WithTimeout(context.Background(), timeout)
-		defer cancel()
-		ips, err := (&net.Resolver{PreferGo: true}).LookupNetIP(ctx, "ip", host)
-		if err != nil || len(ips) == 0 {
+		ips, err := netsock.LookupHost("ip", host, timeout)
+		if err != nil {
 			return nil, specError("unknown host name (" + host + ") in: -i " + arg)
 		}
-		for _, ip := range ips {
-			addrs = append(addrs, ip.Unmap())
-		}
+		addrs = ips
 	}
 	for _, a := range addrs {
 		if family == 4 && a.Is6() {
@@ -151,39 +145,6 @@ func dottedQuad(host string) (netip.Addr, bool) {
 // resolver: digits and dots only, not ending in a dot.
 func digitsAndDots(host string) bool {
 	return host != "" && strings.Trim(host, "0123456789.") == "" && !strings.HasSuffix(host, ".")
-}
-
-// inetAton parses an IPv4 address as inet_aton(3) does, for the forms
-// of digits and dots: a, a.b, a.b.c or a.b.c.d, each part decimal, or
-// octal with a leading 0; the last part fills the bytes left.
-func inetAton(s string) (netip.Addr, bool) {
-	parts := strings.Split(s, ".")
-	if len(parts) > 4 {
-		return netip.Addr{}, false
-	}
-	var v uint64
-	for i, p := range parts {
-		base := 10
-		if len(p) > 1 && p[0] == '0' {
-			base = 8
-		}
-		n, err := strconv.ParseUint(p, base, 32)
-		if err != nil {
-			return netip.Addr{}, false
-		}
-		if i < len(parts)-1 {
-			if n > 255 {
-				return netip.Addr{}, false
-			}
-			v |= n << (8 * (3 - i))
-			continue
-		}
-		if n >= 1<<(8*(4-i)) {
-			return netip.Addr{}, false
-		}
-		v |= n
-	}
-	return netip.AddrFrom4([4]byte{byte(v >> 24), byte(v >> 16), byte(v >> 8), byte(v)}), true
 }
 
 func parsePorts(list, arg, proto string, lookup services) ([]portRange, error) {

@@ -309,6 +309,3 @@ func listOnce(sc *fdscan.Scanner, sel *selection, out output, sockets *netsock.R
 	}
 	return listed, err
 }
-
-// hostTimeout bounds the lookup of a host name given to -i.
-const hostTimeout = 2 * time.Second
