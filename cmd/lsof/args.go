@@ -265,7 +265,9 @@ func (o *options) option(c byte, plus bool, v string, hasV bool, e env) error {
 		}
 		o.offsetDigits = n
 	case 'S':
-		o.statWait = 15
+		// A bare -S means the default, as in lsof (whose default is 15
+		// s): fdscan.DefaultLookupTimeout.
+		o.statWait = 0
 		if hasV {
 			n, err := strconv.Atoi(v)
 			if err != nil || n < 0 {

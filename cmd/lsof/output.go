@@ -216,7 +216,7 @@ ANDs them; ^ excludes. With no selection, every process and task is listed.
   -p s    PIDs: 1,2,^3                  -Q      a search that finds nothing is no failure
   -R      PPID column                   -s      sizes always
   -s p:s  TCP (and, as lsof does, UDP) states: TCP:LISTEN,^CLOSE
-  -S [t]  stat timeout in seconds (15)
+  -S [t]  seconds to wait for the lookup of a name given (5)
   +|-r [t[m<fmt>]]  repeat every t seconds (15); + until no files, - forever
   -t      PIDs only                     -u s    users: names or UIDs, ^ excludes
   -U      unix sockets                  -v      version
