@@ -23,6 +23,8 @@ type options struct {
 	json          bool // --json
 	strict        bool // --strict: exit status 2 when something could not be inspected
 	sizeAndOffset bool // --size-offset: SIZE and OFFSET columns both
+	summary       bool // --summary[=N]: totals for people, not the listing
+	summaryTop    int  // --summary=N: processes shown by each table; 0 for all
 	offset        bool // -o: always an offset
 	sizeOnly      bool // -s: always a size
 	offsetDigits  int  // -o N
@@ -101,6 +103,17 @@ func parseArgs(args []string, e env) (options, error) {
 			continue
 		case "--size-offset":
 			o.sizeAndOffset = true
+			continue
+		case "--summary":
+			o.summary, o.summaryTop = true, defaultSummaryTop
+			continue
+		}
+		if v, ok := strings.CutPrefix(a, "--summary="); ok {
+			n, err := strconv.Atoi(v)
+			if err != nil || n < 0 {
+				return o, usageError("--summary= not followed by a number of processes: " + v)
+			}
+			o.summary, o.summaryTop = true, n
 			continue
 		}
 		if len(a) < 2 || (a[0] != '-' && a[0] != '+') {
@@ -309,6 +322,8 @@ func (o *options) check() error {
 	switch {
 	case o.fields != nil && o.terse:
 		return usageError("-F and -t are mutually exclusive")
+	case o.summary && (o.fields != nil || o.terse || o.json):
+		return usageError("--summary and -F, -t or --json are mutually exclusive")
 	case o.offset && o.sizeOnly:
 		return usageError("-o and -s are mutually exclusive")
 	case o.crossFS && o.dirs == nil:

@@ -115,7 +115,8 @@ func run(args []string, stdout, stderr io.Writer, e env) int {
 		return 1
 	}
 	sel = newSelection(&opts, files)
-	so.Tasks = sel.tasks()
+	// A summary counts each process once: its tasks share its files.
+	so.Tasks = sel.tasks() && !opts.summary
 	if sel.socketsOnly() {
 		so.Probe = fdscan.ProbeSockets
 		if sel.socketsDecide() {
@@ -144,7 +145,11 @@ func run(args []string, stdout, stderr io.Writer, e env) int {
 	if !e.dns {
 		names.Timeout = 0
 	}
-	out := newOutput(&opts, e, stdout, fdscan.LoadUsers(e.passwd), names)
+	users := fdscan.LoadUsers(e.passwd)
+	out := newOutput(&opts, e, stdout, users, names)
+	if opts.summary {
+		out = newSummaryOutput(&opts, e, stdout, users, sc)
+	}
 	if _, table := out.(*tableOutput); table && sel.all && os.Getenv("GOGC") == "" {
 		// A full listing holds its table to the end: collect more often
 		// than Go's default to keep the peak memory low. The table's rows

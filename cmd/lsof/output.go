@@ -190,13 +190,13 @@ func fieldHelp() string {
 
 const shortUsage = `usage: lsof [-?abhKlnOPQRtUvw] [+|-c c] [+|-d s] [+D D] [-F [f]] [-g [s]]
  [-i [i]] [+|-L [l]] [-o [o]] [-p s] [+|-r [t]] [-s [p:s]] [-S [t]] [-u s]
- [+|-w] [-x [fl]] [--json] [--size-offset] [--strict] [--] [names]
+ [+|-w] [-x [fl]] [--json] [--size-offset] [--strict] [--summary[=N]] [--] [names]
 Use the "-h" option to get more help information.
 `
 
 const longUsage = `usage: lsof [-?abhKlnOPQRtUvw] [+|-c c] [+|-d s] [+D D] [-F [f]] [-g [s]]
  [-i [i]] [+|-L [l]] [-o [o]] [-p s] [+|-r [t]] [-s [p:s]] [-S [t]] [-u s]
- [+|-w] [-x [fl]] [--json] [--size-offset] [--strict] [--] [names]
+ [+|-w] [-x [fl]] [--json] [--size-offset] [--strict] [--summary[=N]] [--] [names]
 List open files of processes, read from /proc. Selections are ORed; -a
 ANDs them; ^ excludes. With no selection, every process and task is listed.
   -?|-h   print this help              -a      AND the selections
@@ -224,6 +224,9 @@ ANDs them; ^ excludes. With no selection, every process and task is listed.
   -x [fl] +d/+D cross file systems     --json  one JSON object per file
   --size-offset  SIZE and OFFSET columns both
   --strict       exit 2, and say so, when some process could not be fully inspected
+  --summary[=N]  totals for people: descriptors by process and type beside the
+                 limit, deleted files' space by file system and by process,
+                 listening sockets; N processes a table (10; 0 = all)
   names   files (by device and inode); a mount point means its file system
 Exit status: 0 when something was listed, 1 when nothing was or a search
 item (PID, process group, command, -i spec, file) matched nothing.
