@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -84,11 +85,37 @@ func TestLiveOwnOptions(t *testing.T) {
 	})
 
 	t.Run("dry-run", func(t *testing.T) {
+		// A shell holding the file runs fuser -k --dry-run on it: the
+		// plan is a table of the holder, to be signalled, and the shell,
+		// spared.
 		inSub, _ := start(t)
-		res := runFuser(t, b.ours, "/", "", "-k", "--dry-run", "-TERM", held)
-		want := fmt.Sprintf("%s:\nWould send SIGTERM to process %d (sleep)\n", held, inSub.pid())
-		if res.Code != 0 || res.Stdout != fmt.Sprintf(" %5d", inSub.pid()) || !strings.HasSuffix(res.Stderr, want) {
-			t.Errorf("fuser -k --dry-run -TERM: exit %d, stdout %q, stderr %q; want exit 0, the holder's PID and stderr ending %q", res.Code, res.Stdout, res.Stderr, want)
+		cmd := exec.Command("sh", "-c", `exec 3<"$1"; "$0" -k --dry-run -TERM "$1"`, b.ours, held)
+		var stdout, stderr bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &stdout, &stderr
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		shell := cmd.Process.Pid
+		err := cmd.Wait()
+		wantOut := fmt.Sprintf(" %5d %5d", inSub.pid(), shell)
+		lines := strings.Split(stderr.String(), "\n")
+		plan := slices.IndexFunc(lines, func(l string) bool { return strings.HasPrefix(l, "Plan (--dry-run") })
+		want := []string{
+			"Plan (--dry-run, nothing was signalled): SIGTERM to 1 process, 1 process left alone",
+			"NAME PID USER COMMAND SIGNAL",
+			fmt.Sprintf("%s %d root sleep SIGTERM", held, inSub.pid()),
+			fmt.Sprintf("%s %d root sh none: fuser runs under it", held, shell),
+			"",
+		}
+		var got []string
+		if plan >= 0 {
+			for _, l := range lines[plan:] {
+				got = append(got, strings.TrimSpace(livetest.Fold(l)))
+			}
+		}
+		if err != nil || stdout.String() != wantOut || !slices.Equal(got, want) {
+			t.Errorf("sh -c 'fuser -k --dry-run -TERM FILE': %v, stdout %q, stderr %q; want status 0, stdout %q, the plan ending stderr, blanks folded: %q",
+				err, stdout.String(), stderr.String(), wantOut, want)
 		}
 		if got := inSub.fate(200 * time.Millisecond); got != 0 {
 			t.Errorf("--dry-run, yet the holder ended by %v", got)

@@ -8,7 +8,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/openfiles/openfiles/pkg/fdscan"
 	"github.com/openfiles/openfiles/pkg/netsock"
@@ -20,9 +19,7 @@ import (
 // by process; the listening sockets, by process. It keeps counts, not
 // rows, so it costs little memory however long the listing.
 //
-// Its tables are aligned here, not by github.com/olekukonko/tablewriter:
-// linked in, that package's initialisers cost every run of the command
-// about 1 ms of CPU and 750 KB (see the README's Dependencies).
+// Its tables are drawn by WriteReport.
 type Summary struct {
 	// Top is how many processes the tables by process show; 0 shows all.
 	Top int
@@ -221,11 +218,9 @@ func (s *Summary) writeDescriptors(b *bytes.Buffer) {
 		b.WriteString(", the top " + strconv.Itoa(len(shown)))
 	}
 	b.WriteString("\n")
-	header := []string{"PID", "COMMAND", "USER", "FDS", "LIMIT", "USE"}
-	header = append(header, tallyNames[:]...)
-	align := []align{alignRight, alignLeft, alignLeft}
-	for range len(header) - 3 {
-		align = append(align, alignRight)
+	cols := []Column{{"PID", true}, {"COMMAND", false}, {"USER", false}, {"FDS", true}, {"LIMIT", true}, {"USE", true}}
+	for _, n := range tallyNames {
+		cols = append(cols, Column{n, true})
 	}
 	rows := make([][]string, 0, len(shown))
 	for _, t := range shown {
@@ -247,7 +242,7 @@ func (s *Summary) writeDescriptors(b *bytes.Buffer) {
 		}
 		rows = append(rows, row)
 	}
-	writeTable(b, header, align, rows)
+	WriteReport(b, cols, rows)
 }
 
 func (s *Summary) writeDeleted(b *bytes.Buffer) {
@@ -280,8 +275,7 @@ func (s *Summary) writeDeleted(b *bytes.Buffer) {
 		v := byDev[d]
 		rows = append(rows, []string{point, fsType, devString(d), strconv.FormatInt(v[0], 10), humanBytes(v[1]), strconv.FormatInt(v[1], 10)})
 	}
-	writeTable(b, []string{"FILE SYSTEM", "TYPE", "DEVICE", "FILES", "SIZE", "BYTES"},
-		[]align{alignLeft, alignLeft, alignLeft, alignRight, alignRight, alignRight}, rows)
+	WriteReport(b, []Column{{"FILE SYSTEM", false}, {"TYPE", false}, {"DEVICE", false}, {"FILES", true}, {"SIZE", true}, {"BYTES", true}}, rows)
 
 	var list []*procTally
 	held := map[int]int64{}
@@ -308,8 +302,7 @@ func (s *Summary) writeDeleted(b *bytes.Buffer) {
 		rows = append(rows, []string{strconv.Itoa(t.pid), s.esc.String(t.command), s.user(t.uid),
 			strconv.Itoa(len(t.deleted)), humanBytes(held[t.pid]), strconv.FormatInt(held[t.pid], 10), s.esc.String(t.largest)})
 	}
-	writeTable(b, []string{"PID", "COMMAND", "USER", "FILES", "SIZE", "BYTES", "LARGEST"},
-		[]align{alignRight, alignLeft, alignLeft, alignRight, alignRight, alignRight, alignLeft}, rows)
+	WriteReport(b, []Column{{"PID", true}, {"COMMAND", false}, {"USER", false}, {"FILES", true}, {"SIZE", true}, {"BYTES", true}, {"LARGEST", false}}, rows)
 }
 
 // mountOf returns a mount of the file system on device dev, preferring
@@ -346,8 +339,7 @@ func (s *Summary) writeListeners(b *bytes.Buffer) {
 		t := s.procs[l.pid]
 		rows = append(rows, []string{strconv.Itoa(l.pid), s.esc.String(t.command), s.user(t.uid), l.proto, addrText(l.addr)})
 	}
-	writeTable(b, []string{"PID", "COMMAND", "USER", "PROTO", "ADDRESS"},
-		[]align{alignRight, alignLeft, alignLeft, alignLeft, alignLeft}, rows)
+	WriteReport(b, []Column{{"PID", true}, {"COMMAND", false}, {"USER", false}, {"PROTO", false}, {"ADDRESS", false}}, rows)
 }
 
 // addrText is a local address as lsof -n -P prints it: * for any
@@ -362,56 +354,6 @@ func addrText(a netip.AddrPort) string {
 		host = "[" + host + "]"
 	}
 	return host + ":" + strconv.Itoa(int(a.Port()))
-}
-
-// align says how a report column is aligned.
-type align uint8
-
-const (
-	alignLeft align = iota
-	alignRight
-)
-
-// writeTable draws a report table: columns two blanks apart (one before
-// the first), numbers to the right, no trailing blanks, and a column
-// with no value in any row (no pipes anywhere) left out. Widths count
-// bytes: names reach here escaped, so ASCII outside a UTF-8 locale.
-func writeTable(b *bytes.Buffer, header []string, aligns []align, rows [][]string) {
-	width := make([]int, len(header))
-	for _, r := range rows {
-		for i, c := range r {
-			width[i] = max(width[i], utf8.RuneCountInString(c))
-		}
-	}
-	shown := make([]bool, len(header))
-	for i, h := range header {
-		shown[i] = width[i] > 0
-		width[i] = max(width[i], len(h))
-	}
-	line := func(cells []string) {
-		start := b.Len()
-		for i, c := range cells {
-			if !shown[i] {
-				continue
-			}
-			b.WriteString("  "[:1+min(1, b.Len()-start)])
-			pad := width[i] - utf8.RuneCountInString(c)
-			if aligns[i] == alignRight {
-				b.WriteString(strings.Repeat(" ", pad))
-				b.WriteString(c)
-			} else {
-				b.WriteString(c)
-				b.WriteString(strings.Repeat(" ", pad))
-			}
-		}
-		trimmed := bytes.TrimRight(b.Bytes()[start:], " ")
-		b.Truncate(start + len(trimmed))
-		b.WriteByte('\n')
-	}
-	line(header)
-	for _, r := range rows {
-		line(r)
-	}
 }
 
 func blankZero(n int64) string {

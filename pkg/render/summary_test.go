@@ -5,15 +5,15 @@ import (
 	"testing"
 )
 
-func TestWriteTable(t *testing.T) {
+func TestWriteReport(t *testing.T) {
 	var b bytes.Buffer
-	writeTable(&b, []string{"PID", "EMPTY", "NAME", "N"}, []align{alignRight, alignRight, alignLeft, alignRight},
+	WriteReport(&b, []Column{{"PID", true}, {"EMPTY", true}, {"NAME", false}, {"N", true}},
 		[][]string{{"1", "", "init", "12345"}, {"23456", "", "x", ""}})
 	want := "   PID  NAME      N\n" +
 		"     1  init  12345\n" +
 		" 23456  x\n"
 	if got := b.String(); got != want {
-		t.Errorf("writeTable: want\n%q\ngot\n%q", want, got)
+		t.Errorf("WriteReport: want\n%q\ngot\n%q", want, got)
 	}
 }
 
