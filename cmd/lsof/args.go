@@ -25,6 +25,8 @@ type options struct {
 	sizeAndOffset bool // --size-offset: SIZE and OFFSET columns both
 	summary       bool // --summary[=N]: totals for people, not the listing
 	summaryTop    int  // --summary=N: processes shown by each table; 0 for all
+	netns         bool // --netns: the NETNS column and w field
+	container     bool // --container: the CONTAINER column, j field and JSON
 	offset        bool // -o: always an offset
 	sizeOnly      bool // -s: always a size
 	offsetDigits  int  // -o N
@@ -106,6 +108,12 @@ func parseArgs(args []string, e env) (options, error) {
 			continue
 		case "--summary":
 			o.summary, o.summaryTop = true, defaultSummaryTop
+			continue
+		case "--netns":
+			o.netns = true
+			continue
+		case "--container":
+			o.container = true
 			continue
 		}
 		if v, ok := strings.CutPrefix(a, "--summary="); ok {

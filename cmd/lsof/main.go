@@ -98,6 +98,10 @@ func run(args []string, stdout, stderr io.Writer, e env) int {
 		// Every output copies what it needs of a file before the next
 		// process: the records can be reused.
 		Reuse: true,
+		// Every process's namespace and cgroup, where the output shows
+		// them; otherwise the namespace of those holding a socket only.
+		NetNS:  opts.netns || opts.fields.has('w'),
+		Cgroup: opts.container || opts.fields.has('j'),
 	}
 	if e.stats == nil {
 		// One mount table for the names and the first listing.

@@ -44,11 +44,19 @@ func newOutput(o *options, e env, w io.Writer, users fdscan.Users, names *netsoc
 	case o.terse:
 		return &terseOutput{w: bufio.NewWriter(w)}
 	case o.fields != nil:
-		return &fieldOutput{f: render.NewFieldWriter(w, o.fields.letters, e.esc, e.procRoot, users, names, mode, digits, o.numericUser)}
+		letters := o.fields.letters
+		if o.netns {
+			letters += "w"
+		}
+		if o.container {
+			letters += "j"
+		}
+		return &fieldOutput{f: render.NewFieldWriter(w, letters, e.esc, e.procRoot, users, names, mode, digits, o.numericUser)}
 	}
 	return &tableOutput{w: w, t: render.NewTable(e.esc, e.procRoot, users, names, render.TableOptions{
 		PPID: o.ppid, PGID: o.pgidColumn, NLink: o.linkColumn, NumericUsers: o.numericUser,
 		CommandWidth: o.cmdWidth, SizeOff: mode, OffsetDigits: digits,
+		NetNS: o.netns, Container: o.container,
 	})}
 }
 
@@ -154,6 +162,11 @@ type fieldSet struct {
 // raw device.
 const defaultFields = "acdDfgGiklKLMnNoPpRsStTu"
 
+// has reports whether the selection names field c; false for no -F.
+func (f *fieldSet) has(c byte) bool {
+	return f != nil && strings.IndexByte(f.letters, c) >= 0
+}
+
 func parseFields(v string) (*fieldSet, error) {
 	f := &fieldSet{}
 	if v == "" || v == "0" {
@@ -190,13 +203,15 @@ func fieldHelp() string {
 
 const shortUsage = `usage: lsof [-?abhKlnOPQRtUvw] [+|-c c] [+|-d s] [+D D] [-F [f]] [-g [s]]
  [-i [i]] [+|-L [l]] [-o [o]] [-p s] [+|-r [t]] [-s [p:s]] [-S [t]] [-u s]
- [+|-w] [-x [fl]] [--json] [--size-offset] [--strict] [--summary[=N]] [--] [names]
+ [+|-w] [-x [fl]] [--json] [--size-offset] [--strict] [--summary[=N]]
+ [--netns] [--container] [--] [names]
 Use the "-h" option to get more help information.
 `
 
 const longUsage = `usage: lsof [-?abhKlnOPQRtUvw] [+|-c c] [+|-d s] [+D D] [-F [f]] [-g [s]]
  [-i [i]] [+|-L [l]] [-o [o]] [-p s] [+|-r [t]] [-s [p:s]] [-S [t]] [-u s]
- [+|-w] [-x [fl]] [--json] [--size-offset] [--strict] [--summary[=N]] [--] [names]
+ [+|-w] [-x [fl]] [--json] [--size-offset] [--strict] [--summary[=N]]
+ [--netns] [--container] [--] [names]
 List open files of processes, read from /proc. Selections are ORed; -a
 ANDs them; ^ excludes. With no selection, every process and task is listed.
   -?|-h   print this help              -a      AND the selections
@@ -227,6 +242,9 @@ ANDs them; ^ excludes. With no selection, every process and task is listed.
   --summary[=N]  totals for people: descriptors by process and type beside the
                  limit, deleted files' space by file system and by process,
                  listening sockets; N processes a table (10; 0 = all)
+  --netns        NETNS column: each process's network namespace (-F: w)
+  --container    CONTAINER column: docker, containerd/CRI, CRI-O, podman, LXC
+                 container or systemd unit, from /proc/PID/cgroup (-F: j)
   names   files (by device and inode); a mount point means its file system
 Exit status: 0 when something was listed, 1 when nothing was or a search
 item (PID, process group, command, -i spec, file) matched nothing.

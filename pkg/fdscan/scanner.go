@@ -49,6 +49,11 @@ type Options struct {
 	// caller has read it already: the first Scan uses it rather than
 	// read it again. Later scans read their own.
 	Mounts *Mounts
+	// NetNS reads the network namespace of every process, not only of
+	// those holding a socket (Process.NetNS).
+	NetNS bool
+	// Cgroup reads every process's cgroup file (Process.Cgroup).
+	Cgroup bool
 }
 
 // Probe is how much the scanner reads of an entry before Options.Keep
@@ -79,7 +84,9 @@ type Scanner struct {
 	probe   Probe
 	keep    func(*Process, *File) bool
 	fdinfo  bool
-	fs      procfs.FS
+	// netNSAll and cgroup are Options.NetNS and Options.Cgroup.
+	netNSAll, cgroup bool
+	fs               procfs.FS
 	// spare holds Files slices given back after delivery, with
 	// Options.Reuse; nil without it.
 	spare chan []File
@@ -137,7 +144,8 @@ func New(opts Options) (*Scanner, error) {
 	if w <= 0 {
 		w = runtime.NumCPU()
 	}
-	s := &Scanner{root: root, workers: w, stats: opts.Stats, tasks: opts.Tasks, probe: opts.Probe, keep: opts.Keep, fdinfo: opts.Fdinfo, fs: fs}
+	s := &Scanner{root: root, workers: w, stats: opts.Stats, tasks: opts.Tasks, probe: opts.Probe, keep: opts.Keep, fdinfo: opts.Fdinfo, fs: fs,
+		netNSAll: opts.NetNS, cgroup: opts.Cgroup}
 	s.newListing(opts.Mounts)
 	if opts.Reuse {
 		// Enough for every process in flight: the window, and one
