@@ -44,7 +44,9 @@ type fuser struct {
 	// spared are the processes fuser runs under, which -k leaves alone;
 	// told, those it said so of.
 	spared, told map[int]bool
-	mountTab     *fdscan.Mounts // our mount namespace's, read on first use
+	// plan is what -k --dry-run would do, for each name and process.
+	plan     []planStep
+	mountTab *fdscan.Mounts // our mount namespace's, read on first use
 	// scanner read the processes; -k checks with it that a process to
 	// signal is still the one read.
 	scanner      *fdscan.Scanner
@@ -233,8 +235,9 @@ const extensionsText = `Options of this fuser that psmisc's does not have:
       --help            display this help on standard output
       --json            print the processes found for each NAME as JSON on
                         standard output, and only messages on standard error
-      --dry-run         with -k, tell on standard error what would be
-                        signalled, and signal nothing
+      --dry-run         with -k, signal nothing: print on standard error a
+                        table of each NAME's processes and the signal each
+                        would get, or why none
       --widen           with -k and -m (or -c), accept a NAME that is not a
                         mount point and signal every process using the whole
                         file system that holds it, as psmisc does unasked

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"cmp"
 	"errors"
 	"fmt"
 	"strconv"
@@ -143,6 +144,8 @@ func (f *fuser) report() int {
 	}
 	if f.json {
 		f.writeJSON(users)
+	} else if f.kill && f.dryRun {
+		f.writePlan(users)
 	}
 	if f.kill {
 		// Signalled something, and nothing that was to be signalled
@@ -201,7 +204,7 @@ func accessLetters(a uint8) string {
 // signal sends the signal to the processes of a name, as psmisc's
 // kill_matched_proc does: with -w only to writers, with -i only when
 // the user says yes; never to the processes fuser runs under, and with
-// --dry-run to none, only saying which it would signal. It reports
+// --dry-run to none, only planning what it would do (see writePlan). It reports
 // whether any was signalled.
 func (f *fuser) signal(n *name, stdin *bufio.Reader) bool {
 	ok := false
@@ -209,17 +212,25 @@ func (f *fuser) signal(n *name, stdin *bufio.Reader) bool {
 		if m.kind != procNormal || m.pid == f.e.self {
 			continue
 		}
-		if f.writeOnly && m.access&accessFileWr == 0 {
-			continue
+		var why string
+		switch {
+		case f.writeOnly && m.access&accessFileWr == 0:
+			why = planNotWriting
+		case f.spare(m):
+			why = planSpared
+		case f.spareNetNS(n, m):
+			why = planOtherNetNS(m.netns)
+		case f.interactive && !f.ask(m.pid, stdin):
+			why = planDeclined
 		}
-		if f.spare(m) || f.spareNetNS(n, m) {
-			continue
+		if f.dryRun {
+			f.planned(n, m, cmp.Or(why, signalName(f.sig)))
 		}
-		if f.interactive && !f.ask(m.pid, stdin) {
+		if why != "" {
 			continue
 		}
 		if f.dryRun {
-			f.out.errorf("Would send %s to process %d (%s)\n", signalName(f.sig), m.pid, commandOrUnknown(m.command))
+			// Planned above: signal nothing.
 		} else if err := f.signalProcess(m); err != nil {
 			f.out.errorf("Could not kill process %d: %s\n", m.pid, errText(err))
 			// One gone since it was read needed no signal.

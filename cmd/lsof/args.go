@@ -25,6 +25,10 @@ type options struct {
 	json          bool // --json
 	strict        bool // --strict: exit status 2 when something could not be inspected
 	sizeAndOffset bool // --size-offset: SIZE and OFFSET columns both
+	summary       bool // --summary[=N]: totals for people, not the listing
+	summaryTop    int  // --summary=N: processes shown by each table; 0 for all
+	netns         bool // --netns: the NETNS column and w field
+	container     bool // --container: the CONTAINER column, j field and JSON
 	offset        bool // -o: always an offset
 	sizeOnly      bool // -s: always a size
 	offsetDigits  int  // -o N
@@ -105,8 +109,22 @@ func parseArgs(args []string, e env) (options, error) {
 				o.strict = true
 			case "--size-offset":
 				o.sizeAndOffset = true
+			case "--summary":
+				o.summary, o.summaryTop = true, defaultSummaryTop
+			case "--netns":
+				o.netns = true
+			case "--container":
+				o.container = true
 			default:
-				return o, usageError("illegal option character: -")
+				v, ok := strings.CutPrefix(long, "--summary=")
+				if !ok {
+					return o, usageError("illegal option character: -")
+				}
+				n, err := strconv.Atoi(v)
+				if err != nil || n < 0 {
+					return o, usageError("--summary= not followed by a number of processes: " + v)
+				}
+				o.summary, o.summaryTop = true, n
 			}
 			continue
 		}
@@ -262,7 +280,9 @@ func (o *options) option(c, sign byte, v *optValue, e env) error {
 			v.unread(digits)
 		}
 	case 'S':
-		o.statWait = 15
+		// A bare -S means the default, as in lsof (whose default is 15
+		// s): fdscan.DefaultLookupTimeout.
+		o.statWait = 0
 		if v.missing() {
 			return nil
 		}
@@ -325,6 +345,8 @@ func (o *options) check() error {
 	switch {
 	case o.fields != nil && o.terse:
 		return usageError("-F and -t are mutually exclusive")
+	case o.summary && (o.fields != nil || o.terse || o.json):
+		return usageError("--summary and -F, -t or --json are mutually exclusive")
 	case o.offset && o.sizeOnly:
 		return usageError("-o and -s are mutually exclusive")
 	case o.crossFS && o.dirs == nil:

@@ -102,6 +102,10 @@ func run(args []string, stdout, stderr io.Writer, e env) int {
 		// Every output copies what it needs of a file before the next
 		// process: the records can be reused.
 		Reuse: true,
+		// Every process's namespace and cgroup, where the output shows
+		// them; otherwise the namespace of those holding a socket only.
+		NetNS:  opts.netns || opts.fields.has('w'),
+		Cgroup: opts.container || opts.fields.has('j'),
 	}
 	if e.stats == nil {
 		// One mount table for the names and the first listing.
@@ -132,7 +136,8 @@ func run(args []string, stdout, stderr io.Writer, e env) int {
 	if opts.nfs {
 		sel.nfsDevs = nfsDevices(so.Mounts)
 	}
-	so.Tasks = sel.tasks()
+	// A summary counts each process once: its tasks share its files.
+	so.Tasks = sel.tasks() && !opts.summary
 	if sel.socketsOnly() {
 		so.Probe = fdscan.ProbeSockets
 		if sel.socketsDecide() {
@@ -161,7 +166,11 @@ func run(args []string, stdout, stderr io.Writer, e env) int {
 	if !e.dns {
 		names.Timeout = 0
 	}
-	out := newOutput(&opts, e, stdout, fdscan.LoadUsers(e.passwd), names)
+	users := fdscan.LoadUsers(e.passwd)
+	out := newOutput(&opts, e, stdout, users, names)
+	if opts.summary {
+		out = newSummaryOutput(&opts, e, stdout, users, sc)
+	}
 	if _, table := out.(*tableOutput); table && sel.all && os.Getenv("GOGC") == "" {
 		// A full listing holds its table to the end: collect more often
 		// than Go's default to keep the peak memory low. The table's rows

@@ -44,11 +44,19 @@ func newOutput(o *options, e env, w io.Writer, users fdscan.Users, names *netsoc
 	case o.terse:
 		return &terseOutput{w: bufio.NewWriter(w)}
 	case o.fields != nil:
-		return &fieldOutput{f: render.NewFieldWriter(w, o.fields.letters, e.esc, e.procRoot, users, names, mode, digits, o.numericUser)}
+		letters := o.fields.letters
+		if o.netns {
+			letters += "w"
+		}
+		if o.container {
+			letters += "j"
+		}
+		return &fieldOutput{f: render.NewFieldWriter(w, letters, e.esc, e.procRoot, users, names, mode, digits, o.numericUser)}
 	}
 	return &tableOutput{w: w, t: render.NewTable(e.esc, e.procRoot, users, names, render.TableOptions{
 		PPID: o.ppid, PGID: o.pgidColumn, NLink: o.linkColumn, NumericUsers: o.numericUser,
 		CommandWidth: o.cmdWidth, SizeOff: mode, OffsetDigits: digits,
+		NetNS: o.netns, Container: o.container,
 	})}
 }
 
@@ -154,6 +162,11 @@ type fieldSet struct {
 // raw device.
 const defaultFields = "acdDfgGiklKLMnNoPpRsStTu"
 
+// has reports whether the selection names field c; false for no -F.
+func (f *fieldSet) has(c byte) bool {
+	return f != nil && strings.IndexByte(f.letters, c) >= 0
+}
+
 func parseFields(v string) (*fieldSet, error) {
 	f := &fieldSet{}
 	if v == "" || v == "0" {
@@ -191,14 +204,14 @@ func fieldHelp() string {
 const shortUsage = `usage: lsof [-?abhKlnNOPQRtUvVwX] [+|-c c] [+|-d s] [+D D] [-F [f]] [-g [s]]
  [-i [i]] [+|-L [l]] [+m [m]] [+|-M] [-o [o]] [-p s] [+|-r [t[c<N>][m<fmt>]]]
  [-s [p:s]] [-S [t]] [-u s] [+|-w] [-x [fl]] [--json] [--size-offset] [--strict]
- [--] [names]
+ [--summary[=N]] [--netns] [--container] [--] [names]
 Use the "-h" option to get more help information.
 `
 
 const longUsage = `usage: lsof [-?abhKlnNOPQRtUvVwX] [+|-c c] [+|-d s] [+D D] [-F [f]] [-g [s]]
  [-i [i]] [+|-L [l]] [+m [m]] [+|-M] [-o [o]] [-p s] [+|-r [t[c<N>][m<fmt>]]]
  [-s [p:s]] [-S [t]] [-u s] [+|-w] [-x [fl]] [--json] [--size-offset] [--strict]
- [--] [names]
+ [--summary[=N]] [--netns] [--container] [--] [names]
 List open files of processes, read from /proc. Selections are ORed; -a
 ANDs them; ^ excludes. With no selection, every process and task is listed.
   -?|-h   print this help              -a      AND the selections
@@ -222,7 +235,7 @@ ANDs them; ^ excludes. With no selection, every process and task is listed.
   -p s    PIDs: 1,2,^3                  -Q      a search that finds nothing is no failure
   -R      PPID column                   -s      sizes always
   -s p:s  TCP (and, as lsof does, UDP) states: TCP:LISTEN,^CLOSE
-  -S [t]  stat timeout in seconds (15; at least 2)
+  -S [t]  seconds to wait for the lookup of a name given (5); at least 2
   +|-r [t[c<N>][m<fmt>]]  repeat every t seconds (15), N times (c<N>); + until
           no files, - forever; m<fmt> is an strftime(3) format for the marker
   -t      PIDs only                     -u s    users: names or UIDs, ^ excludes
@@ -235,6 +248,12 @@ ANDs them; ^ excludes. With no selection, every process and task is listed.
   -x [fl] +d/+D cross file systems     --json  one JSON object per file
   --size-offset  SIZE and OFFSET columns both
   --strict       exit 2, and say so, when some process could not be fully inspected
+  --summary[=N]  totals for people: descriptors by process and type beside the
+                 limit, deleted files' space by file system and by process,
+                 listening sockets; N processes a table (10; 0 = all)
+  --netns        NETNS column: each process's network namespace (-F: w)
+  --container    CONTAINER column: docker, containerd/CRI, CRI-O, podman, LXC
+                 container or systemd unit, from /proc/PID/cgroup (-F: j)
   names   files (by device and inode); a mount point means its file system
 Exit status: 0 when something was listed, 1 when nothing was or a search
 item (PID, process group, command, -i spec, file) matched nothing.

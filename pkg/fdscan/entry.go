@@ -107,9 +107,12 @@ type Process struct {
 	UID       uint32
 	Command   string
 	// NetNS is the inode of the process's network namespace, read only
-	// when it holds a socket (0 otherwise).
+	// when it holds a socket or Options.NetNS asks (0 otherwise).
 	NetNS uint64
-	Files []File
+	// Cgroup is the text of the process's cgroup file, read only when
+	// Options.Cgroup asks: what ContainerOf reads a container from.
+	Cgroup string
+	Files  []File
 
 	fdStart  int  // index in Files of the first descriptor entry
 	ownFiles bool // Files is this entry's own, not its process's

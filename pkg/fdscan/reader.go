@@ -102,7 +102,33 @@ func (r *reader) entity(pid, tid int, rel string, main *Process) *Process {
 		return nil
 	}
 	defer unix.Close(dirfd)
-	p := &Process{PID: pid, Dir: rel}
+	p := r.entityAt(dirfd, tid, rel, main, &Process{PID: pid, Dir: rel})
+	if p == nil {
+		return nil
+	}
+	switch {
+	case main != nil && r.s.stats == nil:
+		// A task is in its process's namespaces and cgroup, as far as
+		// a listing shows them.
+		if r.s.netNSAll && p.NetNS == 0 {
+			p.NetNS = main.NetNS
+		}
+		p.Cgroup = main.Cgroup
+	default:
+		if r.s.netNSAll && p.NetNS == 0 {
+			p.NetNS = r.netNS(dirfd, rel)
+		}
+		if r.s.cgroup {
+			if b, err := r.readFile(dirfd, "cgroup"); err == nil {
+				p.Cgroup = string(b)
+			}
+		}
+	}
+	return p
+}
+
+// entityAt is entity, reading from the open directory dirfd into p.
+func (r *reader) entityAt(dirfd, tid int, rel string, main *Process, p *Process) *Process {
 	if r.s.probe != ProbeFull {
 		return r.probed(dirfd, rel, p)
 	}

@@ -40,6 +40,8 @@ var FieldLetters = []struct {
 	{'t', "file type"},
 	{'T', "TCP/TPI info"},
 	{'u', "user ID (UID)"},
+	{'w', "network namespace inode (ours)"},
+	{'j', "container: runtime:ID[;pod=UID] (ours)"},
 	{'0', "(zero) use NUL field terminator instead of NL"},
 }
 
@@ -145,6 +147,14 @@ func (w *FieldWriter) process(p *fdscan.Process) {
 	w.field('u', strconv.FormatUint(uint64(p.UID), 10))
 	if name, ok := w.users.Lookup(p.UID); ok && !w.numericUser {
 		w.field('L', name)
+	}
+	if w.set['w'] && p.NetNS != 0 {
+		w.field('w', strconv.FormatUint(p.NetNS, 10))
+	}
+	if w.set['j'] {
+		if c := ContainerText(fdscan.ContainerOf(p.Cgroup), false); c != "" {
+			w.field('j', w.esc.String(c))
+		}
 	}
 	w.endSet()
 }

@@ -48,6 +48,16 @@ type JSONFile struct {
 	Error   string      `json:"error,omitempty"`
 	NetNS   uint64      `json:"netns,omitempty"`
 	Socket  *JSONSocket `json:"socket,omitempty"`
+	// Container is the process's, from its cgroup, where it is read
+	// (lsof --container) and names one.
+	Container *JSONContainer `json:"container,omitempty"`
+}
+
+// JSONContainer is the container, or systemd unit, a process is in.
+type JSONContainer struct {
+	Runtime string `json:"runtime"`       // docker, containerd, cri-o, cri, podman, lxc, systemd
+	ID      string `json:"id"`            // the full ID, or the unit's name
+	Pod     string `json:"pod,omitempty"` // the Kubernetes pod's UID
 }
 
 // JSONSocket details a socket found in the socket tables.
@@ -130,6 +140,11 @@ func (j *JSONWriter) record(p *fdscan.Process, f *fdscan.File, sock *netsock.Soc
 		Command: p.Command, PID: p.PID, TID: p.TID, TaskCmd: p.TaskCommand,
 		PPID: p.PPID, PGID: p.PGID, UID: p.UID, User: user,
 		FD: FD(f), Type: Type(f), Device: Device(f), Node: Node(f), NetNS: p.NetNS,
+	}
+	if p.Cgroup != "" {
+		if c := fdscan.ContainerOf(p.Cgroup); c.Runtime != "" {
+			r.Container = &JSONContainer{Runtime: c.Runtime, ID: c.ID, Pod: c.Pod}
+		}
 	}
 	if f.Kind == fdscan.KindFD {
 		n := f.FD

@@ -17,6 +17,8 @@ type TableOptions struct {
 	CommandWidth int         // +c: characters of COMMAND; 9 when 0
 	SizeOff      SizeOffMode // -o, -s
 	OffsetDigits int         // -o N; 8 when 0, never hexadecimal when negative
+	NetNS        bool        // --netns: the NETNS column (Process.NetNS)
+	Container    bool        // --container: the CONTAINER column (from Process.Cgroup)
 }
 
 // Table collects rows and writes them as lsof's table. Column widths are
@@ -48,6 +50,7 @@ const (
 // procCols are the columns a process's rows share, held once.
 type procCols struct {
 	command, pid, tid, taskCmd, ppid, pgid, user string
+	netns, container                             string
 }
 
 // row is one file's row: its columns are consecutive in text chunk
@@ -85,6 +88,7 @@ func (t *Table) cols(r *row) (c [nCols][]byte) {
 
 type widths struct {
 	command, pid, tid, taskCmd, ppid, pgid, user int
+	netns, container                             int
 	cols                                         [nCols]int
 }
 
@@ -110,6 +114,7 @@ func NewTable(esc Escaper, procRoot string, users fdscan.Users, names *netsock.N
 		w: widths{
 			command: len("COMMAND"), pid: len("PID"), tid: len("TID"),
 			taskCmd: len("TASKCMD"), ppid: len("PPID"), pgid: len("PGID"), user: len("USER"),
+			netns: len("NETNS"), container: len("CONTAINER"),
 			cols: [nCols]int{colFD: 4, colType: len("TYPE"), colDevice: len("DEVICE"),
 				colSizeOff: len(sizeOffTitle(opts.SizeOff)), colOffset: len("OFFSET"), colNLink: len("NLINK"), colNode: len("NODE")},
 		},
@@ -165,6 +170,14 @@ func (t *Table) processCols(p *fdscan.Process) uint32 {
 	if t.opts.PGID {
 		c.pgid = strconv.Itoa(p.PGID)
 		w.pgid = max(w.pgid, len(c.pgid))
+	}
+	if t.opts.NetNS && p.NetNS != 0 {
+		c.netns = strconv.FormatUint(p.NetNS, 10)
+		w.netns = max(w.netns, len(c.netns))
+	}
+	if t.opts.Container {
+		c.container = t.esc.String(ContainerText(fdscan.ContainerOf(p.Cgroup), true))
+		w.container = max(w.container, len(c.container))
 	}
 	t.last = p
 	t.procs = append(t.procs, *c)
@@ -255,7 +268,8 @@ func (t *Table) WriteTo(out io.Writer) (int64, error) {
 	}
 	cw := &countWriter{w: out}
 	bw := bufio.NewWriterSize(cw, 64<<10)
-	header := procCols{command: "COMMAND", pid: "PID", tid: "TID", taskCmd: "TASKCMD", ppid: "PPID", pgid: "PGID", user: "USER"}
+	header := procCols{command: "COMMAND", pid: "PID", tid: "TID", taskCmd: "TASKCMD", ppid: "PPID", pgid: "PGID", user: "USER",
+		netns: "NETNS", container: "CONTAINER"}
 	var hcols [nCols][]byte
 	for i, h := range [nCols]string{"FD", "TYPE", "DEVICE", sizeOffTitle(t.opts.SizeOff), "OFFSET", "NLINK", "NODE", "NAME"} {
 		hcols[i] = []byte(h)
@@ -292,6 +306,12 @@ func (t *Table) appendRow(b []byte, p *procCols, c [nCols][]byte, mode, lock byt
 		b = padLeft(append(b, ' '), p.pgid, w.pgid)
 	}
 	b = padLeft(append(b, ' '), p.user, w.user)
+	if t.opts.NetNS {
+		b = padLeft(append(b, ' '), p.netns, w.netns)
+	}
+	if t.opts.Container {
+		b = padRight(append(b, ' '), p.container, w.container)
+	}
 	b = padLeft(append(b, ' '), c[colFD], w.cols[colFD])
 	if header {
 		b = append(b, "   "...)
