@@ -218,8 +218,9 @@ func TestTypeNames(t *testing.T) {
 // device; a mapped file whose stat failed keeps the maps' device and
 // inode.
 func TestDevices(t *testing.T) {
-	blk := fdscan.File{Kind: fdscan.KindFD, Type: fdscan.TypeBlk, Dev: devtmpfs, Rdev: unix.Mkdev(259, 3), Inode: 412}
-	if got, want := Device(&blk), "259,3"; got != want {
+	// sleep   28424 root    0r   BLK    7,0      0t0   93 /dev/loop0
+	blk := fdscan.File{Kind: fdscan.KindFD, Type: fdscan.TypeBlk, Dev: devtmpfs, Rdev: unix.Mkdev(7, 0), Inode: 93, HasPos: true}
+	if got, want := Device(&blk)+" "+string(appendSizeOff(nil, &blk, SizeOffAuto, 8))+" "+Node(&blk), "7,0 0t0 93"; got != want {
 		t.Errorf("BLK Device = %q, want %q", got, want)
 	}
 	mem := fdscan.File{Kind: fdscan.KindMem, Type: fdscan.TypeReg, Dev: rootDev, Inode: 77, Err: unix.EACCES, Op: "stat"}

@@ -72,43 +72,43 @@ var (
 		f.Dev, f.Inode, f.Size, f.NLink, f.HasFlags, f.Flags = rootDev, 9983881, 4096, 2, true, 0o2300000
 	})
 	zeroFile = with(fdFile(14, fdscan.ModeReadWrite, fdscan.TypeChr, "/dev/zero"), func(f *fdscan.File) {
-		f.Dev, f.Rdev, f.Inode = devtmpfs, unix.Mkdev(1, 5), 4
+		f.Dev, f.Rdev, f.Inode, f.HasFlags, f.Flags = devtmpfs, unix.Mkdev(1, 5), 4, true, 0o2100002
 	})
 	pipeFile = with(fdFile(16, fdscan.ModeRead, fdscan.TypeFIFO, "pipe:[198127]"), func(f *fdscan.File) {
-		f.Dev, f.Inode = pipeDev, 198127
+		f.Dev, f.Inode, f.HasFlags, f.Flags = pipeDev, 198127, true, 0o2000000
 	})
 	deletedFile = with(fdFile(18, fdscan.ModeRead, fdscan.TypeReg, "/tmp/rt14/h/deleted (deleted)"), func(f *fdscan.File) {
-		f.Dev, f.Inode, f.Size, f.NLink = rootDev, 9983900, 77, 0
+		f.Dev, f.Inode, f.Size, f.NLink, f.HasFlags, f.Flags = rootDev, 9983900, 77, 0, true, 0o2100000
 	})
 	flockedFile = with(fdFile(19, fdscan.ModeReadWrite, fdscan.TypeReg, "/tmp/rt14/h/flocked"), func(f *fdscan.File) {
-		f.Dev, f.Inode, f.Size, f.Lock = rootDev, 9983905, 12345, 'W'
+		f.Dev, f.Inode, f.Size, f.Lock, f.HasFlags, f.Flags = rootDev, 9983905, 12345, 'W', true, 0o2100002
 	})
 	readlockedFile = with(fdFile(20, fdscan.ModeRead, fdscan.TypeReg, "/tmp/rt14/h/readlocked"), func(f *fdscan.File) {
-		f.Dev, f.Inode, f.Size, f.Lock = rootDev, 9983906, 12345, 'r'
+		f.Dev, f.Inode, f.Size, f.Lock, f.HasFlags, f.Flags = rootDev, 9983906, 12345, 'r', true, 0o2100000
 	})
 	idleEpollFile = with(fdFile(23, fdscan.ModeReadWrite, fdscan.TypeAnon, "anon_inode:[eventpoll]"), func(f *fdscan.File) {
-		f.Dev, f.Inode = anonDev, 1038
+		f.Dev, f.Inode, f.HasFlags, f.Flags = anonDev, 1038, true, 0o2000002
 	})
 	inotifyFile = with(fdFile(24, fdscan.ModeRead, fdscan.TypeAnon, "anon_inode:inotify"), func(f *fdscan.File) {
-		f.Dev, f.Inode = anonDev, 1038
+		f.Dev, f.Inode, f.HasFlags, f.Flags = anonDev, 1038, true, 0o2000000
 	})
 	timerfdFile = with(fdFile(25, fdscan.ModeReadWrite, fdscan.TypeAnon, "anon_inode:[timerfd]"), func(f *fdscan.File) {
-		f.Dev, f.Inode = anonDev, 1038
+		f.Dev, f.Inode, f.HasFlags, f.Flags = anonDev, 1038, true, 0o2000002
 	})
 	pidfdFile = with(fdFile(27, fdscan.ModeReadWrite, fdscan.TypeAnon, "anon_inode:[pidfd]"), func(f *fdscan.File) {
-		f.Dev, f.Inode, f.PidfdPID = unix.Mkdev(0, 5), 82735, 17830
+		f.Dev, f.Inode, f.PidfdPID, f.HasFlags, f.Flags = unix.Mkdev(0, 5), 82735, 17830, true, 0o2000002
 	})
 	memfdFile = with(fdFile(28, fdscan.ModeReadWrite, fdscan.TypeReg, "/memfd:holder-memfd (deleted)"), func(f *fdscan.File) {
-		f.Dev, f.Inode, f.Size, f.NLink = unix.Mkdev(0, 1), 53, 99, 0
+		f.Dev, f.Inode, f.Size, f.NLink, f.HasFlags, f.Flags = unix.Mkdev(0, 1), 53, 99, 0, true, 0o2100002
 	})
 	newlineFile = with(fdFile(31, fdscan.ModeRead, fdscan.TypeReg, "/tmp/rt14/h/with\nnewline"), func(f *fdscan.File) {
-		f.Dev, f.Inode, f.Size = rootDev, 9983909, 5
+		f.Dev, f.Inode, f.Size, f.HasFlags, f.Flags = rootDev, 9983909, 5, true, 0o2100000
 	})
 	nonASCIIFile = with(fdFile(33, fdscan.ModeRead, fdscan.TypeReg, "/tmp/rt14/h/non-ascii-äöü"), func(f *fdscan.File) {
-		f.Dev, f.Inode, f.Size = rootDev, 9983911, 5
+		f.Dev, f.Inode, f.Size, f.HasFlags, f.Flags = rootDev, 9983911, 5, true, 0o2100000
 	})
 	highFile = with(fdFile(10042, fdscan.ModeReadWrite, fdscan.TypeReg, "/tmp/rt14/h/readwrite"), func(f *fdscan.File) {
-		f.Dev, f.Inode, f.Size = rootDev, 9983896, 12345
+		f.Dev, f.Inode, f.Size, f.HasFlags, f.Flags = rootDev, 9983896, 12345, true, 0o2100002
 	})
 )
 
@@ -125,10 +125,16 @@ var (
 )
 
 // sockFile is a socket descriptor of sockholder: socket:[ino] in the
-// sockfs, with its offset 0.
+// sockfs, with its offset 0. Go's net package opens sockets
+// non-blocking; the ones from fd 31 on sockholder makes with bare
+// system calls.
 func sockFile(fd int, ino uint64) fdscan.File {
+	flags := uint32(0o2004002)
+	if fd >= 31 {
+		flags = 0o2000002
+	}
 	return with(fdFile(fd, fdscan.ModeReadWrite, fdscan.TypeSock, "socket:["+strconv.FormatUint(ino, 10)+"]"), func(f *fdscan.File) {
-		f.Dev, f.Inode, f.HasFlags, f.Flags = sockDev, ino, true, 0o2004002
+		f.Dev, f.Inode, f.HasFlags, f.Flags = sockDev, ino, true, flags
 	})
 }
 
