@@ -36,8 +36,8 @@ var sockholderSockets = []struct {
 	{30, netsock.Socket{Inode: 198985, Proto: netsock.ProtoUnix, AddrText: "00000000b43d3c83", Type: 1, Flags: 0x10000, State: 1, Path: "@sockholder-17832"}},
 	{33, netsock.Socket{Inode: 198988, Proto: netsock.ProtoNetlink, Family: 0}},
 	// 128: 00000000:0001 00000000:0000 07 ...
-	{34, netsock.Socket{Inode: 198989, Proto: netsock.ProtoRaw, LocalText: "00000000:0001", RemoteText: "00000000:0000", State: 7}},
-	{35, netsock.Socket{Inode: 198990, Proto: netsock.ProtoRaw, IPv6: true, LocalText: "00000000000000000000000000000000:003A",
+	{34, netsock.Socket{Inode: 198989, Proto: netsock.ProtoRaw, Local: ap("0.0.0.0:1"), Remote: ap("0.0.0.0:0"), LocalText: "00000000:0001", RemoteText: "00000000:0000", State: 7}},
+	{35, netsock.Socket{Inode: 198990, Proto: netsock.ProtoRaw, IPv6: true, Local: ap("[::]:58"), Remote: ap("[::]:0"), LocalText: "00000000000000000000000000000000:003A",
 		RemoteText: "00000000000000000000000000000000:0000", State: 7}},
 	// 0000000069e5b97d 3      3    0003   0     1 213010 0      198991
 	{36, netsock.Socket{Inode: 198991, Proto: netsock.ProtoPacket, Type: 3, Family: 0x0003}},
