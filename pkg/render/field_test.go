@@ -186,8 +186,8 @@ func TestFieldMarker(t *testing.T) {
 
 // TestFieldDetails covers fields holder does not show: r for devices,
 // s under -s, sizes left out of devices (lsof -F for "sleep 300
-// </dev/loop0", shown here under holder's PID), and a stat failure, which we could
-// not make lsof show: that case is our own choice.
+// </dev/loop0", shown here under holder's PID), and a stat failure,
+// which we could not make lsof show: that case is our own choice.
 func TestFieldDetails(t *testing.T) {
 	blk := fdscan.File{Kind: fdscan.KindFD, FD: 0, Mode: fdscan.ModeRead, Type: fdscan.TypeBlk, Link: "/dev/loop0",
 		Dev: devtmpfs, Rdev: unix.Mkdev(7, 0), Inode: 93, NLink: 1, HasPos: true}
