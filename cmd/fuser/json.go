@@ -65,7 +65,7 @@ func (f *fuser) writeJSON(users fdscan.Users) {
 				if f.kill {
 					p.Signalled = &m.signalled
 				}
-				if f.foreignNetNS(n, m) {
+				if f.otherNetNS(m) {
 					p.NetNS = m.netns
 				}
 				jn.Processes = append(jn.Processes, p)

@@ -123,7 +123,7 @@ func (f *fuser) report() int {
 					} else {
 						w.WriteString(m.command)
 					}
-					if f.foreignNetNS(n, m) {
+					if f.otherNetNS(m) {
 						fmt.Fprintf(w, " (netns %d)", m.netns)
 					}
 					w.WriteByte('\n')
@@ -271,7 +271,13 @@ func (f *fuser) ask(pid int, stdin *bufio.Reader) bool {
 // foreignNetNS reports whether m holds its socket for port name n in a
 // network namespace not ours, which fuser finds and psmisc does not see.
 func (f *fuser) foreignNetNS(n *name, m *match) bool {
-	return n.space != spaceFile && m.netns != 0 && f.ownNetNS != 0 && m.netns != f.ownNetNS
+	return n.space != spaceFile && f.otherNetNS(m)
+}
+
+// otherNetNS reports whether m's process is known to be in a network
+// namespace other than ours, which -v and --json show whatever the name.
+func (f *fuser) otherNetNS(m *match) bool {
+	return m.netns != 0 && f.ownNetNS != 0 && m.netns != f.ownNetNS
 }
 
 // spareNetNS reports whether -k must leave m alone: a holder of a socket

@@ -235,6 +235,17 @@ func TestLiveNetNamespace(t *testing.T) {
 		t.Errorf("fuser --json %s does not give the holder's network namespace %d: %s", name, netns, got.Stdout)
 	}
 
+	// For a file name too -v and --json show the namespace: here the
+	// listener's working directory.
+	got = runFuser(t, b.ours, "/", "", "-v", h.Dir)
+	if want := fmt.Sprintf("..c.. sockholder (netns %d)\n", netns); got.Code != 0 || !strings.Contains(got.Stderr, want) {
+		t.Errorf("fuser -v %s: exit %d, stderr:\n%s\nwant exit 0 and a line ending %q", h.Dir, got.Code, got.Stderr, want)
+	}
+	got = runFuser(t, b.ours, "/", "", "--json", h.Dir)
+	if !strings.Contains(got.Stdout, fmt.Sprintf(`"netns":%d`, netns)) {
+		t.Errorf("fuser --json %s does not give the holder's network namespace %d: %s", h.Dir, netns, got.Stdout)
+	}
+
 	// -k lists the container's listener and spares it; --all-netns
 	// signals it. Real signals: this is a PID namespace of the test's.
 	got = runFuser(t, b.ours, "/", "", "-k", name)

@@ -31,6 +31,9 @@ func (f *fuser) search() bool {
 	sc, err := fdscan.New(fdscan.Options{
 		Root: f.e.procRoot, Stats: f.e.stats, Workers: f.e.workers,
 		Probe: pm.probe, Keep: pm.keep,
+		// -v and --json show the network namespace of every process
+		// outside ours, not only of those holding a socket.
+		NetNS: f.verbose || f.json,
 	})
 	var pids []int
 	if err == nil {
