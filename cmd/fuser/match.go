@@ -1,11 +1,8 @@
 package main
 
 import (
-	"bufio"
 	"errors"
 	"math"
-	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 
@@ -297,7 +294,7 @@ func (pm *processMatcher) descriptor(m *matcher, p *fdscan.Process, fl *fdscan.F
 		return
 	}
 	access := uint8(accessFile)
-	if writable(f.e.procRoot, p.PID, fl) {
+	if writable(fl) {
 		access |= accessFileWr
 	}
 	if pm.probe == fdscan.ProbeSockets || fl.Dev == pm.netdev {
@@ -327,19 +324,14 @@ func (pm *processMatcher) descriptor(m *matcher, p *fdscan.Process, fl *fdscan.F
 
 // writable reports whether a descriptor was opened for writing, which
 // psmisc learns from the write permission of its /proc link: from the
-// open flags when fdinfo gave them, else from the link.
-func writable(procRoot string, pid int, fl *fdscan.File) bool {
+// open flags when fdinfo gave them (an O_PATH descriptor's link has no
+// write permission), else from the mode the scanner read off the link.
+func writable(fl *fdscan.File) bool {
 	if fl.HasFlags {
 		acc := fl.Flags & unix.O_ACCMODE
 		return fl.Flags&unix.O_PATH == 0 && (acc == unix.O_WRONLY || acc == unix.O_RDWR)
 	}
-	return linkWritable(procRoot, pid, fl.FD)
-}
-
-func linkWritable(procRoot string, pid, fd int) bool {
-	var st unix.Stat_t
-	path := filepath.Join(procRoot, strconv.Itoa(pid), "fd", strconv.Itoa(fd))
-	return unix.Lstat(path, &st) == nil && st.Mode&unix.S_IWUSR != 0
+	return fl.Mode == fdscan.ModeWrite || fl.Mode == fdscan.ModeReadWrite
 }
 
 // commBufLen is psmisc's COMM_LEN: how long a command name may grow with
@@ -384,45 +376,19 @@ func commandName(comm string) string {
 // kind is listed once per name, before the processes, the last found
 // first.
 func (f *fuser) specials() {
-	f.specialFile(f.e.exports, procKnfsd, false, func(line string) string {
-		if strings.HasPrefix(line, "#") {
-			return ""
-		}
-		p, _, ok := strings.Cut(line, " ")
-		if q, _, ok2 := strings.Cut(p, "\t"); ok2 {
-			p, ok = q, true
-		}
-		if !ok {
-			return ""
-		}
-		return p
-	})
+	if len(f.inodes) == 0 && len(f.devices) == 0 {
+		return // only ports were named: no path of the kernel's can match
+	}
+	exports, _ := fdscan.ExportPaths(f.e.exports)
+	for _, p := range exports {
+		f.specialPath(p, procKnfsd)
+	}
 	for _, m := range f.mountTable().List() {
 		f.specialPath(m.Point, procMount)
 	}
-	f.specialFile(f.e.swaps, procSwap, false, func(line string) string {
-		p, _, ok := strings.Cut(line, " ")
-		if !ok {
-			return ""
-		}
-		return p
-	})
-}
-
-func (f *fuser) specialFile(path string, kind procType, complain bool, pathOf func(string) string) {
-	fl, err := os.Open(path)
-	if err != nil {
-		if complain {
-			f.out.errorf("Cannot open %s\n", path)
-		}
-		return
-	}
-	defer fl.Close()
-	sc := bufio.NewScanner(fl)
-	for sc.Scan() {
-		if p := pathOf(sc.Text()); p != "" {
-			f.specialPath(p, kind)
-		}
+	swaps, _ := fdscan.SwapPaths(f.e.swaps)
+	for _, p := range swaps {
+		f.specialPath(p, procSwap)
 	}
 }
 

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"os"
 	"strconv"
 
 	"golang.org/x/sys/unix"
@@ -89,11 +88,11 @@ func (f *fuser) mountTable() *fdscan.Mounts {
 		f.mountTab = f.e.mountTab
 	}
 	if f.mountTab == nil {
-		b, err := os.ReadFile(f.e.mounts)
+		m, err := fdscan.LoadMounts(f.e.mounts)
 		if err != nil {
 			f.out.errorf("Cannot open %s\n", f.e.mounts)
 		}
-		f.mountTab = fdscan.ParseMountinfo(b)
+		f.mountTab = m
 	}
 	return f.mountTab
 }

@@ -34,6 +34,10 @@ func (f *fuser) search() bool {
 		// -v and --json show the network namespace of every process
 		// outside ours, not only of those holding a socket.
 		NetNS: f.verbose || f.json,
+		// Open flags say which matches may write, which only -w and
+		// the F letter of -v and --json ask; only the kept entries,
+		// the matches, read them.
+		Fdinfo: f.verbose || f.json || f.writeOnly,
 	})
 	var pids []int
 	if err == nil {
