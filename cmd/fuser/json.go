@@ -58,7 +58,7 @@ func (f *fuser) writeJSON(users fdscan.Users) {
 		for _, m := range n.procs {
 			switch m.kind {
 			case procNormal:
-				p := jsonProcess{PID: m.pid, UID: m.uid, Command: m.command, Access: accessJSON(m.access)}
+				p := jsonProcess{PID: m.pid, UID: m.uid, Command: m.command, Access: m.access.JSON()}
 				if name, ok := users.Lookup(m.uid); ok {
 					p.User = name
 				}
@@ -86,26 +86,4 @@ func (f *fuser) writeJSON(users fdscan.Users) {
 		w.Write(render.AppendJSONControls(nil, b))
 	}
 	w.WriteString("\n]\n")
-}
-
-// accessJSON returns the access letters that apply, with m shown even
-// beside e (-v hides it there).
-func accessJSON(a uint8) string {
-	var b []byte
-	if a&accessFile != 0 {
-		if a&accessFileWr != 0 {
-			b = append(b, 'F')
-		} else {
-			b = append(b, 'f')
-		}
-	}
-	for _, l := range []struct {
-		bit    uint8
-		letter byte
-	}{{accessRoot, 'r'}, {accessCWD, 'c'}, {accessExe, 'e'}, {accessMmap, 'm'}} {
-		if a&l.bit != 0 {
-			b = append(b, l.letter)
-		}
-	}
-	return string(b)
 }

@@ -141,6 +141,10 @@ func (s *streams) to(w *bufio.Writer) *bufio.Writer {
 func (s *streams) out() *bufio.Writer { return s.to(s.stdout) }
 func (s *streams) err() *bufio.Writer { return s.to(s.stderr) }
 
+// Out and Err are out and err for render.FuserLayout.
+func (s *streams) Out() io.Writer { return s.out() }
+func (s *streams) Err() io.Writer { return s.err() }
+
 // errorf writes a message to standard error, with its string and error
 // arguments (names the user gave, paths read from /proc) escaped as
 // lsof escapes names.

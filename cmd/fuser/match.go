@@ -10,16 +10,17 @@ import (
 
 	"github.com/openfiles/openfiles/pkg/fdscan"
 	"github.com/openfiles/openfiles/pkg/netsock"
+	"github.com/openfiles/openfiles/pkg/render"
 )
 
-// Access bits, psmisc's, in the order -v shows them: f or F, r, c, e, m.
+// Access bits, psmisc's: how a process uses a name.
 const (
-	accessCWD    = 1
-	accessExe    = 2
-	accessFile   = 4
-	accessRoot   = 8
-	accessMmap   = 16
-	accessFileWr = 32
+	accessCWD    = render.AccessCWD
+	accessExe    = render.AccessExe
+	accessFile   = render.AccessFile
+	accessRoot   = render.AccessRoot
+	accessMmap   = render.AccessMmap
+	accessFileWr = render.AccessFileWr
 )
 
 // Kinds of match: a process, or the kernel using a name as a mount
@@ -39,7 +40,7 @@ type match struct {
 	start   uint64 // the process's start time, which -k checks before signalling
 	netns   uint64 // its network namespace, where it holds a socket; 0 when unknown
 	uid     uint32
-	access  uint8
+	access  render.FuserAccess
 	kind    procType
 	command string // as psmisc shows it; "" when it could not be read
 	// signalled is set when -k signalled the process for this name (or,
@@ -81,7 +82,7 @@ type matcher struct {
 	matched bool
 }
 
-func (m *matcher) add(n *name, access uint8) {
+func (m *matcher) add(n *name, access render.FuserAccess) {
 	m.matched = true
 	if k := len(n.procs); k > 0 {
 		if last := n.procs[k-1]; last.pid == m.info.pid && last.kind == procNormal {
@@ -99,7 +100,7 @@ func (m *matcher) add(n *name, access uint8) {
 
 // file matches one reference of a process to a file by its device and
 // inode against the names.
-func (m *matcher) file(dev, ino uint64, access uint8) {
+func (m *matcher) file(dev, ino uint64, access render.FuserAccess) {
 	for _, d := range m.f.devices {
 		if d.dev == dev {
 			m.add(d.name, access)
@@ -293,7 +294,7 @@ func (pm *processMatcher) descriptor(m *matcher, p *fdscan.Process, fl *fdscan.F
 		}
 		return
 	}
-	access := uint8(accessFile)
+	access := accessFile
 	if writable(fl) {
 		access |= accessFileWr
 	}

@@ -4,17 +4,12 @@ import (
 	"bufio"
 	"cmp"
 	"errors"
-	"fmt"
-	"strconv"
-	"strings"
 
 	"golang.org/x/sys/unix"
 
 	"github.com/openfiles/openfiles/pkg/fdscan"
+	"github.com/openfiles/openfiles/pkg/render"
 )
-
-// nameField is psmisc's NAME_FIELD: the names column is this wide.
-const nameField = 20
 
 // report prints each name with what was found for it, as psmisc's
 // print_matches does, and with -k signals its processes right after
@@ -26,8 +21,9 @@ func (f *fuser) report() int {
 	if f.e.stdin != nil {
 		stdin = bufio.NewReader(f.e.stdin)
 	}
-	haveMatch, haveKill, head := false, false, false
-	var num []byte
+	layout := render.FuserLayout{Verbose: f.verbose, User: f.user, All: f.all, Esc: f.out.esc}
+	haveMatch, haveKill := false, false
+	var uses []render.FuserUse
 	for _, n := range f.names {
 		if n.removed {
 			continue
@@ -39,103 +35,19 @@ func (f *fuser) report() int {
 				}
 			}
 		} else {
-			col := 0
-			hasProcs := false
-			if !f.all {
-				for _, m := range n.procs {
-					if f.verbose || m.kind == procNormal {
-						hasProcs = true
-						break
-					}
-				}
-			}
-			if hasProcs || f.all {
-				if !head && f.verbose {
-					fmt.Fprintf(f.out.err(), "%*s USER        PID ACCESS COMMAND\n", nameField, "")
-					head = true
-				}
-				w := f.out.err()
-				text := f.out.esc.String(n.text)
-				w.WriteString(text)
-				w.WriteByte(':')
-				col = len(text) + 1
-			}
-			first := true
+			uses = uses[:0]
 			for _, m := range n.procs {
-				if !f.verbose && m.kind != procNormal {
-					continue
+				u := render.FuserUse{PID: m.pid, Access: m.access, Command: m.command, Kernel: kernelUses[m.kind]}
+				if name, ok := users.Lookup(m.uid); ok && (f.verbose || f.user) {
+					u.User = name
 				}
-				haveMatch = true
-				user, known := "", false
-				if f.verbose || f.user {
-					user, known = users.Lookup(m.uid)
+				if f.otherNetNS(m) {
+					u.NetNS = m.netns
 				}
-				w := f.out.err()
-				if col > nameField && f.verbose {
-					w.WriteByte('\n')
-					col = 0
-				}
-				if f.verbose || first {
-					for ; col < nameField; col++ {
-						w.WriteByte(' ')
-					}
-				}
-				if f.verbose {
-					if !known {
-						user = "(unknown)"
-					}
-					fmt.Fprintf(w, " %-8s ", user)
-				}
-				if m.kind == procNormal {
-					num = append(num[:0], ' ')
-					s := strconv.Itoa(m.pid)
-					num = append(num, strings.Repeat(" ", max(0, 5-len(s)))...)
-					num = append(num, s...)
-					f.out.out().Write(num)
-				} else {
-					f.out.out().WriteString("kernel")
-				}
-				w = f.out.err()
-				if f.verbose {
-					switch m.kind {
-					case procKnfsd:
-						w.WriteString(" knfsd ")
-					case procMount:
-						w.WriteString(" mount ")
-					case procSwap:
-						w.WriteString(" swap  ")
-					default:
-						w.WriteString(verboseAccess(m.access))
-					}
-				} else {
-					w.WriteString(accessLetters(m.access))
-				}
-				if f.user {
-					if known {
-						fmt.Fprintf(w, "(%s)", user)
-					} else {
-						fmt.Fprintf(w, " %-8s ", "(unknown)")
-					}
-				}
-				if f.verbose {
-					if m.command == "" {
-						w.WriteString("???")
-					} else {
-						w.WriteString(m.command)
-					}
-					if f.otherNetNS(m) {
-						fmt.Fprintf(w, " (netns %d)", m.netns)
-					}
-					w.WriteByte('\n')
-				}
-				col, first = 0, false
+				uses = append(uses, u)
 			}
-			if f.verbose {
-				if len(n.procs) == 0 && f.all {
-					f.out.err().WriteByte('\n')
-				}
-			} else if hasProcs || f.all {
-				f.out.err().WriteByte('\n')
+			if layout.Name(f.out, n.text, uses) {
+				haveMatch = true
 			}
 		}
 		if f.kill && f.signal(n, stdin) {
@@ -158,48 +70,8 @@ func (f *fuser) report() int {
 	return 1
 }
 
-// verboseAccess is the ACCESS column of -v: f or F, r, c, e, m, each a
-// dot when absent, m hidden by e.
-func verboseAccess(a uint8) string {
-	b := []byte(" ..... ")
-	if a&accessFile != 0 {
-		b[1] = 'f'
-		if a&accessFileWr != 0 {
-			b[1] = 'F'
-		}
-	}
-	if a&accessRoot != 0 {
-		b[2] = 'r'
-	}
-	if a&accessCWD != 0 {
-		b[3] = 'c'
-	}
-	if a&accessExe != 0 {
-		b[4] = 'e'
-	}
-	if a&accessMmap != 0 && a&accessExe == 0 {
-		b[5] = 'm'
-	}
-	return string(b)
-}
-
-// accessLetters are the letters shown after a PID without -v: r, c, and
-// e or else m. Open files show nothing.
-func accessLetters(a uint8) string {
-	var b []byte
-	if a&accessRoot != 0 {
-		b = append(b, 'r')
-	}
-	if a&accessCWD != 0 {
-		b = append(b, 'c')
-	}
-	if a&accessExe != 0 {
-		b = append(b, 'e')
-	} else if a&accessMmap != 0 {
-		b = append(b, 'm')
-	}
-	return string(b)
-}
+// kernelUses name the kernel's uses of a path, as -v shows them.
+var kernelUses = [...]string{procMount: "mount", procKnfsd: "knfsd", procSwap: "swap"}
 
 // signal sends the signal to the processes of a name, as psmisc's
 // kill_matched_proc does: with -w only to writers, with -i only when
