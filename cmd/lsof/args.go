@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/openfiles/openfiles/pkg/netsock"
+	"github.com/openfiles/openfiles/pkg/selector"
 )
 
 // options are the parsed command line.
@@ -50,9 +51,9 @@ type options struct {
 	commands        []commandSel
 	notCommands     []string
 	fds             *fdSet
-	inet            []*inetSpec
+	inet            []*selector.InetSpec
 	inetAddrs       int // entries the -i options made, for lsof's limit
-	states          stateFilter
+	states          selector.StateFilter
 	names           []string // file arguments
 	dirs            []dirArg // +d and +D
 	crossFS         bool     // -x
@@ -253,7 +254,7 @@ func (o *options) option(c, sign byte, v *optValue, e env) error {
 		if !v.missing() {
 			arg = v.s
 		}
-		spec, err := parseInet(arg, e.lookupService, netsock.HostTimeout)
+		spec, err := selector.ParseInet(arg, e.lookupService, netsock.HostTimeout)
 		if err != nil {
 			return err
 		}
@@ -264,7 +265,7 @@ func (o *options) option(c, sign byte, v *optValue, e env) error {
 			o.sizeOnly = true
 			return nil
 		}
-		return o.states.parse(v.s)
+		return o.states.Parse(v.s)
 	case 'o':
 		if v.missing() {
 			o.offset = true
@@ -381,14 +382,14 @@ const maxInetAddrs = 100
 // countInet counts what -i spec enters into lsof's table of network
 // addresses (one entry per port or range for each address), failing as
 // lsof does past its limit.
-func (o *options) countInet(spec *inetSpec, arg string) error {
+func (o *options) countInet(spec *selector.InetSpec, arg string) error {
 	if arg == "" || arg == "4" || arg == "6" {
 		return nil // every Internet file, or a family's: no entry
 	}
-	addrs, ports := max(len(spec.addrs), 1), max(len(spec.ports), 1)
+	addrs, ports := max(len(spec.Addrs), 1), max(len(spec.Ports), 1)
 	for i := 0; i < addrs*ports; i++ {
 		if o.inetAddrs >= maxInetAddrs {
-			return specError("network address limit (" + strconv.Itoa(maxInetAddrs) + ") exceeded: -i " + arg)
+			return selector.SpecError("network address limit (" + strconv.Itoa(maxInetAddrs) + ") exceeded: -i " + arg)
 		}
 		o.inetAddrs++
 	}

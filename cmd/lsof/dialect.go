@@ -112,18 +112,16 @@ func (s *selection) writeMisses(w io.Writer, esc render.Escaper) {
 		}
 	}
 	for i := len(o.inet) - 1; i >= 0; i-- {
-		if sp := o.inet[i]; !sp.found {
-			if sp.arg == "" || sp.arg == "4" || sp.arg == "6" {
+		if sp := o.inet[i]; !sp.Found {
+			if sp.Arg == "" || sp.Arg == "4" || sp.Arg == "6" {
 				io.WriteString(w, "lsof: no Internet files located\n")
 			} else {
-				esc.Fprintf(w, "lsof: Internet address not located: %s\n", sp.arg)
+				esc.Fprintf(w, "lsof: Internet address not located: %s\n", sp.Arg)
 			}
 		}
 	}
-	for st, name := range tcpStateNames {
-		if o.states.include[uint8(st)] && !o.states.seen[uint8(st)] {
-			esc.Fprintf(w, "lsof: TCP state not located: %s\n", name)
-		}
+	for _, name := range o.states.Unseen() {
+		esc.Fprintf(w, "lsof: TCP state not located: %s\n", name)
 	}
 	if o.nfs && !s.nfsFound {
 		io.WriteString(w, "lsof: no NFS files located\n")

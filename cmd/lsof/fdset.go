@@ -9,11 +9,14 @@ import (
 	"github.com/openfiles/openfiles/pkg/render"
 )
 
+// fdRange is the descriptors lo to hi, both included.
+type fdRange struct{ lo, hi int }
+
 // fdSet is a -d list: descriptor numbers, ranges and names (cwd, txt,
 // mem, ...), all included or, with ^, all excluded.
 type fdSet struct {
 	exclude bool
-	ranges  []portRange
+	ranges  []fdRange
 	names   []string
 }
 
@@ -38,7 +41,7 @@ func (s *fdSet) parse(v string) error {
 		s.exclude = excl
 		switch lo, hi, isRange := strings.Cut(item, "-"); {
 		case item == "fd":
-			s.ranges = append(s.ranges, portRange{0, math.MaxInt32})
+			s.ranges = append(s.ranges, fdRange{0, math.MaxInt32})
 		case isRange:
 			if lo == "" {
 				return usageError("illegal FD range for -d: " + item)
@@ -54,13 +57,13 @@ func (s *fdSet) parse(v string) error {
 			if hi == "" || a >= b {
 				return usageError("-d FD range's low >= its high: " + item)
 			}
-			s.ranges = append(s.ranges, portRange{a, b})
+			s.ranges = append(s.ranges, fdRange{a, b})
 		case item[0] >= '0' && item[0] <= '9':
 			n, err := strconv.Atoi(item)
 			if err != nil {
 				return usageError("non-digit in -d FD list: " + item)
 			}
-			s.ranges = append(s.ranges, portRange{n, n})
+			s.ranges = append(s.ranges, fdRange{n, n})
 		default:
 			s.names = append(s.names, item)
 		}

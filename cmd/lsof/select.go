@@ -6,6 +6,7 @@ import (
 
 	"github.com/openfiles/openfiles/pkg/fdscan"
 	"github.com/openfiles/openfiles/pkg/netsock"
+	"github.com/openfiles/openfiles/pkg/selector"
 )
 
 // selection decides which files are listed, combining lsof's options as
@@ -82,7 +83,7 @@ func (s *selection) socketProtos() []netsock.Proto {
 		protos = append(protos, netsock.ProtoUnix)
 	}
 	for _, sp := range s.o.inet {
-		switch sp.proto {
+		switch sp.Proto {
 		case "TCP":
 			protos = append(protos, netsock.ProtoTCP)
 		case "UDP":
@@ -107,13 +108,13 @@ func (s *selection) socketsDecide() bool {
 // socketSelected reports, without noting anything, whether socket sock
 // passes the socket selections and -s: the scanner's early test.
 func (s *selection) socketSelected(sock *netsock.Socket) bool {
-	if !s.o.states.allows(sock) {
+	if !s.o.states.Allows(sock) {
 		return false
 	}
 	unix := s.o.unix && sock.Proto == netsock.ProtoUnix
 	inet := false
 	for _, sp := range s.o.inet {
-		inet = inet || sp.match(sock)
+		inet = inet || sp.Match(sock)
 	}
 	if s.o.and {
 		return (s.o.inet == nil || inet) && (!s.o.unix || unix)
@@ -176,7 +177,7 @@ func (s *selection) file(p *fdscan.Process, f *fdscan.File, sock *netsock.Socket
 	if o.fds != nil && o.fds.exclude && o.fds.contains(f) {
 		return false, ""
 	}
-	if sock != nil && !o.states.pass(sock) {
+	if sock != nil && !o.states.Pass(sock) {
 		return false, ""
 	}
 	if s.all {
@@ -192,11 +193,11 @@ func (s *selection) file(p *fdscan.Process, f *fdscan.File, sock *netsock.Socket
 	for _, ok := range s.procOK {
 		note(ok)
 	}
-	var matched []*inetSpec
+	var matched []*selector.InetSpec
 	if o.inet != nil {
 		if sock != nil {
 			for _, sp := range o.inet {
-				if sp.match(sock) {
+				if sp.Match(sock) {
 					matched = append(matched, sp)
 				}
 			}
@@ -237,7 +238,7 @@ func (s *selection) file(p *fdscan.Process, f *fdscan.File, sock *netsock.Socket
 		return false, ""
 	}
 	for _, sp := range matched {
-		sp.found = true
+		sp.Found = true
 	}
 	s.nfsFound = s.nfsFound || nfs
 	if item != nil {
@@ -275,9 +276,9 @@ func (s *selection) missed() bool {
 		}
 	}
 	for _, sp := range s.o.inet {
-		if !sp.found {
+		if !sp.Found {
 			return true
 		}
 	}
-	return s.files.missed() || s.o.states.missed() || (s.o.nfs && !s.nfsFound)
+	return s.files.missed() || s.o.states.Missed() || (s.o.nfs && !s.nfsFound)
 }
