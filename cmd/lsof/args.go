@@ -5,6 +5,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/openfiles/openfiles/pkg/render"
 )
 
 // options are the parsed command line.
@@ -30,12 +32,13 @@ type options struct {
 	linkColumn    bool // +L
 	linkSelect    bool // +L N: select files with fewer than maxLinks links
 	maxLinks      int
-	warnings      []string // said on stderr before the listing
-	skipInet      bool     // -X: TCP, UDP and UDPLITE (and raw IPv6) sockets are not identified
-	nfs           bool     // -N: select files on NFS
-	verbose       bool     // -V: say which search items were not found
-	listMounts    bool     // +m: list the mount points and their devices, and exit
-	pidOrder      []int    // -p as given, for -V
+	warnings      []string       // said on stderr before the listing
+	skipInet      bool           // -X: TCP, UDP and UDPLITE (and raw IPv6) sockets are not identified
+	nfs           bool           // -N: select files on NFS
+	verbose       bool           // -V: say which search items were not found
+	listMounts    bool           // +m: list the mount points and their devices, and exit
+	pidOrder      []int          // -p as given, for -V
+	tcpInfo       render.TCPInfo // -T
 	tasks         taskMode
 
 	pids, notPIDs   []int

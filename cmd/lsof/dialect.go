@@ -38,10 +38,39 @@ func (o *options) otherOption(c, sign byte, v *optValue) error {
 		o.listMounts = v.missing()
 	case 'Z':
 		return usageError("-Z limited to SELinux")
-	case 'e', 'E', 'f', 'T':
+	case 'T':
+		return o.parseTCPInfo(v)
+	case 'e', 'E', 'f':
 		return usageError("option " + string(sign) + string(c) + " is not supported yet")
 	default:
 		return usageError("illegal option character: " + string(c))
+	}
+	return nil
+}
+
+// parseTCPInfo reads -T's letters, as lsof does on Linux: f, q and s in
+// any order; -T alone, or followed by something that is read again as
+// options, asks for no information at all.
+func (o *options) parseTCPInfo(v *optValue) error {
+	if v.missing() {
+		o.tcpInfo = render.TCPInfoNone
+		return nil
+	}
+	o.tcpInfo = render.TCPInfoNone
+	for i := 0; i < len(v.s); i++ {
+		switch v.s[i] {
+		case 'f':
+			o.tcpInfo |= render.TCPInfoFlags
+		case 'q':
+			o.tcpInfo |= render.TCPInfoQueues
+		case 's':
+			o.tcpInfo |= render.TCPInfoState
+		default:
+			return usageError("unsupported TCP/TPI info selection: " + v.s[i:i+1])
+		}
+	}
+	if o.tcpInfo != render.TCPInfoNone {
+		o.tcpInfo &^= render.TCPInfoNone
 	}
 	return nil
 }

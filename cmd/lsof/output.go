@@ -48,7 +48,7 @@ func newOutput(o *options, e env, w io.Writer, users fdscan.Users, names *netsoc
 	}
 	return &tableOutput{w: w, t: render.NewTable(e.esc, e.procRoot, users, names, render.TableOptions{
 		PPID: o.ppid, PGID: o.pgidColumn, NLink: o.linkColumn, NumericUsers: o.numericUser,
-		CommandWidth: o.cmdWidth, SizeOff: mode, OffsetDigits: digits,
+		CommandWidth: o.cmdWidth, SizeOff: mode, OffsetDigits: digits, TCPInfo: o.tcpInfo,
 	})}
 }
 
@@ -190,14 +190,14 @@ func fieldHelp() string {
 
 const shortUsage = `usage: lsof [-?abhKlnNOPQRtUvVwX] [+|-c c] [+|-d s] [+D D] [-F [f]] [-g [s]]
  [-i [i]] [+|-L [l]] [+m [m]] [+|-M] [-o [o]] [-p s] [+|-r [t[c<N>][m<fmt>]]]
- [-s [p:s]] [-S [t]] [-u s] [+|-w] [-x [fl]] [--json] [--size-offset] [--strict]
+ [-s [p:s]] [-S [t]] [-T [t]] [-u s] [+|-w] [-x [fl]] [--json] [--size-offset] [--strict]
  [--] [names]
 Use the "-h" option to get more help information.
 `
 
 const longUsage = `usage: lsof [-?abhKlnNOPQRtUvVwX] [+|-c c] [+|-d s] [+D D] [-F [f]] [-g [s]]
  [-i [i]] [+|-L [l]] [+m [m]] [+|-M] [-o [o]] [-p s] [+|-r [t[c<N>][m<fmt>]]]
- [-s [p:s]] [-S [t]] [-u s] [+|-w] [-x [fl]] [--json] [--size-offset] [--strict]
+ [-s [p:s]] [-S [t]] [-T [t]] [-u s] [+|-w] [-x [fl]] [--json] [--size-offset] [--strict]
  [--] [names]
 List open files of processes, read from /proc. Selections are ORed; -a
 ANDs them; ^ excludes. With no selection, every process and task is listed.
@@ -231,7 +231,9 @@ ANDs them; ^ excludes. With no selection, every process and task is listed.
   -w      no warnings and no unreadable rows; +w shows them
   -X      (root) TCP, UDP and raw IPv6 sockets not identified
   -Z [Z]  SELinux contexts: not supported (lsof refuses it where SELinux is off)
-  +|-E, +|-e s, +|-f[gG], -T [t]  not supported yet: refused
+  -T [fqs] after socket addresses: f flags (none on Linux), q queue sizes,
+          s state (the default); -T alone nothing
+  +|-E, +|-e s, +|-f[gG]  not supported yet: refused
   -x [fl] +d/+D cross file systems     --json  one JSON object per file
   --size-offset  SIZE and OFFSET columns both
   --strict       exit 2, and say so, when some process could not be fully inspected

@@ -17,6 +17,7 @@ type TableOptions struct {
 	CommandWidth int         // +c: characters of COMMAND; 9 when 0
 	SizeOff      SizeOffMode // -o, -s
 	OffsetDigits int         // -o N; 8 when 0, never hexadecimal when negative
+	TCPInfo      TCPInfo     // -T: what follows a socket's addresses
 }
 
 // Table collects rows and writes them as lsof's table. Column widths are
@@ -216,7 +217,7 @@ func (t *Table) Add(p *fdscan.Process, f *fdscan.File, sock *netsock.Socket) {
 	}
 	ends[colNode] = len(b)
 	if sock != nil {
-		b = t.esc.Append(b, sc.Name())
+		b = t.esc.Append(b, sc.NameWith(t.opts.TCPInfo))
 	} else {
 		b = t.esc.Append(b, Name(p, f, t.procRoot))
 	}
