@@ -40,10 +40,41 @@ func (o *options) otherOption(c, sign byte, v *optValue) error {
 		return usageError("-Z limited to SELinux")
 	case 'T':
 		return o.parseTCPInfo(v)
-	case 'e', 'E', 'f':
+	case 'f':
+		return o.parseFileFlags(sign, v)
+	case 'e', 'E':
 		return usageError("option " + string(sign) + string(c) + " is not supported yet")
 	default:
 		return usageError("illegal option character: " + string(c))
+	}
+	return nil
+}
+
+// parseFileFlags reads -f and +f. Alone (or before what is read again as
+// options) they say how names are meant: +f only file systems, -f only
+// files. Followed by g or G, +f shows the open flags, by name or in
+// hexadecimal, and -f hides them; Linux has no other file structure
+// letters.
+func (o *options) parseFileFlags(sign byte, v *optValue) error {
+	if v.missing() {
+		o.fileSys = fileSysFiles
+		if sign == '+' {
+			o.fileSys = fileSysOnly
+		}
+		return nil
+	}
+	for i := 0; i < len(v.s); i++ {
+		c := v.s[i]
+		switch {
+		case c != 'g' && c != 'G':
+			return usageError("unknown file struct option: " + v.s[i:i+1])
+		case sign == '-':
+			o.flags = render.FlagsHidden
+		case c == 'g':
+			o.flags = render.FlagsNames
+		default:
+			o.flags = render.FlagsHex
+		}
 	}
 	return nil
 }

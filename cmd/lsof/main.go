@@ -98,7 +98,7 @@ func run(args []string, stdout, stderr io.Writer, e env) int {
 		Root: e.procRoot, Stats: e.stats,
 		// Open flags and positions of every descriptor, where the
 		// output shows them.
-		Fdinfo: opts.json || opts.fields != nil || opts.offset || opts.sizeAndOffset,
+		Fdinfo: opts.json || opts.fields != nil || opts.offset || opts.sizeAndOffset || opts.flags != render.FlagsHidden,
 		// Every output copies what it needs of a file before the next
 		// process: the records can be reused.
 		Reuse: true,

@@ -44,11 +44,19 @@ func newOutput(o *options, e env, w io.Writer, users fdscan.Users, names *netsoc
 	case o.terse:
 		return &terseOutput{w: bufio.NewWriter(w)}
 	case o.fields != nil:
-		return &fieldOutput{f: render.NewFieldWriter(w, o.fields.letters, e.esc, e.procRoot, users, names, mode, digits, o.numericUser)}
+		letters := o.fields.letters
+		if o.flags == render.FlagsHidden {
+			letters = strings.ReplaceAll(letters, "G", "") // -f g after -F
+		}
+		fw := render.NewFieldWriter(w, letters, e.esc, e.procRoot, users, names, mode, digits, o.numericUser)
+		if o.flags == render.FlagsNames {
+			fw.NameFlags()
+		}
+		return &fieldOutput{f: fw}
 	}
 	return &tableOutput{w: w, t: render.NewTable(e.esc, e.procRoot, users, names, render.TableOptions{
 		PPID: o.ppid, PGID: o.pgidColumn, NLink: o.linkColumn, NumericUsers: o.numericUser,
-		CommandWidth: o.cmdWidth, SizeOff: mode, OffsetDigits: digits, TCPInfo: o.tcpInfo,
+		CommandWidth: o.cmdWidth, SizeOff: mode, OffsetDigits: digits, TCPInfo: o.tcpInfo, Flags: o.flags,
 	})}
 }
 
@@ -188,17 +196,17 @@ func fieldHelp() string {
 	return b.String()
 }
 
-const shortUsage = `usage: lsof [-?abhKlnNOPQRtUvVwX] [+|-c c] [+|-d s] [+D D] [-F [f]] [-g [s]]
- [-i [i]] [+|-L [l]] [+m [m]] [+|-M] [-o [o]] [-p s] [+|-r [t[c<N>][m<fmt>]]]
- [-s [p:s]] [-S [t]] [-T [t]] [-u s] [+|-w] [-x [fl]] [--json] [--size-offset] [--strict]
- [--] [names]
+const shortUsage = `usage: lsof [-?abhKlnNOPQRtUvVwX] [+|-c c] [+|-d s] [+D D] [+|-f[gG]] [-F [f]]
+ [-g [s]] [-i [i]] [+|-L [l]] [+m [m]] [+|-M] [-o [o]] [-p s]
+ [+|-r [t[c<N>][m<fmt>]]] [-s [p:s]] [-S [t]] [-T [t]] [-u s] [+|-w] [-x [fl]]
+ [--json] [--size-offset] [--strict] [--] [names]
 Use the "-h" option to get more help information.
 `
 
-const longUsage = `usage: lsof [-?abhKlnNOPQRtUvVwX] [+|-c c] [+|-d s] [+D D] [-F [f]] [-g [s]]
- [-i [i]] [+|-L [l]] [+m [m]] [+|-M] [-o [o]] [-p s] [+|-r [t[c<N>][m<fmt>]]]
- [-s [p:s]] [-S [t]] [-T [t]] [-u s] [+|-w] [-x [fl]] [--json] [--size-offset] [--strict]
- [--] [names]
+const longUsage = `usage: lsof [-?abhKlnNOPQRtUvVwX] [+|-c c] [+|-d s] [+D D] [+|-f[gG]] [-F [f]]
+ [-g [s]] [-i [i]] [+|-L [l]] [+m [m]] [+|-M] [-o [o]] [-p s]
+ [+|-r [t[c<N>][m<fmt>]]] [-s [p:s]] [-S [t]] [-T [t]] [-u s] [+|-w] [-x [fl]]
+ [--json] [--size-offset] [--strict] [--] [names]
 List open files of processes, read from /proc. Selections are ORed; -a
 ANDs them; ^ excludes. With no selection, every process and task is listed.
   -?|-h   print this help              -a      AND the selections
@@ -233,7 +241,9 @@ ANDs them; ^ excludes. With no selection, every process and task is listed.
   -Z [Z]  SELinux contexts: not supported (lsof refuses it where SELinux is off)
   -T [fqs] after socket addresses: f flags (none on Linux), q queue sizes,
           s state (the default); -T alone nothing
-  +|-E, +|-e s, +|-f[gG]  not supported yet: refused
+  +f|-f   names are only file systems (+f) or only files (-f)
+  +|-f[gG] FILE-FLAG column (+), by name (g) or in hex (G); - hides it
+  +|-E, +|-e s  not supported yet: refused
   -x [fl] +d/+D cross file systems     --json  one JSON object per file
   --size-offset  SIZE and OFFSET columns both
   --strict       exit 2, and say so, when some process could not be fully inspected

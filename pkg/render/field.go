@@ -69,6 +69,7 @@ type FieldWriter struct {
 	mode         SizeOffMode
 	offsetDigits int
 	numericUser  bool
+	flagNames    bool // the G field in names (+f g), not hexadecimal
 	last         *fdscan.Process
 	b            []byte
 }
@@ -92,6 +93,10 @@ func NewFieldWriter(w io.Writer, set string, esc Escaper, procRoot string, users
 	f.set['p'] = true // always
 	return f
 }
+
+// NameFlags has the G field show open flags by name, as after lsof's
+// +f g, instead of in hexadecimal.
+func (w *FieldWriter) NameFlags() { w.flagNames = true }
 
 func (w *FieldWriter) field(letter byte, value string) {
 	if !w.set[letter] {
@@ -162,8 +167,15 @@ func (w *FieldWriter) file(p *fdscan.Process, f *fdscan.File, sock *netsock.Sock
 	if typ != "" {
 		w.field('t', typ)
 	}
-	if f.Kind == fdscan.KindFD && f.HasFlags {
-		w.field('G', "0x"+strconv.FormatUint(uint64(f.Flags), 16)+";0x0")
+	if f.Kind == fdscan.KindFD && f.HasFlags && w.set['G'] {
+		if w.flagNames {
+			// With no flags, lsof's names are nothing, and so is the field.
+			if g := AppendFileFlags(nil, f.Flags, FlagsNames); len(g) > 0 {
+				w.field('G', string(g))
+			}
+		} else {
+			w.field('G', string(AppendFileFlags(nil, f.Flags, FlagsHex)))
+		}
 	}
 	isSocket := sock != nil
 	switch {
