@@ -41,6 +41,7 @@ type options struct {
 	tcpInfo       render.TCPInfo   // -T
 	flags         render.FlagStyle // +f g, +f G, and -F's G field
 	fileSys       fileSysMode      // -f, +f: what a name means
+	exempt        []exemptFS       // -e, +e: file systems whose files are not stat'ed
 	tasks         taskMode
 
 	pids, notPIDs   []int

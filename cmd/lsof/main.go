@@ -109,6 +109,14 @@ func run(args []string, stdout, stderr io.Writer, e env) int {
 	} else {
 		so.Mounts = &fdscan.Mounts{}
 	}
+	if opts.exempt != nil {
+		if err := opts.checkExempt(so.Mounts); err != nil {
+			e.esc.Fprintf(stderr, "lsof: %v\n", err)
+			fmt.Fprint(stderr, shortUsage)
+			return 1
+		}
+		so.Exempt = func(path string) bool { _, ok := opts.exemptedBy(path); return ok }
+	}
 	// Names are looked up where no stalled file system can hold us: in
 	// a helper process, with -S's deadline, unless nothing mounted may
 	// stall.
@@ -284,6 +292,12 @@ func listOnce(sc *fdscan.Scanner, sel *selection, out output, sockets *netsock.R
 					named.SockProto = sc.SocketProtocol(p, f)
 					f = &named
 				}
+			}
+			if f.Exempt {
+				named := *f
+				ex, _ := sel.o.exemptedBy(f.Link)
+				named.NameNote = string(ex.sign) + "e " + ex.path
+				f = &named
 			}
 			ok, name := sel.file(p, f, sock)
 			if !ok {

@@ -196,15 +196,15 @@ func fieldHelp() string {
 	return b.String()
 }
 
-const shortUsage = `usage: lsof [-?abhKlnNOPQRtUvVwX] [+|-c c] [+|-d s] [+D D] [+|-f[gG]] [-F [f]]
- [-g [s]] [-i [i]] [+|-L [l]] [+m [m]] [+|-M] [-o [o]] [-p s]
+const shortUsage = `usage: lsof [-?abhKlnNOPQRtUvVwX] [+|-c c] [+|-d s] [+D D] [+|-e s] [+|-f[gG]]
+ [-F [f]] [-g [s]] [-i [i]] [+|-L [l]] [+m [m]] [+|-M] [-o [o]] [-p s]
  [+|-r [t[c<N>][m<fmt>]]] [-s [p:s]] [-S [t]] [-T [t]] [-u s] [+|-w] [-x [fl]]
  [--json] [--size-offset] [--strict] [--] [names]
 Use the "-h" option to get more help information.
 `
 
-const longUsage = `usage: lsof [-?abhKlnNOPQRtUvVwX] [+|-c c] [+|-d s] [+D D] [+|-f[gG]] [-F [f]]
- [-g [s]] [-i [i]] [+|-L [l]] [+m [m]] [+|-M] [-o [o]] [-p s]
+const longUsage = `usage: lsof [-?abhKlnNOPQRtUvVwX] [+|-c c] [+|-d s] [+D D] [+|-e s] [+|-f[gG]]
+ [-F [f]] [-g [s]] [-i [i]] [+|-L [l]] [+m [m]] [+|-M] [-o [o]] [-p s]
  [+|-r [t[c<N>][m<fmt>]]] [-s [p:s]] [-S [t]] [-T [t]] [-u s] [+|-w] [-x [fl]]
  [--json] [--size-offset] [--strict] [--] [names]
 List open files of processes, read from /proc. Selections are ORed; -a
@@ -243,7 +243,9 @@ ANDs them; ^ excludes. With no selection, every process and task is listed.
           s state (the default); -T alone nothing
   +f|-f   names are only file systems (+f) or only files (-f)
   +|-f[gG] FILE-FLAG column (+), by name (g) or in hex (G); - hides it
-  +|-E, +|-e s  not supported yet: refused
+  +|-e s  exempt the file system mounted at s: its files are not stat'ed
+          (UNKN rows, the note names the option)
+  +|-E    not supported yet: refused
   -x [fl] +d/+D cross file systems     --json  one JSON object per file
   --size-offset  SIZE and OFFSET columns both
   --strict       exit 2, and say so, when some process could not be fully inspected

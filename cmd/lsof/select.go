@@ -224,7 +224,7 @@ func (s *selection) file(p *fdscan.Process, f *fdscan.File, sock *netsock.Socket
 		note(nfs)
 	}
 	if o.linkSelect {
-		note(f.Err == nil && f.Kind != fdscan.KindDel && f.PathInode == 0 && f.Type != fdscan.TypeSock && f.NLink < uint64(o.maxLinks))
+		note(f.Err == nil && !f.Exempt && f.Kind != fdscan.KindDel && f.PathInode == 0 && f.Type != fdscan.TypeSock && f.NLink < uint64(o.maxLinks))
 	}
 	if o.tasks == tasksSelect && !o.and {
 		note(p.TID != 0)

@@ -403,6 +403,10 @@ func (r *reader) special(dirfd int, pid, name string, kind Kind) File {
 		return f
 	}
 	f.Link = link
+	if r.exempted(link) {
+		f.Exempt = true
+		return f
+	}
 	var st unix.Stat_t
 	if err := r.stat(dirfd, name, key, &st); err != nil {
 		f.Err, f.Op = err, "stat"
@@ -410,6 +414,11 @@ func (r *reader) special(dirfd int, pid, name string, kind Kind) File {
 	}
 	f.setStat(&st)
 	return f
+}
+
+// exempted reports whether the file at link is not to be stat'ed.
+func (r *reader) exempted(link string) bool {
+	return r.s.exempt != nil && strings.HasPrefix(link, "/") && r.s.exempt(link)
 }
 
 func (f *File) setStat(st *unix.Stat_t) {

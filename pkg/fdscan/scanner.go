@@ -40,6 +40,11 @@ type Options struct {
 	// mode from the link's permissions, and pipes and sockets, whose
 	// offset is always 0, need no position.
 	Fdinfo bool
+	// Exempt, when set, names the files the scanner must not stat, by
+	// their path (lsof's -e: a file system that may block): their
+	// entries have Exempt set and only what their links and the maps
+	// say. It is called from several goroutines at once.
+	Exempt func(path string) bool
 	// Reuse lets Scan reuse the Files of a process, once fn has returned
 	// for it, for a process read later: a long listing then allocates
 	// its records once rather than for every process. fn must not keep
@@ -79,6 +84,7 @@ type Scanner struct {
 	probe   Probe
 	keep    func(*Process, *File) bool
 	fdinfo  bool
+	exempt  func(path string) bool
 	fs      procfs.FS
 	// spare holds Files slices given back after delivery, with
 	// Options.Reuse; nil without it.
@@ -137,7 +143,7 @@ func New(opts Options) (*Scanner, error) {
 	if w <= 0 {
 		w = runtime.NumCPU()
 	}
-	s := &Scanner{root: root, workers: w, stats: opts.Stats, tasks: opts.Tasks, probe: opts.Probe, keep: opts.Keep, fdinfo: opts.Fdinfo, fs: fs}
+	s := &Scanner{root: root, workers: w, stats: opts.Stats, tasks: opts.Tasks, probe: opts.Probe, keep: opts.Keep, fdinfo: opts.Fdinfo, exempt: opts.Exempt, fs: fs}
 	s.newListing(opts.Mounts)
 	if opts.Reuse {
 		// Enough for every process in flight: the window, and one

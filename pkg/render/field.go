@@ -181,6 +181,8 @@ func (w *FieldWriter) file(p *fdscan.Process, f *fdscan.File, sock *netsock.Sock
 	switch {
 	case isSocket && sc.Device != "":
 		w.field('d', sc.Device)
+	case exemptUnknown(f):
+		w.field('d', "UNKNOWN")
 	case !isSocket && !unreadable(f):
 		w.field('D', "0x"+strconv.FormatUint(f.Dev, 16))
 		if (f.Type == fdscan.TypeChr || f.Type == fdscan.TypeBlk) && f.Rdev != 0 {
@@ -195,10 +197,10 @@ func (w *FieldWriter) file(p *fdscan.Process, f *fdscan.File, sock *netsock.Sock
 		}
 	}
 	inet := isSocket && sc.Inet
-	if !unreadable(f) && !inet && !(isSocket && sock.Proto == netsock.ProtoPacket) {
+	if !unreadable(f) && !exemptUnknown(f) && !inet && !(isSocket && sock.Proto == netsock.ProtoPacket) {
 		w.field('i', strconv.FormatUint(f.Inode, 10))
 	}
-	if !unreadable(f) && f.Kind != fdscan.KindDel && f.PathInode == 0 && f.Type != fdscan.TypeSock {
+	if !unreadable(f) && !f.Exempt && f.Kind != fdscan.KindDel && f.PathInode == 0 && f.Type != fdscan.TypeSock {
 		w.field('k', strconv.FormatUint(f.NLink, 10))
 	}
 	if isSocket && sc.Proto != "" {
@@ -224,6 +226,11 @@ func (w *FieldWriter) file(p *fdscan.Process, f *fdscan.File, sock *netsock.Sock
 func sizeOrOffset(f *fdscan.File, mode SizeOffMode) (offset, ok bool) {
 	if f.Err != nil || f.Kind == fdscan.KindDel || f.PathInode != 0 {
 		return false, false
+	}
+	if f.Exempt {
+		// Not stat'ed (-e): lsof shows an offset (from fdinfo, or 0) only
+		// where asked for offsets, and none for a mapped file.
+		return true, mode == OffsetOnly && f.Kind != fdscan.KindMem
 	}
 	sized := f.Type == fdscan.TypeReg || f.Type == fdscan.TypeDir || f.Type == fdscan.TypeAnon || f.Type == fdscan.TypeLink ||
 		f.Type == fdscan.TypeMQueue
