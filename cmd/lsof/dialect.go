@@ -46,7 +46,10 @@ func (o *options) otherOption(c, sign byte, v *optValue) error {
 	case 'e':
 		return o.parseExempt(sign, v)
 	case 'E':
-		return usageError("option " + string(sign) + string(c) + " is not supported yet")
+		if sign == '+' {
+			return usageError("option +E is not supported yet")
+		}
+		o.endpoints = true
 	default:
 		return usageError("illegal option character: " + string(c))
 	}

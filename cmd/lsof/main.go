@@ -207,6 +207,12 @@ func run(args []string, stdout, stderr io.Writer, e env) int {
 		if repeat {
 			sc.Refresh()
 		}
+		if opts.endpoints {
+			if sel.ends, err = scanEndpoints(so, lookup.Helpers(), opts.cmdWidth); err != nil {
+				e.esc.Fprintf(stderr, "lsof: can't read %s: %v\n", e.procRoot, err)
+				return 1
+			}
+		}
 		sockets = netsock.NewResolver(e.procRoot)
 		sockets.Protos, sockets.Own = sel.socketProtos(), ownNetNS
 		listed, err := listOnce(sc, sel, out, sockets, holes, lookup.Helpers(), e)
@@ -290,6 +296,13 @@ func listOnce(sc *fdscan.Scanner, sel *selection, out output, sockets *netsock.R
 					// In no table: lsof names the protocol alone.
 					named := *f
 					named.SockProto = sc.SocketProtocol(p, f)
+					f = &named
+				}
+			}
+			if sel.ends != nil && isPipe(f) {
+				if ends := sel.ends.pipeEnds(p.PID, f); ends != "" {
+					named := *f
+					named.Endpoints = ends
 					f = &named
 				}
 			}

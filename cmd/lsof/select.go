@@ -19,6 +19,8 @@ type selection struct {
 	// nfsDevs are the devices of the NFS file systems, for -N.
 	nfsDevs  map[uint64]bool
 	nfsFound bool
+	// ends are the pipe ends of the current listing, for -E.
+	ends *endpointIndex
 
 	// The current process.
 	excluded bool

@@ -86,6 +86,9 @@ type File struct {
 	// stat'ed, and nothing but its link (and, mapped, its device and
 	// inode from the maps) is known.
 	Exempt bool
+	// Endpoints is what lsof's -E adds to NAME after a blank: the other
+	// ends of a pipe, set by the caller.
+	Endpoints string
 	// NameNote is a note lsof adds to NAME in parentheses, set by the
 	// caller: "-X specified".
 	NameNote string

@@ -181,7 +181,7 @@ func (r *reader) fdEntry(fdDir int, info *fdinfoDir, rel, name string, p *Proces
 	}
 	link := string(lb)
 	f.Link = link
-	if r.s.probe == ProbeSockets && !r.keep(p, f) {
+	if (r.s.probe == ProbeSockets || r.s.probe == ProbeLinks) && !r.keep(p, f) {
 		return false
 	}
 	if r.exempted(link) {

@@ -156,9 +156,11 @@ func (r *reader) entity(pid, tid int, rel string, main *Process) *Process {
 // in full, then, if it has any or no Keep decides, its identity.
 func (r *reader) probed(dirfd int, rel string, p *Process) *Process {
 	p.Files, p.ownFiles = r.s.files(), true
-	if r.s.probe == ProbeSockets {
+	switch r.s.probe {
+	case ProbeSockets:
 		p.NetNS = r.netNS(dirfd, rel)
-	} else {
+	case ProbeLinks:
+	default:
 		for _, sp := range [...]struct {
 			name string
 			kind Kind

@@ -24,7 +24,8 @@ type Options struct {
 	// it; ProbeFull by default.
 	Probe Probe
 	// Keep, when set with a probe, decides on each entry after it: on
-	// the link text (and socket inode) with ProbeSockets, on the stat
+	// the link text (and socket inode) with ProbeSockets, on the link
+	// text with ProbeLinks, on the stat
 	// with ProbeStat; also on entries that could not be read (Err set),
 	// which lsof and fuser report differently. A rejected entry is
 	// dropped before any further
@@ -68,6 +69,10 @@ const (
 	// text first (Keep sees Link, Inode and the process's NetNS): no
 	// cwd, root, program text or mapped files.
 	ProbeSockets
+	// ProbeLinks reads only descriptors, and of them the link text
+	// first (Keep sees Link): no cwd, root, program text or mapped
+	// files.
+	ProbeLinks
 	// ProbeStat stats every entry first (Keep sees Dev, Inode, Rdev,
 	// Type and Size; mapped files the device and inode of the maps) and
 	// reads the rest only of kept entries.

@@ -179,6 +179,9 @@ func appendNode(b []byte, f *fdscan.File) []byte {
 // Name returns the NAME text before escaping. procRoot is the proc root
 // the entry was read from, for naming entries that could not be read.
 func Name(p *fdscan.Process, f *fdscan.File, procRoot string) string {
+	if f.Endpoints != "" {
+		return fileName(p, f, procRoot) + " " + f.Endpoints
+	}
 	if f.NameNote != "" {
 		return fileName(p, f, procRoot) + " (" + f.NameNote + ")"
 	}

@@ -1,0 +1,82 @@
+package main
+
+import (
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/openfiles/openfiles/pkg/fdscan"
+	"github.com/openfiles/openfiles/pkg/render"
+)
+
+// endpoint is one open end of a pipe, in the process holding it, for
+// lsof's -E.
+type endpoint struct {
+	pid  int
+	cmd  string // as COMMAND shows it
+	fd   int
+	mode byte
+}
+
+// endpointIndex holds the ends of every pipe open on the system, by the
+// pipe's inode, in PID then descriptor order.
+type endpointIndex struct {
+	pipes map[uint64][]endpoint
+}
+
+// isPipe reports whether f is an unnamed pipe.
+func isPipe(f *fdscan.File) bool {
+	return f.Err == nil && f.Type == fdscan.TypeFIFO && strings.HasPrefix(f.Link, "pipe:[")
+}
+
+// scanEndpoints reads the pipe descriptors of every process but those in
+// skip, from their links, into an index. Only -E asks for it: a listing
+// without -E reads nothing more.
+func scanEndpoints(so fdscan.Options, skip []int, cmdWidth int) (*endpointIndex, error) {
+	so.Probe, so.Tasks, so.Exempt = fdscan.ProbeLinks, false, nil
+	so.Keep = func(_ *fdscan.Process, f *fdscan.File) bool {
+		return f.Err == nil && strings.HasPrefix(f.Link, "pipe:[")
+	}
+	sc, err := fdscan.New(so)
+	if err != nil {
+		return nil, err
+	}
+	pids, err := sc.PIDs()
+	if err != nil {
+		return nil, err
+	}
+	pids = slices.DeleteFunc(pids, func(pid int) bool { return slices.Contains(skip, pid) })
+	ix := &endpointIndex{pipes: map[uint64][]endpoint{}}
+	err = sc.Scan(pids, func(p *fdscan.Process) error {
+		cmd, _ := render.Command(p.Command, cmdWidth)
+		for i := range p.Files {
+			f := &p.Files[i]
+			if isPipe(f) {
+				ix.pipes[f.Inode] = append(ix.pipes[f.Inode], endpoint{pid: p.PID, cmd: cmd, fd: f.FD, mode: render.Mode(f)})
+			}
+		}
+		return nil
+	})
+	return ix, err
+}
+
+// pipeEnds returns what lsof's -E appends to the NAME of pipe f of
+// process pid: its other ends, each as PID,COMMAND,FDmode.
+func (ix *endpointIndex) pipeEnds(pid int, f *fdscan.File) string {
+	var b []byte
+	for _, e := range ix.pipes[f.Inode] {
+		if e.pid == pid && e.fd == f.FD {
+			continue
+		}
+		if len(b) > 0 {
+			b = append(b, ' ')
+		}
+		b = strconv.AppendInt(b, int64(e.pid), 10)
+		b = append(append(append(b, ','), e.cmd...), ',')
+		b = strconv.AppendInt(b, int64(e.fd), 10)
+		if e.mode != ' ' {
+			b = append(b, e.mode)
+		}
+	}
+	return string(b)
+}
