@@ -42,7 +42,7 @@ type options struct {
 	flags         render.FlagStyle // +f g, +f G, and -F's G field
 	fileSys       fileSysMode      // -f, +f: what a name means
 	exempt        []exemptFS       // -e, +e: file systems whose files are not stat'ed
-	endpoints     bool             // -E: the other ends of pipes
+	endpoints     endpointMode     // -E, +E: the other ends of pipes
 	tasks         taskMode
 
 	pids, notPIDs   []int

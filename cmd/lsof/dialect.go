@@ -46,10 +46,10 @@ func (o *options) otherOption(c, sign byte, v *optValue) error {
 	case 'e':
 		return o.parseExempt(sign, v)
 	case 'E':
+		o.endpoints = endpointsShown
 		if sign == '+' {
-			return usageError("option +E is not supported yet")
+			o.endpoints = endpointsListed
 		}
-		o.endpoints = true
 	default:
 		return usageError("illegal option character: " + string(c))
 	}

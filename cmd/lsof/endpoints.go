@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/openfiles/openfiles/pkg/fdscan"
+	"github.com/openfiles/openfiles/pkg/netsock"
 	"github.com/openfiles/openfiles/pkg/render"
 )
 
@@ -23,6 +24,33 @@ type endpoint struct {
 type endpointIndex struct {
 	pipes map[uint64][]endpoint
 }
+
+// endpointMode is what -E and +E ask for.
+type endpointMode uint8
+
+const (
+	endpointsNone   endpointMode = iota
+	endpointsShown               // -E: the other ends in NAME
+	endpointsListed              // +E: and the files that are those ends listed too
+)
+
+// pipeCollector is an output that keeps only the inodes of the pipes
+// listed, for +E.
+type pipeCollector struct {
+	inodes map[uint64]bool
+	n      int
+}
+
+func (c *pipeCollector) add(_ *fdscan.Process, f *fdscan.File, _ *netsock.Socket) error {
+	c.n++
+	if isPipe(f) {
+		c.inodes[f.Inode] = true
+	}
+	return nil
+}
+
+func (c *pipeCollector) finish() (int, error) { n := c.n; c.n = 0; return n, nil }
+func (c *pipeCollector) marker(string) error  { return nil }
 
 // isPipe reports whether f is an unnamed pipe.
 func isPipe(f *fdscan.File) bool {

@@ -207,11 +207,25 @@ func run(args []string, stdout, stderr io.Writer, e env) int {
 		if repeat {
 			sc.Refresh()
 		}
-		if opts.endpoints {
+		if opts.endpoints != 0 {
 			if sel.ends, err = scanEndpoints(so, lookup.Helpers(), opts.cmdWidth); err != nil {
 				e.esc.Fprintf(stderr, "lsof: can't read %s: %v\n", e.procRoot, err)
 				return 1
 			}
+		}
+		if opts.endpoints == endpointsListed {
+			// The pipes the listing holds, from a listing of its own: their
+			// ends are listed too, wherever they are.
+			sel.endPipes = nil
+			pipes := &pipeCollector{inodes: map[uint64]bool{}}
+			dry := netsock.NewResolver(e.procRoot)
+			dry.Protos, dry.Own = sel.socketProtos(), ownNetNS
+			if _, err := listOnce(sc, sel, pipes, dry, &render.Gaps{}, lookup.Helpers(), e); err != nil {
+				e.esc.Fprintf(stderr, "lsof: %v\n", err)
+				return 1
+			}
+			sel.endPipes = pipes.inodes
+			sc.Refresh()
 		}
 		sockets = netsock.NewResolver(e.procRoot)
 		sockets.Protos, sockets.Own = sel.socketProtos(), ownNetNS
@@ -252,6 +266,9 @@ func run(args []string, stdout, stderr io.Writer, e env) int {
 // listed. The processes in skip, our lookup helpers, are not listed.
 func listOnce(sc *fdscan.Scanner, sel *selection, out output, sockets *netsock.Resolver, holes *render.Gaps, skip []int, e env) (int, error) {
 	pids := sel.scanPIDs()
+	if sel.endPipes != nil {
+		pids = nil // +E: the ends may be in any process
+	}
 	if pids == nil && sockets.Own != 0 && (sel.all || sel.socketsOnly()) {
 		// Most sockets are in our own network namespace: read its tables
 		// while the scan starts, not when it meets the first socket.
@@ -273,7 +290,7 @@ func listOnce(sc *fdscan.Scanner, sel *selection, out output, sockets *netsock.R
 			return syscall.EPIPE // nobody reads the listing any more
 		}
 		sel.process(p)
-		if sel.excluded {
+		if sel.excluded && sel.endPipes == nil {
 			return nil
 		}
 		for i := range p.Files {
@@ -312,7 +329,13 @@ func listOnce(sc *fdscan.Scanner, sel *selection, out output, sockets *netsock.R
 				named.NameNote = string(ex.sign) + "e " + ex.path
 				f = &named
 			}
-			ok, name := sel.file(p, f, sock)
+			ok, name := false, ""
+			if !sel.excluded {
+				ok, name = sel.file(p, f, sock)
+			}
+			if !ok && sel.endPipes != nil && isPipe(f) && sel.endPipes[f.Inode] {
+				ok = true // +E: an end of a pipe listed
+			}
 			if !ok {
 				continue
 			}

@@ -196,17 +196,17 @@ func fieldHelp() string {
 	return b.String()
 }
 
-const shortUsage = `usage: lsof [-?abhKlnNOPQRtUvVwX] [+|-c c] [+|-d s] [+D D] [+|-e s] [+|-f[gG]]
- [-F [f]] [-g [s]] [-i [i]] [+|-L [l]] [+m [m]] [+|-M] [-o [o]] [-p s]
- [+|-r [t[c<N>][m<fmt>]]] [-s [p:s]] [-S [t]] [-T [t]] [-u s] [+|-w] [-x [fl]]
- [--json] [--size-offset] [--strict] [--] [names]
+const shortUsage = `usage: lsof [-?abhKlnNOPQRtUvVwX] [+|-c c] [+|-d s] [+D D] [+|-E] [+|-e s]
+ [+|-f[gG]] [-F [f]] [-g [s]] [-i [i]] [+|-L [l]] [+m [m]] [+|-M] [-o [o]]
+ [-p s] [+|-r [t[c<N>][m<fmt>]]] [-s [p:s]] [-S [t]] [-T [t]] [-u s] [+|-w]
+ [-x [fl]] [--json] [--size-offset] [--strict] [--] [names]
 Use the "-h" option to get more help information.
 `
 
-const longUsage = `usage: lsof [-?abhKlnNOPQRtUvVwX] [+|-c c] [+|-d s] [+D D] [+|-e s] [+|-f[gG]]
- [-F [f]] [-g [s]] [-i [i]] [+|-L [l]] [+m [m]] [+|-M] [-o [o]] [-p s]
- [+|-r [t[c<N>][m<fmt>]]] [-s [p:s]] [-S [t]] [-T [t]] [-u s] [+|-w] [-x [fl]]
- [--json] [--size-offset] [--strict] [--] [names]
+const longUsage = `usage: lsof [-?abhKlnNOPQRtUvVwX] [+|-c c] [+|-d s] [+D D] [+|-E] [+|-e s]
+ [+|-f[gG]] [-F [f]] [-g [s]] [-i [i]] [+|-L [l]] [+m [m]] [+|-M] [-o [o]]
+ [-p s] [+|-r [t[c<N>][m<fmt>]]] [-s [p:s]] [-S [t]] [-T [t]] [-u s] [+|-w]
+ [-x [fl]] [--json] [--size-offset] [--strict] [--] [names]
 List open files of processes, read from /proc. Selections are ORed; -a
 ANDs them; ^ excludes. With no selection, every process and task is listed.
   -?|-h   print this help              -a      AND the selections
@@ -245,7 +245,8 @@ ANDs them; ^ excludes. With no selection, every process and task is listed.
   +|-f[gG] FILE-FLAG column (+), by name (g) or in hex (G); - hides it
   +|-e s  exempt the file system mounted at s: its files are not stat'ed
           (UNKN rows, the note names the option)
-  +|-E    not supported yet: refused
+  -E      the other ends of pipes after NAME: PID,COMMAND,FDmode
+  +E      and list the files that are those ends too
   -x [fl] +d/+D cross file systems     --json  one JSON object per file
   --size-offset  SIZE and OFFSET columns both
   --strict       exit 2, and say so, when some process could not be fully inspected

@@ -21,6 +21,9 @@ type selection struct {
 	nfsFound bool
 	// ends are the pipe ends of the current listing, for -E.
 	ends *endpointIndex
+	// endPipes are the inodes of the pipes listed, for +E: their other
+	// ends are listed too.
+	endPipes map[uint64]bool
 
 	// The current process.
 	excluded bool

@@ -1,0 +1,100 @@
+package main
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/openfiles/openfiles/internal/livetest"
+)
+
+// startWithFiles starts argv with files as its descriptors 3 and up (and
+// stdout, when set), waits until it runs the program named comm, and
+// kills it by its PID when the test ends.
+func startWithFiles(t *testing.T, comm string, stdout *os.File, files []*os.File, argv ...string) int {
+	t.Helper()
+	cmd := exec.Command(argv[0], argv[1:]...)
+	cmd.ExtraFiles, cmd.Stdout = files, stdout
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		_ = cmd.Process.Kill()
+		_ = cmd.Wait()
+	})
+	pid := cmd.Process.Pid
+	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+		b, _ := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/comm")
+		if strings.TrimSpace(string(b)) == comm {
+			return pid
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%v did not start %s: comm %q", argv, comm, b)
+		}
+	}
+}
+
+// TestLiveEndpoints starts processes sharing the ends of one pipe (two
+// reading ends in one process, writers in others, one of another user
+// and one with a long command name) and a pipe with no other end, and
+// requires lsof's -E and +E listings of them.
+func TestLiveEndpoints(t *testing.T) {
+	ref := livetest.Reference(t, "/usr/bin/lsof")
+	ours := livetest.Build(t, "./cmd/lsof")
+	sleep, err := exec.LookPath("sleep")
+	if err != nil {
+		t.Fatal(err)
+	}
+	long := filepath.Join(t.TempDir(), "verylongsleepname")
+	if err := os.Symlink(sleep, long); err != nil {
+		t.Fatal(err)
+	}
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	lone, loneW, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	loneW.Close()
+	reader := startWithFiles(t, "sleep", nil, []*os.File{r, r}, sleep, "60")
+	writer := startWithFiles(t, "verylongsleepna", nil, []*os.File{w}, long, "60")
+	other := startWithFiles(t, "sleep", w, nil, append(livetest.AsNobody(t), sleep, "60")...)
+	alone := startWithFiles(t, "sleep", nil, []*os.File{lone}, sleep, "60")
+	// The test itself holds no end: only the processes it started.
+	r.Close()
+	w.Close()
+	lone.Close()
+	rp, wp, op, ap := strconv.Itoa(reader), strconv.Itoa(writer), strconv.Itoa(other), strconv.Itoa(alone)
+	for _, args := range [][]string{
+		{"-E", "-a", "-p", rp, "-d", "3-9"},
+		{"+E", "-a", "-p", rp, "-d", "3-9"},
+		{"-E", "-a", "-p", wp + "," + op, "-d", "1-9"},
+		{"+E", "-a", "-p", op, "-d", "1"},
+		{"-E", "-a", "-p", ap, "-d", "3"},
+		{"+E", "-a", "-p", ap, "-d", "3"},
+		{"+E", "-a", "-p", rp, "-d", "3", "-F", "pcfn"},
+		{"-E", "+c", "15", "-a", "-p", rp, "-d", "3"},
+	} {
+		out := compare(t, ours, ref, args...).Stdout
+		if !strings.Contains(out, "pipe") {
+			t.Errorf("lsof %v lists no pipe:\n%s", args, out)
+		}
+	}
+	// The ends compared are all there.
+	out := livetest.Run(t, nil, ours, "-E", "-a", "-p", rp, "-d", "3").Stdout
+	for _, want := range []string{rp + ",sleep,4r", wp + ",verylongs,3w", op + ",sleep,1w"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("lsof -E of the reader has no end %q:\n%s", want, out)
+		}
+	}
+	out = livetest.Run(t, nil, ours, "+E", "-a", "-p", rp, "-d", "3").Stdout
+	if !strings.Contains(out, "\nverylongs "+wp+" ") || !strings.Contains(out, " nobody ") {
+		t.Errorf("lsof +E of the reader lists not the writers' rows:\n%s", out)
+	}
+}
