@@ -19,10 +19,10 @@ type endpoint struct {
 	mode byte
 }
 
-// endpointIndex holds the ends of every pipe open on the system, by the
-// pipe's inode, in PID then descriptor order.
+// endpointIndex holds the ends of every pipe and socket open on the
+// system, by inode, in PID then descriptor order.
 type endpointIndex struct {
-	pipes map[uint64][]endpoint
+	pipes, socks map[uint64][]endpoint
 }
 
 // endpointMode is what -E and +E ask for.
@@ -35,16 +35,21 @@ const (
 )
 
 // pipeCollector is an output that keeps only the inodes of the pipes
-// listed, for +E.
+// listed, and of the unix sockets at the other ends of those listed, for
+// +E.
 type pipeCollector struct {
-	inodes map[uint64]bool
-	n      int
+	inodes, unixEnds map[uint64]bool
+	n                int
 }
 
-func (c *pipeCollector) add(_ *fdscan.Process, f *fdscan.File, _ *netsock.Socket) error {
+func (c *pipeCollector) add(_ *fdscan.Process, f *fdscan.File, sock *netsock.Socket) error {
 	c.n++
-	if isPipe(f) {
+	switch {
+	case isPipe(f):
 		c.inodes[f.Inode] = true
+	case sock != nil && sock.Proto == netsock.ProtoUnix:
+		c.unixEnds[sock.Peer], c.unixEnds[sock.Pending] = true, true
+		delete(c.unixEnds, 0)
 	}
 	return nil
 }
@@ -57,13 +62,13 @@ func isPipe(f *fdscan.File) bool {
 	return f.Err == nil && f.Type == fdscan.TypeFIFO && strings.HasPrefix(f.Link, "pipe:[")
 }
 
-// scanEndpoints reads the pipe descriptors of every process but those in
-// skip, from their links, into an index. Only -E asks for it: a listing
+// scanEndpoints reads the pipe and socket descriptors of every process
+// but those in skip, from their links, into an index. Only -E asks for it: a listing
 // without -E reads nothing more.
 func scanEndpoints(so fdscan.Options, skip []int, cmdWidth int) (*endpointIndex, error) {
 	so.Probe, so.Tasks, so.Exempt = fdscan.ProbeLinks, false, nil
 	so.Keep = func(_ *fdscan.Process, f *fdscan.File) bool {
-		return f.Err == nil && strings.HasPrefix(f.Link, "pipe:[")
+		return f.Err == nil && (strings.HasPrefix(f.Link, "pipe:[") || strings.HasPrefix(f.Link, "socket:["))
 	}
 	sc, err := fdscan.New(so)
 	if err != nil {
@@ -74,13 +79,17 @@ func scanEndpoints(so fdscan.Options, skip []int, cmdWidth int) (*endpointIndex,
 		return nil, err
 	}
 	pids = slices.DeleteFunc(pids, func(pid int) bool { return slices.Contains(skip, pid) })
-	ix := &endpointIndex{pipes: map[uint64][]endpoint{}}
+	ix := &endpointIndex{pipes: map[uint64][]endpoint{}, socks: map[uint64][]endpoint{}}
 	err = sc.Scan(pids, func(p *fdscan.Process) error {
 		cmd, _ := render.Command(p.Command, cmdWidth)
 		for i := range p.Files {
 			f := &p.Files[i]
-			if isPipe(f) {
-				ix.pipes[f.Inode] = append(ix.pipes[f.Inode], endpoint{pid: p.PID, cmd: cmd, fd: f.FD, mode: render.Mode(f)})
+			e := endpoint{pid: p.PID, cmd: cmd, fd: f.FD, mode: render.Mode(f)}
+			switch {
+			case isPipe(f):
+				ix.pipes[f.Inode] = append(ix.pipes[f.Inode], e)
+			case f.Err == nil && f.Type == fdscan.TypeSock:
+				ix.socks[f.Inode] = append(ix.socks[f.Inode], e)
 			}
 		}
 		return nil
@@ -93,18 +102,46 @@ func scanEndpoints(so fdscan.Options, skip []int, cmdWidth int) (*endpointIndex,
 func (ix *endpointIndex) pipeEnds(pid int, f *fdscan.File) string {
 	var b []byte
 	for _, e := range ix.pipes[f.Inode] {
-		if e.pid == pid && e.fd == f.FD {
+		if e.pid != pid || e.fd != f.FD {
+			b = e.appendTo(b)
+		}
+	}
+	return string(b)
+}
+
+// unixEnds returns what lsof's -E adds to the NAME of unix socket s
+// after its address: its peer's inode and the descriptors that are the
+// peer, then the same of a listener's first pending connection. lsof
+// names the descriptors of a socket last seen first.
+func (ix *endpointIndex) unixEnds(s *netsock.Socket) string {
+	var b []byte
+	for _, ino := range [2]uint64{s.Peer, s.Pending} {
+		if ino == 0 {
 			continue
 		}
 		if len(b) > 0 {
 			b = append(b, ' ')
 		}
-		b = strconv.AppendInt(b, int64(e.pid), 10)
-		b = append(append(append(b, ','), e.cmd...), ',')
-		b = strconv.AppendInt(b, int64(e.fd), 10)
-		if e.mode != ' ' {
-			b = append(b, e.mode)
+		b = strconv.AppendUint(append(b, "->INO="...), ino, 10)
+		ends := ix.socks[ino]
+		for i := len(ends) - 1; i >= 0; i-- {
+			b = ends[i].appendTo(b)
 		}
 	}
 	return string(b)
+}
+
+// appendTo appends an end as lsof names it, PID,COMMAND,FDmode, after a
+// blank when b holds something.
+func (e endpoint) appendTo(b []byte) []byte {
+	if len(b) > 0 {
+		b = append(b, ' ')
+	}
+	b = strconv.AppendInt(b, int64(e.pid), 10)
+	b = append(append(append(b, ','), e.cmd...), ',')
+	b = strconv.AppendInt(b, int64(e.fd), 10)
+	if e.mode != ' ' {
+		b = append(b, e.mode)
+	}
+	return b
 }

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/openfiles/openfiles/internal/livetest"
+	"golang.org/x/sys/unix"
 )
 
 // startWithFiles starts argv with files as its descriptors 3 and up (and
@@ -96,5 +97,84 @@ func TestLiveEndpoints(t *testing.T) {
 	out = livetest.Run(t, nil, ours, "+E", "-a", "-p", rp, "-d", "3").Stdout
 	if !strings.Contains(out, "\nverylongs "+wp+" ") || !strings.Contains(out, " nobody ") {
 		t.Errorf("lsof +E of the reader lists not the writers' rows:\n%s", out)
+	}
+}
+
+// socketFile makes an os.File of a new socket of type typ, bound to path
+// when it is not "".
+func socketFile(t *testing.T, typ int, path string) *os.File {
+	t.Helper()
+	fd, err := unix.Socket(unix.AF_UNIX, typ|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if path != "" {
+		if err := unix.Bind(fd, &unix.SockaddrUnix{Name: path}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return os.NewFile(uintptr(fd), "socket")
+}
+
+// TestLiveUnixEndpoints starts processes holding unix sockets: a pair
+// whose one end two processes share, a connection never accepted, and a
+// datagram socket two others send to, and requires lsof's -E and +E
+// listings of them: the peer's inode and the descriptors that are it.
+func TestLiveUnixEndpoints(t *testing.T) {
+	ref := livetest.Reference(t, "/usr/bin/lsof")
+	ours := livetest.Build(t, "./cmd/lsof")
+	sleep, err := exec.LookPath("sleep")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	pair, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	left, right := os.NewFile(uintptr(pair[0]), "left"), os.NewFile(uintptr(pair[1]), "right")
+	listener := socketFile(t, unix.SOCK_STREAM, filepath.Join(dir, "listen.sock"))
+	if err := unix.Listen(int(listener.Fd()), 5); err != nil {
+		t.Fatal(err)
+	}
+	client := socketFile(t, unix.SOCK_STREAM, "")
+	if err := unix.Connect(int(client.Fd()), &unix.SockaddrUnix{Name: filepath.Join(dir, "listen.sock")}); err != nil {
+		t.Fatal(err)
+	}
+	recv := socketFile(t, unix.SOCK_DGRAM, filepath.Join(dir, "dgram.sock"))
+	var senders []*os.File
+	for range 2 {
+		s := socketFile(t, unix.SOCK_DGRAM, "")
+		if err := unix.Connect(int(s.Fd()), &unix.SockaddrUnix{Name: filepath.Join(dir, "dgram.sock")}); err != nil {
+			t.Fatal(err)
+		}
+		senders = append(senders, s)
+	}
+	a := startWithFiles(t, "sleep", nil, []*os.File{left, listener, client, recv}, sleep, "60")
+	b := startWithFiles(t, "sleep", nil, []*os.File{right, senders[0]}, sleep, "60")
+	c := startWithFiles(t, "sleep", nil, []*os.File{right, right, senders[1]}, sleep, "60")
+	for _, f := range append([]*os.File{left, right, listener, client, recv}, senders...) {
+		f.Close()
+	}
+	ap, bp, cp := strconv.Itoa(a), strconv.Itoa(b), strconv.Itoa(c)
+	for _, args := range [][]string{
+		{"-E", "-a", "-U", "-p", ap},
+		{"+E", "-a", "-U", "-p", ap},
+		{"-E", "-a", "-U", "-p", bp + "," + cp},
+		{"+E", "-a", "-U", "-p", bp},
+		{"+E", "-a", "-U", "-p", ap, "-F", "pfn"},
+		{"-E", "-a", "-p", ap, "-d", "3"},
+	} {
+		out := compare(t, ours, ref, args...).Stdout
+		if !strings.Contains(out, "->INO=") {
+			t.Errorf("lsof %v shows no peer:\n%s", args, out)
+		}
+	}
+	// The shared end's two processes and three descriptors are named.
+	out := livetest.Run(t, nil, ours, "-E", "-a", "-p", ap, "-d", "3").Stdout
+	for _, want := range []string{cp + ",sleep,4u " + cp + ",sleep,3u " + bp + ",sleep,3u"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("lsof -E of the pair's end has no %q:\n%s", want, out)
+		}
 	}
 }

@@ -217,18 +217,18 @@ func run(args []string, stdout, stderr io.Writer, e env) int {
 			// The pipes the listing holds, from a listing of its own: their
 			// ends are listed too, wherever they are.
 			sel.endPipes = nil
-			pipes := &pipeCollector{inodes: map[uint64]bool{}}
+			pipes := &pipeCollector{inodes: map[uint64]bool{}, unixEnds: map[uint64]bool{}}
 			dry := netsock.NewResolver(e.procRoot)
-			dry.Protos, dry.Own = sel.socketProtos(), ownNetNS
+			dry.Protos, dry.Own, dry.UnixPeers = sel.socketProtos(), ownNetNS, true
 			if _, err := listOnce(sc, sel, pipes, dry, &render.Gaps{}, lookup.Helpers(), e); err != nil {
 				e.esc.Fprintf(stderr, "lsof: %v\n", err)
 				return 1
 			}
-			sel.endPipes = pipes.inodes
+			sel.endPipes, sel.endUnix = pipes.inodes, pipes.unixEnds
 			sc.Refresh()
 		}
 		sockets = netsock.NewResolver(e.procRoot)
-		sockets.Protos, sockets.Own = sel.socketProtos(), ownNetNS
+		sockets.Protos, sockets.Own, sockets.UnixPeers = sel.socketProtos(), ownNetNS, opts.endpoints != endpointsNone
 		listed, err := listOnce(sc, sel, out, sockets, holes, lookup.Helpers(), e)
 		if err != nil {
 			if errors.Is(err, syscall.EPIPE) {
@@ -316,8 +316,15 @@ func listOnce(sc *fdscan.Scanner, sel *selection, out output, sockets *netsock.R
 					f = &named
 				}
 			}
-			if sel.ends != nil && isPipe(f) {
-				if ends := sel.ends.pipeEnds(p.PID, f); ends != "" {
+			if sel.ends != nil {
+				ends := ""
+				switch {
+				case isPipe(f):
+					ends = sel.ends.pipeEnds(p.PID, f)
+				case sock != nil && sock.Proto == netsock.ProtoUnix:
+					ends = sel.ends.unixEnds(sock)
+				}
+				if ends != "" {
 					named := *f
 					named.Endpoints = ends
 					f = &named
@@ -333,8 +340,9 @@ func listOnce(sc *fdscan.Scanner, sel *selection, out output, sockets *netsock.R
 			if !sel.excluded {
 				ok, name = sel.file(p, f, sock)
 			}
-			if !ok && sel.endPipes != nil && isPipe(f) && sel.endPipes[f.Inode] {
-				ok = true // +E: an end of a pipe listed
+			if !ok && sel.endPipes != nil && (isPipe(f) && sel.endPipes[f.Inode] ||
+				sock != nil && sock.Proto == netsock.ProtoUnix && sel.endUnix[sock.Inode]) {
+				ok = true // +E: an end of a pipe or unix socket listed
 			}
 			if !ok {
 				continue

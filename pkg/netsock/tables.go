@@ -69,8 +69,8 @@ type Tables struct {
 // that does not parse; it fails only when no table can be read, as when
 // the process is gone. With own, dir is our own network namespace's,
 // and the tables sock_diag can dump are read through it, those it fails
-// on from dir.
-func readTables(dir string, own bool, protos []Proto) (*Tables, error) {
+// on from dir. unixPeers asks for the peers of unix sockets.
+func readTables(dir string, own, unixPeers bool, protos []Proto) (*Tables, error) {
 	t := newTables()
 	var firstErr error
 	for _, tb := range tables {
@@ -82,7 +82,7 @@ func readTables(dir string, own bool, protos []Proto) (*Tables, error) {
 			continue
 		}
 		if tb.proto == ProtoUnix {
-			if err := ReadUnix(dir, own, t.addSocket); err != nil {
+			if err := ReadUnix(dir, own, unixPeers, t.addSocket); err != nil {
 				firstErr = cmp.Or(firstErr, err)
 			} else {
 				t.Files++

@@ -163,6 +163,9 @@ func (w *FieldWriter) file(p *fdscan.Process, f *fdscan.File, sock *netsock.Sock
 	if sock != nil {
 		sc = SocketColumns(sock, w.names)
 		typ, name = sc.Type, sc.Addr
+		if f.Endpoints != "" {
+			name += " " + f.Endpoints
+		}
 	}
 	if typ != "" {
 		w.field('t', typ)

@@ -223,6 +223,9 @@ func (t *Table) Add(p *fdscan.Process, f *fdscan.File, sock *netsock.Socket) {
 	}
 	ends[colNode] = len(b)
 	if sock != nil {
+		if f.Endpoints != "" {
+			sc.Addr += " " + f.Endpoints // -E: the other ends, before the state
+		}
 		b = t.esc.Append(b, sc.NameWith(t.opts.TCPInfo))
 	} else {
 		b = t.esc.Append(b, Name(p, f, t.procRoot))
