@@ -23,6 +23,9 @@ type endpoint struct {
 // system, by inode, in PID then descriptor order.
 type endpointIndex struct {
 	pipes, socks map[uint64][]endpoint
+	// inetPeers pairs the Internet sockets of each network namespace,
+	// once it is asked about.
+	inetPeers map[uint64]map[uint64]uint64
 }
 
 // endpointMode is what -E and +E ask for.
@@ -35,8 +38,7 @@ const (
 )
 
 // pipeCollector is an output that keeps only the inodes of the pipes
-// listed, and of the unix sockets at the other ends of those listed, for
-// +E.
+// listed, and of the sockets at the other ends of those listed, for +E.
 type pipeCollector struct {
 	inodes, unixEnds map[uint64]bool
 	n                int
@@ -47,7 +49,7 @@ func (c *pipeCollector) add(_ *fdscan.Process, f *fdscan.File, sock *netsock.Soc
 	switch {
 	case isPipe(f):
 		c.inodes[f.Inode] = true
-	case sock != nil && sock.Proto == netsock.ProtoUnix:
+	case sock != nil && (sock.Proto == netsock.ProtoUnix || sock.Proto.Inet()):
 		c.unixEnds[sock.Peer], c.unixEnds[sock.Pending] = true, true
 		delete(c.unixEnds, 0)
 	}
@@ -129,6 +131,35 @@ func (ix *endpointIndex) unixEnds(s *netsock.Socket) string {
 		}
 	}
 	return string(b)
+}
+
+// inetEnds returns what lsof's -E adds to the NAME of an Internet
+// socket whose peer is on this host: the descriptors that are the peer,
+// the one last seen first.
+func (ix *endpointIndex) inetEnds(peer uint64) string {
+	var b []byte
+	ends := ix.socks[peer]
+	for i := len(ends) - 1; i >= 0; i-- {
+		b = ends[i].appendTo(b)
+	}
+	return string(b)
+}
+
+// inetPeer returns the peer of Internet socket s in the tables t of its
+// network namespace, pairing that namespace's sockets once.
+func (ix *endpointIndex) inetPeer(netns uint64, t *netsock.Tables, s *netsock.Socket) uint64 {
+	if t == nil {
+		return 0
+	}
+	if ix.inetPeers == nil {
+		ix.inetPeers = map[uint64]map[uint64]uint64{}
+	}
+	peers, ok := ix.inetPeers[netns]
+	if !ok {
+		peers = t.InetPeers()
+		ix.inetPeers[netns] = peers
+	}
+	return peers[s.Inode]
 }
 
 // appendTo appends an end as lsof names it, PID,COMMAND,FDmode, after a

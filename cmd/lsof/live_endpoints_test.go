@@ -178,3 +178,27 @@ func TestLiveUnixEndpoints(t *testing.T) {
 		}
 	}
 }
+
+// TestLiveInetEndpoints lists the socket holder's TCP and UDP sockets
+// connected on this host with -E and +E, and requires lsof's listings:
+// the descriptors at the other end after the addresses.
+func TestLiveInetEndpoints(t *testing.T) {
+	ref := livetest.Reference(t, "/usr/bin/lsof")
+	ours := livetest.Build(t, "./cmd/lsof")
+	h, ports := livetest.StartSockHolder(t)
+	pid := strconv.Itoa(h.PID)
+	for _, args := range [][]string{
+		{"-E", "-a", "-i", "-p", pid},
+		{"+E", "-a", "-i", "-p", pid},
+		{"-E", "-a", "-i", "-p", pid, "-n", "-P"},
+		{"+E", "-a", "-i", "-p", pid, "-F", "pfn"},
+		{"+E", "-i", "TCP:" + ports["tcp4lo"]},
+	} {
+		out := compare(t, ours, ref, args...).Stdout
+		if !strings.Contains(out, ","+"sockholde,") {
+			t.Errorf("lsof %v shows no end:\n%s", args, out)
+		}
+	}
+	// A datagram socket sent to is not established: no end, as in lsof.
+	compare(t, ours, ref, "-E", "-i", "UDP:"+ports["udp4"])
+}

@@ -207,6 +207,8 @@ func run(args []string, stdout, stderr io.Writer, e env) int {
 		if repeat {
 			sc.Refresh()
 		}
+		sockets = netsock.NewResolver(e.procRoot)
+		sockets.Protos, sockets.Own, sockets.UnixPeers = sel.socketProtos(), ownNetNS, opts.endpoints != endpointsNone
 		if opts.endpoints != 0 {
 			if sel.ends, err = scanEndpoints(so, lookup.Helpers(), opts.cmdWidth); err != nil {
 				e.esc.Fprintf(stderr, "lsof: can't read %s: %v\n", e.procRoot, err)
@@ -218,17 +220,15 @@ func run(args []string, stdout, stderr io.Writer, e env) int {
 			// ends are listed too, wherever they are.
 			sel.endPipes = nil
 			pipes := &pipeCollector{inodes: map[uint64]bool{}, unixEnds: map[uint64]bool{}}
-			dry := netsock.NewResolver(e.procRoot)
-			dry.Protos, dry.Own, dry.UnixPeers = sel.socketProtos(), ownNetNS, true
-			if _, err := listOnce(sc, sel, pipes, dry, &render.Gaps{}, lookup.Helpers(), e); err != nil {
+			// The same tables serve both listings: the sockets-only Keep
+			// looks them up.
+			if _, err := listOnce(sc, sel, pipes, sockets, &render.Gaps{}, lookup.Helpers(), e); err != nil {
 				e.esc.Fprintf(stderr, "lsof: %v\n", err)
 				return 1
 			}
 			sel.endPipes, sel.endUnix = pipes.inodes, pipes.unixEnds
 			sc.Refresh()
 		}
-		sockets = netsock.NewResolver(e.procRoot)
-		sockets.Protos, sockets.Own, sockets.UnixPeers = sel.socketProtos(), ownNetNS, opts.endpoints != endpointsNone
 		listed, err := listOnce(sc, sel, out, sockets, holes, lookup.Helpers(), e)
 		if err != nil {
 			if errors.Is(err, syscall.EPIPE) {
@@ -323,6 +323,11 @@ func listOnce(sc *fdscan.Scanner, sel *selection, out output, sockets *netsock.R
 					ends = sel.ends.pipeEnds(p.PID, f)
 				case sock != nil && sock.Proto == netsock.ProtoUnix:
 					ends = sel.ends.unixEnds(sock)
+				case sock != nil && sock.Proto.Inet():
+					sock.Peer = sel.ends.inetPeer(p.NetNS, sockets.Tables(p.NetNS, p.PID), sock)
+					if sock.Peer != 0 {
+						ends = sel.ends.inetEnds(sock.Peer)
+					}
 				}
 				if ends != "" {
 					named := *f
@@ -341,8 +346,8 @@ func listOnce(sc *fdscan.Scanner, sel *selection, out output, sockets *netsock.R
 				ok, name = sel.file(p, f, sock)
 			}
 			if !ok && sel.endPipes != nil && (isPipe(f) && sel.endPipes[f.Inode] ||
-				sock != nil && sock.Proto == netsock.ProtoUnix && sel.endUnix[sock.Inode]) {
-				ok = true // +E: an end of a pipe or unix socket listed
+				sock != nil && (sock.Proto == netsock.ProtoUnix || sock.Proto.Inet()) && sel.endUnix[sock.Inode]) {
+				ok = true // +E: an end of a pipe or socket listed
 			}
 			if !ok {
 				continue

@@ -24,7 +24,7 @@ type selection struct {
 	// endPipes are the inodes of the pipes listed, for +E: their other
 	// ends are listed too.
 	endPipes map[uint64]bool
-	// endUnix are the unix sockets at the other ends of those listed.
+	// endUnix are the sockets at the other ends of those listed.
 	endUnix map[uint64]bool
 
 	// The current process.
