@@ -127,7 +127,7 @@ func (f *fuser) unixSockets() map[uint64]devIno {
 			long[devIno{k.dev, k.ino & math.MaxUint32}] = k
 		}
 	}
-	err := netsock.ReadUnix(f.e.netDir, f.e.ownNetDir, func(u *netsock.Socket) {
+	err := netsock.ReadUnix(f.e.netDir, f.e.ownNetDir, false, func(u *netsock.Socket) {
 		if u.Checked {
 			if u.BoundIno != 0 {
 				k := devIno{u.BoundDev, u.BoundIno}

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/openfiles/openfiles/pkg/netsock"
+	"github.com/openfiles/openfiles/pkg/render"
 	"github.com/openfiles/openfiles/pkg/selector"
 )
 
@@ -37,12 +38,17 @@ type options struct {
 	linkColumn    bool // +L
 	linkSelect    bool // +L N: select files with fewer than maxLinks links
 	maxLinks      int
-	warnings      []string // said on stderr before the listing
-	skipInet      bool     // -X: TCP, UDP and UDPLITE (and raw IPv6) sockets are not identified
-	nfs           bool     // -N: select files on NFS
-	verbose       bool     // -V: say which search items were not found
-	listMounts    bool     // +m: list the mount points and their devices, and exit
-	pidOrder      []int    // -p as given, for -V
+	warnings      []string         // said on stderr before the listing
+	skipInet      bool             // -X: TCP, UDP and UDPLITE (and raw IPv6) sockets are not identified
+	nfs           bool             // -N: select files on NFS
+	verbose       bool             // -V: say which search items were not found
+	listMounts    bool             // +m: list the mount points and their devices, and exit
+	pidOrder      []int            // -p as given, for -V
+	tcpInfo       render.TCPInfo   // -T
+	flags         render.FlagStyle // +f g, +f G, and -F's G field
+	fileSys       fileSysMode      // -f, +f: what a name means
+	exempt        []exemptFS       // -e, +e: file systems whose files are not stat'ed
+	endpoints     endpointMode     // -E, +E: the other ends of pipes
 	tasks         taskMode
 
 	pids, notPIDs   []int
@@ -62,6 +68,15 @@ type options struct {
 	repeat   *repeatSpec
 	statWait int // -S seconds, 0 for the default
 }
+
+// fileSysMode is what a file name argument means.
+type fileSysMode uint8
+
+const (
+	fileSysAuto  fileSysMode = iota // a mount point, or a mounted block device, is its file system
+	fileSysFiles                    // -f: always the file
+	fileSysOnly                     // +f: only file systems; any other name is an error
+)
 
 type taskMode uint8
 
@@ -319,6 +334,9 @@ func (o *options) option(c, sign byte, v *optValue, e env) error {
 			return err
 		}
 		o.fields = f
+		if strings.IndexByte(f.letters, 'G') >= 0 {
+			o.flags = render.FlagsHex // as lsof: -F G shows them in hexadecimal
+		}
 	case 'r':
 		r, err := parseRepeat(v, plus)
 		if err != nil {

@@ -4,6 +4,7 @@ import (
 	"io"
 	"os"
 	"strconv"
+	"strings"
 
 	"github.com/openfiles/openfiles/pkg/fdscan"
 	"github.com/openfiles/openfiles/pkg/netsock"
@@ -38,10 +39,132 @@ func (o *options) otherOption(c, sign byte, v *optValue) error {
 		o.listMounts = v.missing()
 	case 'Z':
 		return usageError("-Z limited to SELinux")
-	case 'e', 'E', 'f', 'T':
-		return usageError("option " + string(sign) + string(c) + " is not supported yet")
+	case 'T':
+		return o.parseTCPInfo(v)
+	case 'f':
+		return o.parseFileFlags(sign, v)
+	case 'e':
+		return o.parseExempt(sign, v)
+	case 'E':
+		o.endpoints = endpointsShown
+		if sign == '+' {
+			o.endpoints = endpointsListed
+		}
 	default:
 		return usageError("illegal option character: " + string(c))
+	}
+	return nil
+}
+
+// exemptFS is a file system given to -e or +e, whose files are not
+// stat'ed: lsof's protection against one that blocks.
+type exemptFS struct {
+	path string
+	sign byte // '-' or '+', for the note in NAME
+}
+
+// parseExempt reads -e and +e PATH: an absolute path, whose trailing
+// slashes are dropped; that it is a mount point is checked against the
+// mount table (checkExempt). A path given twice keeps its first sign.
+func (o *options) parseExempt(sign byte, v *optValue) error {
+	switch {
+	case !v.ok:
+		return usageError(`-e not followed by a file system path: "(null)"`)
+	case !strings.HasPrefix(v.s, "/"):
+		return usageError(`-e not followed by a file system path: "` + v.s + `"`)
+	}
+	path := strings.TrimRight(v.s, "/")
+	if path == "" {
+		path = "/"
+	}
+	for _, e := range o.exempt {
+		if e.path == path {
+			return nil
+		}
+	}
+	o.exempt = append(o.exempt, exemptFS{path, sign})
+	return nil
+}
+
+// checkExempt requires every -e path to be a mount point, as the mount
+// table spells it.
+func (o *options) checkExempt(mounts *fdscan.Mounts) error {
+	for _, e := range o.exempt {
+		found := false
+		for _, m := range mounts.List() {
+			found = found || m.Point == e.path
+		}
+		if !found {
+			return usageError(`"-e ` + e.path + `" is not a mounted file system.`)
+		}
+	}
+	return nil
+}
+
+// exemptedBy returns the -e or +e file system whose files path is among:
+// of several, the one given last.
+func (o *options) exemptedBy(path string) (exemptFS, bool) {
+	for i := len(o.exempt) - 1; i >= 0; i-- {
+		e := o.exempt[i]
+		if e.path == "/" || path == e.path || strings.HasPrefix(path, e.path) && path[len(e.path)] == '/' {
+			return e, true
+		}
+	}
+	return exemptFS{}, false
+}
+
+// parseFileFlags reads -f and +f. Alone (or before what is read again as
+// options) they say how names are meant: +f only file systems, -f only
+// files. Followed by g or G, +f shows the open flags, by name or in
+// hexadecimal, and -f hides them; Linux has no other file structure
+// letters.
+func (o *options) parseFileFlags(sign byte, v *optValue) error {
+	if v.missing() {
+		o.fileSys = fileSysFiles
+		if sign == '+' {
+			o.fileSys = fileSysOnly
+		}
+		return nil
+	}
+	for i := 0; i < len(v.s); i++ {
+		c := v.s[i]
+		switch {
+		case c != 'g' && c != 'G':
+			return usageError("unknown file struct option: " + v.s[i:i+1])
+		case sign == '-':
+			o.flags = render.FlagsHidden
+		case c == 'g':
+			o.flags = render.FlagsNames
+		default:
+			o.flags = render.FlagsHex
+		}
+	}
+	return nil
+}
+
+// parseTCPInfo reads -T's letters, as lsof does on Linux: f, q and s in
+// any order; -T alone, or followed by something that is read again as
+// options, asks for no information at all.
+func (o *options) parseTCPInfo(v *optValue) error {
+	if v.missing() {
+		o.tcpInfo = render.TCPInfoNone
+		return nil
+	}
+	o.tcpInfo = render.TCPInfoNone
+	for i := 0; i < len(v.s); i++ {
+		switch v.s[i] {
+		case 'f':
+			o.tcpInfo |= render.TCPInfoFlags
+		case 'q':
+			o.tcpInfo |= render.TCPInfoQueues
+		case 's':
+			o.tcpInfo |= render.TCPInfoState
+		default:
+			return usageError("unsupported TCP/TPI info selection: " + v.s[i:i+1])
+		}
+	}
+	if o.tcpInfo != render.TCPInfoNone {
+		o.tcpInfo &^= render.TCPInfoNone
 	}
 	return nil
 }

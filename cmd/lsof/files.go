@@ -62,7 +62,7 @@ func newFileSearch(o *options, lookup *fdscan.Lookup, mounts *fdscan.Mounts, std
 		quiet = io.Discard
 	}
 	for _, name := range o.names {
-		ok := s.addName(name, lookup, mounts, quiet)
+		ok := s.addName(name, o.fileSys, lookup, mounts, quiet)
 		usable = usable || ok
 		s.failed = s.failed || !ok
 	}
@@ -91,9 +91,19 @@ func (s *fileSearch) add(it *searchItem) {
 	}
 }
 
-func (s *fileSearch) addName(name string, lookup *fdscan.Lookup, mounts *fdscan.Mounts, stderr io.Writer) bool {
+// addName adds file name argument name, meant as mode says: with +f a
+// name that is not a file system is an error, as is, then, a name that
+// cannot be stat'ed; with -f a mount point is only its directory.
+func (s *fileSearch) addName(name string, mode fileSysMode, lookup *fdscan.Lookup, mounts *fdscan.Mounts, stderr io.Writer) bool {
 	st, err := lookup.Stat(name)
+	notFS := func() bool {
+		s.esc.Fprintf(stderr, "lsof: not a file system: %s\n", name)
+		return false
+	}
 	if err != nil {
+		if mode == fileSysOnly {
+			return notFS()
+		}
 		s.esc.Fprintf(stderr, "lsof: status error on %s: %s\n", name, render.Strerror(err))
 		return false
 	}
@@ -111,17 +121,16 @@ func (s *fileSearch) addName(name string, lookup *fdscan.Lookup, mounts *fdscan.
 		s.named = append(s.named, it)
 		s.add(it)
 	}
-	switch st.Mode & unix.S_IFMT {
-	case unix.S_IFDIR:
-		if isMountPoint(name, st, lookup) {
-			named(&searchItem{dev: st.Dev, wholeFS: true})
-			return true
-		}
-	case unix.S_IFBLK:
-		if mounts.HasDev(st.Rdev) {
-			named(&searchItem{dev: st.Rdev, wholeFS: true})
-			return true
-		}
+	switch {
+	case mode == fileSysFiles:
+	case st.Mode&unix.S_IFMT == unix.S_IFDIR && isMountPoint(name, st, lookup):
+		named(&searchItem{dev: st.Dev, wholeFS: true})
+		return true
+	case st.Mode&unix.S_IFMT == unix.S_IFBLK && mounts.HasDev(st.Rdev):
+		named(&searchItem{dev: st.Rdev, wholeFS: true})
+		return true
+	case mode == fileSysOnly:
+		return notFS()
 	}
 	it := &searchItem{dev: st.Dev, ino: st.Ino, display: display}
 	named(it)

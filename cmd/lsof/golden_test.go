@@ -48,7 +48,7 @@ func TestGolden(t *testing.T) {
 		{"lsof-basic-zombie", []string{"-p", "101"}, false},
 		{"lsof-basic-missing", []string{"-p", "100,4711"}, false},
 		{"lsof-usage-bad-pid", []string{"-p", "x1"}, false},
-		{"lsof-usage-unsupported", []string{"-E"}, false},
+		{"lsof-usage-unsupported", []string{"-m", "x"}, false},
 		{"lsof-basic-i", []string{"-i"}, false},
 		{"lsof-basic-i-port", []string{"-i", ":http-alt"}, false},
 		{"lsof-basic-i6-udp", []string{"-i6UDP"}, false},

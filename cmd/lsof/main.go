@@ -98,7 +98,7 @@ func run(args []string, stdout, stderr io.Writer, e env) int {
 		Root: e.procRoot, Stats: e.stats,
 		// Open flags and positions of every descriptor, where the
 		// output shows them.
-		Fdinfo: opts.json || opts.fields != nil || opts.offset || opts.sizeAndOffset,
+		Fdinfo: opts.json || opts.fields != nil || opts.offset || opts.sizeAndOffset || opts.flags != render.FlagsHidden,
 		// Every output copies what it needs of a file before the next
 		// process: the records can be reused.
 		Reuse: true,
@@ -112,6 +112,14 @@ func run(args []string, stdout, stderr io.Writer, e env) int {
 		so.Mounts, _ = fdscan.ReadMounts(e.procRoot, "self")
 	} else {
 		so.Mounts = &fdscan.Mounts{}
+	}
+	if opts.exempt != nil {
+		if err := opts.checkExempt(so.Mounts); err != nil {
+			e.esc.Fprintf(stderr, "lsof: %v\n", err)
+			fmt.Fprint(stderr, shortUsage)
+			return 1
+		}
+		so.Exempt = func(path string) bool { _, ok := opts.exemptedBy(path); return ok }
 	}
 	// Names are looked up where no stalled file system can hold us: in
 	// a helper process, with -S's deadline, unless nothing mounted may
@@ -209,7 +217,27 @@ func run(args []string, stdout, stderr io.Writer, e env) int {
 			sc.Refresh()
 		}
 		sockets = netsock.NewResolver(e.procRoot)
-		sockets.Protos, sockets.Own = sel.socketProtos(), ownNetNS
+		sockets.Protos, sockets.Own, sockets.UnixPeers = sel.socketProtos(), ownNetNS, opts.endpoints != endpointsNone
+		if opts.endpoints != 0 {
+			if sel.ends, err = scanEndpoints(so, lookup.Helpers(), opts.cmdWidth); err != nil {
+				e.esc.Fprintf(stderr, "lsof: can't read %s: %v\n", e.procRoot, err)
+				return 1
+			}
+		}
+		if opts.endpoints == endpointsListed {
+			// The pipes the listing holds, from a listing of its own: their
+			// ends are listed too, wherever they are.
+			sel.endPipes = nil
+			pipes := &pipeCollector{inodes: map[uint64]bool{}, unixEnds: map[uint64]bool{}}
+			// The same tables serve both listings: the sockets-only Keep
+			// looks them up.
+			if _, err := listOnce(sc, sel, pipes, sockets, &render.Gaps{}, lookup.Helpers(), e); err != nil {
+				e.esc.Fprintf(stderr, "lsof: %v\n", err)
+				return 1
+			}
+			sel.endPipes, sel.endUnix = pipes.inodes, pipes.unixEnds
+			sc.Refresh()
+		}
 		listed, err := listOnce(sc, sel, out, sockets, holes, lookup.Helpers(), e)
 		if err != nil {
 			if errors.Is(err, syscall.EPIPE) {
@@ -247,6 +275,9 @@ func run(args []string, stdout, stderr io.Writer, e env) int {
 // listed. The processes in skip, our lookup helpers, are not listed.
 func listOnce(sc *fdscan.Scanner, sel *selection, out output, sockets *netsock.Resolver, holes *render.Gaps, skip []int, e env) (int, error) {
 	pids := sel.scanPIDs()
+	if sel.endPipes != nil {
+		pids = nil // +E: the ends may be in any process
+	}
 	if pids == nil && sockets.Own != 0 && (sel.all || sel.socketsOnly()) {
 		// Most sockets are in our own network namespace: read its tables
 		// while the scan starts, not when it meets the first socket.
@@ -268,7 +299,7 @@ func listOnce(sc *fdscan.Scanner, sel *selection, out output, sockets *netsock.R
 			return syscall.EPIPE // nobody reads the listing any more
 		}
 		sel.process(p)
-		if sel.excluded {
+		if sel.excluded && sel.endPipes == nil {
 			return nil
 		}
 		for i := range p.Files {
@@ -294,7 +325,39 @@ func listOnce(sc *fdscan.Scanner, sel *selection, out output, sockets *netsock.R
 					f = &named
 				}
 			}
-			ok, name := sel.file(p, f, sock)
+			if sel.ends != nil {
+				ends := ""
+				switch {
+				case isPipe(f):
+					ends = sel.ends.pipeEnds(p.PID, f)
+				case sock != nil && sock.Proto == netsock.ProtoUnix:
+					ends = sel.ends.unixEnds(sock)
+				case sock != nil && sock.Proto.Inet():
+					sock.Peer = sel.ends.inetPeer(p.NetNS, sockets.Tables(p.NetNS, p.PID), sock)
+					if sock.Peer != 0 {
+						ends = sel.ends.inetEnds(sock.Peer)
+					}
+				}
+				if ends != "" {
+					named := *f
+					named.Endpoints = ends
+					f = &named
+				}
+			}
+			if f.Exempt {
+				named := *f
+				ex, _ := sel.o.exemptedBy(f.Link)
+				named.NameNote = string(ex.sign) + "e " + ex.path
+				f = &named
+			}
+			ok, name := false, ""
+			if !sel.excluded {
+				ok, name = sel.file(p, f, sock)
+			}
+			if !ok && sel.endPipes != nil && (isPipe(f) && sel.endPipes[f.Inode] ||
+				sock != nil && (sock.Proto == netsock.ProtoUnix || sock.Proto.Inet()) && sel.endUnix[sock.Inode]) {
+				ok = true // +E: an end of a pipe or socket listed
+			}
 			if !ok {
 				continue
 			}

@@ -51,11 +51,18 @@ func newOutput(o *options, e env, w io.Writer, users fdscan.Users, names *netsoc
 		if o.container {
 			letters += "j"
 		}
-		return &fieldOutput{f: render.NewFieldWriter(w, letters, e.esc, e.procRoot, users, names, mode, digits, o.numericUser)}
+		if o.flags == render.FlagsHidden {
+			letters = strings.ReplaceAll(letters, "G", "") // -f g after -F
+		}
+		fw := render.NewFieldWriter(w, letters, e.esc, e.procRoot, users, names, mode, digits, o.numericUser)
+		if o.flags == render.FlagsNames {
+			fw.NameFlags()
+		}
+		return &fieldOutput{f: fw}
 	}
 	return &tableOutput{w: w, t: render.NewTable(e.esc, e.procRoot, users, names, render.TableOptions{
 		PPID: o.ppid, PGID: o.pgidColumn, NLink: o.linkColumn, NumericUsers: o.numericUser,
-		CommandWidth: o.cmdWidth, SizeOff: mode, OffsetDigits: digits,
+		CommandWidth: o.cmdWidth, SizeOff: mode, OffsetDigits: digits, TCPInfo: o.tcpInfo, Flags: o.flags,
 		NetNS: o.netns, Container: o.container,
 	})}
 }
@@ -201,17 +208,19 @@ func fieldHelp() string {
 	return b.String()
 }
 
-const shortUsage = `usage: lsof [-?abhKlnNOPQRtUvVwX] [+|-c c] [+|-d s] [+D D] [-F [f]] [-g [s]]
- [-i [i]] [+|-L [l]] [+m [m]] [+|-M] [-o [o]] [-p s] [+|-r [t[c<N>][m<fmt>]]]
- [-s [p:s]] [-S [t]] [-u s] [+|-w] [-x [fl]] [--json] [--size-offset] [--strict]
- [--summary[=N]] [--netns] [--container] [--] [names]
+const shortUsage = `usage: lsof [-?abhKlnNOPQRtUvVwX] [+|-c c] [+|-d s] [+D D] [+|-E] [+|-e s]
+ [+|-f[gG]] [-F [f]] [-g [s]] [-i [i]] [+|-L [l]] [+m [m]] [+|-M] [-o [o]]
+ [-p s] [+|-r [t[c<N>][m<fmt>]]] [-s [p:s]] [-S [t]] [-T [t]] [-u s] [+|-w]
+ [-x [fl]] [--json] [--size-offset] [--strict] [--summary[=N]] [--netns]
+ [--container] [--] [names]
 Use the "-h" option to get more help information.
 `
 
-const longUsage = `usage: lsof [-?abhKlnNOPQRtUvVwX] [+|-c c] [+|-d s] [+D D] [-F [f]] [-g [s]]
- [-i [i]] [+|-L [l]] [+m [m]] [+|-M] [-o [o]] [-p s] [+|-r [t[c<N>][m<fmt>]]]
- [-s [p:s]] [-S [t]] [-u s] [+|-w] [-x [fl]] [--json] [--size-offset] [--strict]
- [--summary[=N]] [--netns] [--container] [--] [names]
+const longUsage = `usage: lsof [-?abhKlnNOPQRtUvVwX] [+|-c c] [+|-d s] [+D D] [+|-E] [+|-e s]
+ [+|-f[gG]] [-F [f]] [-g [s]] [-i [i]] [+|-L [l]] [+m [m]] [+|-M] [-o [o]]
+ [-p s] [+|-r [t[c<N>][m<fmt>]]] [-s [p:s]] [-S [t]] [-T [t]] [-u s] [+|-w]
+ [-x [fl]] [--json] [--size-offset] [--strict] [--summary[=N]] [--netns]
+ [--container] [--] [names]
 List open files of processes, read from /proc. Selections are ORed; -a
 ANDs them; ^ excludes. With no selection, every process and task is listed.
   -?|-h   print this help              -a      AND the selections
@@ -244,7 +253,14 @@ ANDs them; ^ excludes. With no selection, every process and task is listed.
   -w      no warnings and no unreadable rows; +w shows them
   -X      (root) TCP, UDP and raw IPv6 sockets not identified
   -Z [Z]  SELinux contexts: not supported (lsof refuses it where SELinux is off)
-  +|-E, +|-e s, +|-f[gG], -T [t]  not supported yet: refused
+  -T [fqs] after socket addresses: f flags (none on Linux), q queue sizes,
+          s state (the default); -T alone nothing
+  +f|-f   names are only file systems (+f) or only files (-f)
+  +|-f[gG] FILE-FLAG column (+), by name (g) or in hex (G); - hides it
+  +|-e s  exempt the file system mounted at s: its files are not stat'ed
+          (UNKN rows, the note names the option)
+  -E      the other ends of pipes and sockets after NAME: PID,COMMAND,FDmode
+  +E      and list the files that are those ends too
   -x [fl] +d/+D cross file systems     --json  one JSON object per file
   --size-offset  SIZE and OFFSET columns both
   --strict       exit 2, and say so, when some process could not be fully inspected

@@ -20,6 +20,13 @@ type selection struct {
 	// nfsDevs are the devices of the NFS file systems, for -N.
 	nfsDevs  map[uint64]bool
 	nfsFound bool
+	// ends are the pipe ends of the current listing, for -E.
+	ends *endpointIndex
+	// endPipes are the inodes of the pipes listed, for +E: their other
+	// ends are listed too.
+	endPipes map[uint64]bool
+	// endUnix are the sockets at the other ends of those listed.
+	endUnix map[uint64]bool
 
 	// The current process.
 	excluded bool
@@ -225,7 +232,7 @@ func (s *selection) file(p *fdscan.Process, f *fdscan.File, sock *netsock.Socket
 		note(nfs)
 	}
 	if o.linkSelect {
-		note(f.Err == nil && f.Kind != fdscan.KindDel && f.PathInode == 0 && f.Type != fdscan.TypeSock && f.NLink < uint64(o.maxLinks))
+		note(f.Err == nil && !f.Exempt && f.Kind != fdscan.KindDel && f.PathInode == 0 && f.Type != fdscan.TypeSock && f.NLink < uint64(o.maxLinks))
 	}
 	if o.tasks == tasksSelect && !o.and {
 		note(p.TID != 0)

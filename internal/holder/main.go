@@ -15,8 +15,13 @@ import (
 )
 
 func main() {
-	if len(os.Args) != 2 {
-		fmt.Fprintln(os.Stderr, "usage: holder DIR")
+	hold := hold
+	switch {
+	case len(os.Args) == 3 && os.Args[1] == "-flags":
+		hold = holdFlags
+		os.Args = os.Args[1:]
+	case len(os.Args) != 2:
+		fmt.Fprintln(os.Stderr, "usage: holder DIR | holder -flags DIR")
 		os.Exit(2)
 	}
 	dir := os.Args[1]
@@ -136,5 +141,30 @@ func hold(dir string) error {
 	}
 	open("/dev/null", unix.O_RDWR)
 	open("/dev/null", unix.O_PATH)
+	return nil
+}
+
+// holdFlags opens files in DIR with the open flags that stay in the
+// kernel's record of an open file, each alone or with others, some
+// without O_CLOEXEC.
+func holdFlags(dir string) error {
+	f := create(dir, "flags", make([]byte, 100))
+	for _, flag := range []int{
+		unix.O_RDONLY, unix.O_WRONLY | unix.O_APPEND, unix.O_RDWR | unix.O_SYNC, unix.O_RDONLY | unix.O_DSYNC,
+		unix.O_RDONLY | unix.O_NONBLOCK, unix.O_RDWR | unix.O_ASYNC, unix.O_RDONLY | unix.O_NOATIME,
+		unix.O_RDONLY | unix.O_NOFOLLOW, unix.O_PATH, unix.O_PATH | unix.O_NOFOLLOW,
+	} {
+		open(f, flag)
+		fd, err := unix.Open(f, flag, 0)
+		if err != nil {
+			return fmt.Errorf("open %s: %w", f, err)
+		}
+		kept = append(kept, fd)
+	}
+	open(dir, unix.O_RDONLY|unix.O_DIRECTORY)
+	// An unnamed temporary file, where the file system has them.
+	if fd, err := unix.Open(dir, unix.O_RDWR|unix.O_TMPFILE|unix.O_CLOEXEC, 0o600); err == nil {
+		kept = append(kept, fd)
+	}
 	return nil
 }

@@ -7,12 +7,14 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"net"
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"golang.org/x/sys/unix"
 )
@@ -40,10 +42,13 @@ func main() {
 		// and adds a line claiming that socket inode os.Args[2] is bound
 		// to path os.Args[3].
 		err = forge(os.Args[2], os.Args[3])
+	case len(os.Args) == 2 && os.Args[1] == "-queued":
+		// Sockets with data waiting in their queues.
+		ports, err = queued()
 	case len(os.Args) == 2:
 		ports, err = hold(os.Args[1])
 	default:
-		fmt.Fprintln(os.Stderr, "usage: sockholder DIR | sockholder -listen | sockholder -unbound | sockholder -forge INODE PATH")
+		fmt.Fprintln(os.Stderr, "usage: sockholder DIR | sockholder -listen | sockholder -queued | sockholder -unbound | sockholder -forge INODE PATH")
 		os.Exit(2)
 	}
 	if err != nil {
@@ -183,6 +188,63 @@ func hold(dir string) ([]string, error) {
 		}
 	}
 	return ports, nil
+}
+
+// queued holds a TCP connection whose receiving end reads nothing, with
+// its receive queue and the sender's send queue full; another with 100
+// bytes unread; and a UDP socket with one datagram unread. The queues
+// stay as they are until the process exits.
+func queued() ([]string, error) {
+	ln, err := net.Listen("tcp4", "127.0.0.1:0")
+	if err != nil {
+		return nil, err
+	}
+	kept = append(kept, ln)
+	pair := func() (*net.TCPConn, net.Conn, error) {
+		c, err := net.DialTCP("tcp4", nil, ln.Addr().(*net.TCPAddr))
+		if err != nil {
+			return nil, nil, err
+		}
+		s, err := ln.Accept()
+		if err != nil {
+			return nil, nil, err
+		}
+		kept = append(kept, c, s)
+		return c, s, nil
+	}
+	c, _, err := pair()
+	if err != nil {
+		return nil, err
+	}
+	if _, err := c.Write(make([]byte, 100)); err != nil {
+		return nil, err
+	}
+	full, _, err := pair()
+	if err != nil {
+		return nil, err
+	}
+	// Write until nothing more fits anywhere: the deadline ends the
+	// write that would wait for room.
+	if err := full.SetWriteDeadline(time.Now().Add(300 * time.Millisecond)); err != nil {
+		return nil, err
+	}
+	for err == nil {
+		_, err = full.Write(make([]byte, 1<<16))
+	}
+	if !errors.Is(err, os.ErrDeadlineExceeded) {
+		return nil, err
+	}
+	u, err := net.ListenPacket("udp4", "127.0.0.1:0")
+	if err != nil {
+		return nil, err
+	}
+	kept = append(kept, u)
+	if _, err := u.WriteTo([]byte("queued"), u.LocalAddr()); err != nil {
+		return nil, err
+	}
+	// Let loopback settle: the last segments and acknowledgements.
+	time.Sleep(200 * time.Millisecond)
+	return []string{fmt.Sprintf("tcp=%d", ln.Addr().(*net.TCPAddr).Port), fmt.Sprintf("udp=%d", u.LocalAddr().(*net.UDPAddr).Port)}, nil
 }
 
 func htons(v uint16) uint16 { return v<<8 | v>>8 }

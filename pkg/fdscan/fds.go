@@ -181,8 +181,18 @@ func (r *reader) fdEntry(fdDir int, info *fdinfoDir, rel, name string, p *Proces
 	}
 	link := string(lb)
 	f.Link = link
-	if r.s.probe == ProbeSockets && !r.keep(p, f) {
+	if (r.s.probe == ProbeSockets || r.s.probe == ProbeLinks) && !r.keep(p, f) {
 		return false
+	}
+	if r.exempted(link) {
+		// No system call that could reach its file system: only fdinfo,
+		// for the position and flags. lsof shows no access mode.
+		f.Exempt = true
+		if r.s.fdinfo && !r.fdinfo(info, name, f) {
+			return false
+		}
+		f.Mode = ModeNone
+		return r.s.probe == ProbeFull || r.keep(p, f)
 	}
 	pseudo := r.s.stats == nil && r.s.probe != ProbeStat && r.pseudoStat(link, f)
 	if r.s.probe != ProbeStat && !pseudo {

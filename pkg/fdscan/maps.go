@@ -124,6 +124,13 @@ func (r *reader) mapped(dirfd int, m Mapping, rng []byte) File {
 	if deleted {
 		f.Link = path
 	}
+	if r.exempted(path) {
+		f.Exempt = true
+		if deleted {
+			f.Kind = KindDel
+		}
+		return f
+	}
 	var st unix.Stat_t
 	var err error
 	switch {

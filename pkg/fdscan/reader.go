@@ -182,9 +182,11 @@ func (r *reader) entityAt(dirfd, tid int, rel string, main *Process, p *Process)
 // in full, then, if it has any or no Keep decides, its identity.
 func (r *reader) probed(dirfd int, rel string, p *Process) *Process {
 	p.Files, p.ownFiles = r.s.files(), true
-	if r.s.probe == ProbeSockets {
+	switch r.s.probe {
+	case ProbeSockets:
 		p.NetNS = r.netNS(dirfd, rel)
-	} else {
+	case ProbeLinks:
+	default:
 		for _, sp := range [...]struct {
 			name string
 			kind Kind
@@ -429,6 +431,10 @@ func (r *reader) special(dirfd int, pid, name string, kind Kind) File {
 		return f
 	}
 	f.Link = link
+	if r.exempted(link) {
+		f.Exempt = true
+		return f
+	}
 	var st unix.Stat_t
 	if err := r.stat(dirfd, name, key, &st); err != nil {
 		f.Err, f.Op = err, "stat"
@@ -436,6 +442,11 @@ func (r *reader) special(dirfd int, pid, name string, kind Kind) File {
 	}
 	f.setStat(&st)
 	return f
+}
+
+// exempted reports whether the file at link is not to be stat'ed.
+func (r *reader) exempted(link string) bool {
+	return r.s.exempt != nil && strings.HasPrefix(link, "/") && r.s.exempt(link)
 }
 
 func (f *File) setStat(st *unix.Stat_t) {

@@ -23,7 +23,8 @@ type Options struct {
 	// it; ProbeFull by default.
 	Probe Probe
 	// Keep, when set with a probe, decides on each entry after it: on
-	// the link text (and socket inode) with ProbeSockets, on the stat
+	// the link text (and socket inode) with ProbeSockets, on the link
+	// text with ProbeLinks, on the stat
 	// with ProbeStat; also on entries that could not be read (Err set),
 	// which lsof and fuser report differently. A rejected entry is
 	// dropped before any further
@@ -39,6 +40,11 @@ type Options struct {
 	// mode from the link's permissions, and pipes and sockets, whose
 	// offset is always 0, need no position.
 	Fdinfo bool
+	// Exempt, when set, names the files the scanner must not stat, by
+	// their path (lsof's -e: a file system that may block): their
+	// entries have Exempt set and only what their links and the maps
+	// say. It is called from several goroutines at once.
+	Exempt func(path string) bool
 	// Reuse lets Scan reuse the Files of a process, once fn has returned
 	// for it, for a process read later: a long listing then allocates
 	// its records once rather than for every process. fn must not keep
@@ -67,6 +73,10 @@ const (
 	// text first (Keep sees Link, Inode and the process's NetNS): no
 	// cwd, root, program text or mapped files.
 	ProbeSockets
+	// ProbeLinks reads only descriptors, and of them the link text
+	// first (Keep sees Link): no cwd, root, program text or mapped
+	// files.
+	ProbeLinks
 	// ProbeStat stats every entry first (Keep sees Dev, Inode, Rdev,
 	// Type and Size; mapped files the device and inode of the maps) and
 	// reads the rest only of kept entries.
@@ -85,6 +95,7 @@ type Scanner struct {
 	fdinfo  bool
 	// netNSAll and cgroup are Options.NetNS and Options.Cgroup.
 	netNSAll, cgroup bool
+	exempt           func(path string) bool
 	// spare holds Files slices given back after delivery, with
 	// Options.Reuse; nil without it.
 	spare chan []File
@@ -144,7 +155,7 @@ func New(opts Options) (*Scanner, error) {
 		w = runtime.NumCPU()
 	}
 	s := &Scanner{root: root, workers: w, stats: opts.Stats, tasks: opts.Tasks, probe: opts.Probe, keep: opts.Keep, fdinfo: opts.Fdinfo,
-		netNSAll: opts.NetNS, cgroup: opts.Cgroup}
+		netNSAll: opts.NetNS, cgroup: opts.Cgroup, exempt: opts.Exempt}
 	s.newListing(opts.Mounts)
 	if opts.Reuse {
 		// Enough for every process in flight: the window, and one

@@ -59,7 +59,7 @@ func BenchmarkParsePacketLine(b *testing.B) {
 func BenchmarkReadTables(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
-		if _, err := readTables(fixtureNet, false, nil); err != nil {
+		if _, err := readTables(fixtureNet, false, false, nil); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -78,7 +78,7 @@ func BenchmarkReadUDP(b *testing.B) {
 		b.Run(c.name, func(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
-				if _, err := readTables(dir, c.own, []Proto{ProtoUDP}); err != nil {
+				if _, err := readTables(dir, c.own, false, []Proto{ProtoUDP}); err != nil {
 					b.Fatal(err)
 				}
 			}

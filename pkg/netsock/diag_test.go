@@ -47,7 +47,7 @@ func TestDiagMatchesProc(t *testing.T) {
 	open(unix.AF_INET6, &unix.SockaddrInet6{Addr: [16]byte{15: 1}}, nil)
 	open(unix.AF_INET6, &unix.SockaddrInet6{}, &unix.SockaddrInet6{Port: 9, Addr: [16]byte{15: 1}})
 
-	fromProc, err := readTables("/proc/"+strconv.Itoa(os.Getpid())+"/net", false, []Proto{ProtoUDP})
+	fromProc, err := readTables("/proc/"+strconv.Itoa(os.Getpid())+"/net", false, false, []Proto{ProtoUDP})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -92,11 +92,11 @@ func TestReadTablesOwn(t *testing.T) {
 	if err := unix.Fstat(fd, &st); err != nil {
 		t.Fatal(err)
 	}
-	own, err := readTables(dir, true, nil)
+	own, err := readTables(dir, true, false, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	proc, err := readTables(dir, false, nil)
+	proc, err := readTables(dir, false, false, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

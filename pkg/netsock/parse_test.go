@@ -9,7 +9,7 @@ import (
 const fixtureNet = "../../testdata/proc/basic/100/net"
 
 func TestReadTables(t *testing.T) {
-	tb, err := readTables(fixtureNet, false, nil)
+	tb, err := readTables(fixtureNet, false, false, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

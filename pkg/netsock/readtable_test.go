@@ -12,7 +12,7 @@ import (
 // TestReadTable walks single tables of the fixture in line order and
 // finds the same sockets readTables indexes.
 func TestReadTable(t *testing.T) {
-	all, err := readTables(fixtureNet, false, nil)
+	all, err := readTables(fixtureNet, false, false, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -14,6 +14,9 @@ type Resolver struct {
 	// Protos, when set, limits the tables read to those protocols: a
 	// search for TCP ports need not read the unix table.
 	Protos []Proto
+	// UnixPeers asks for the peers and pending connections of unix
+	// sockets (lsof's -E).
+	UnixPeers bool
 	// Own is the network namespace this process is in, whose UDP tables
 	// are then dumped through sock_diag, far cheaper than /proc/net/udp;
 	// 0 when the proc root is not the running system's.
@@ -95,7 +98,7 @@ func (r *Resolver) entry(netns uint64) (*nsTables, bool) {
 // read reads the tables of e's namespace. When they cannot be read, the
 // entry is dropped, so that the next member asked about is tried.
 func (r *Resolver) read(netns uint64, pid int, e *nsTables) {
-	t, err := readTables(filepath.Join(r.procRoot, strconv.Itoa(pid), "net"), r.Own != 0 && netns == r.Own, r.Protos)
+	t, err := readTables(filepath.Join(r.procRoot, strconv.Itoa(pid), "net"), r.Own != 0 && netns == r.Own, r.UnixPeers, r.Protos)
 	r.mu.Lock()
 	if err != nil {
 		delete(r.byNS, netns)

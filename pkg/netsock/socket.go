@@ -66,6 +66,10 @@ type Socket struct {
 	// unbound sockets; the kernel gives only an inode's low 32 bits).
 	Checked            bool
 	BoundDev, BoundIno uint64
+	// Peer is the checked unix socket connected to this one, and Pending,
+	// of a listener, the client of its first pending connection, paired
+	// as lsof pairs them (see unixPeers); 0 for none.
+	Peer, Pending uint64
 
 	// Family protocol: netlink's (Eth column) and packet's (Proto column).
 	Family uint16

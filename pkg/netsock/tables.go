@@ -3,6 +3,7 @@ package netsock
 import (
 	"bytes"
 	"cmp"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"slices"
@@ -69,8 +70,8 @@ type Tables struct {
 // that does not parse; it fails only when no table can be read, as when
 // the process is gone. With own, dir is our own network namespace's,
 // and the tables sock_diag can dump are read through it, those it fails
-// on from dir.
-func readTables(dir string, own bool, protos []Proto) (*Tables, error) {
+// on from dir. unixPeers asks for the peers of unix sockets.
+func readTables(dir string, own, unixPeers bool, protos []Proto) (*Tables, error) {
 	t := newTables()
 	var firstErr error
 	for _, tb := range tables {
@@ -82,7 +83,7 @@ func readTables(dir string, own bool, protos []Proto) (*Tables, error) {
 			continue
 		}
 		if tb.proto == ProtoUnix {
-			if err := ReadUnix(dir, own, t.addSocket); err != nil {
+			if err := ReadUnix(dir, own, unixPeers, t.addSocket); err != nil {
 				firstErr = cmp.Or(firstErr, err)
 			} else {
 				t.Files++
@@ -163,4 +164,31 @@ func (t *Tables) Each(fn func(*Socket)) {
 
 func newTables() *Tables {
 	return &Tables{byInode: map[uint64]int32{}}
+}
+
+// InetPeers pairs the established TCP, UDP and UDPLITE sockets of the
+// tables whose other end is in them too, as lsof 4.95 does for -E: a
+// socket's peer has its remote address as local address and its local
+// as remote, the same protocol, and a table of the same IP version. It
+// returns each socket's peer by inode.
+func (t *Tables) InetPeers() map[uint64]uint64 {
+	type key struct {
+		proto         Proto
+		v6            bool
+		local, remote netip.AddrPort
+	}
+	const established = 1
+	byKey := map[key]uint64{}
+	t.Each(func(s *Socket) {
+		if s.Proto.Inet() && s.State == established {
+			byKey[key{s.Proto, s.IPv6, s.Local, s.Remote}] = s.Inode
+		}
+	})
+	peers := map[uint64]uint64{}
+	for k, ino := range byKey {
+		if p, ok := byKey[key{k.proto, k.v6, k.remote, k.local}]; ok && p != ino {
+			peers[ino] = p
+		}
+	}
+	return peers
 }

@@ -28,19 +28,33 @@ const (
 	sizeofUnixDiagMsg = 16 // family, type, state, pad, ino, cookie
 	udiagShowName     = 0x1
 	udiagShowVFS      = 0x2
+	udiagShowPeer     = 0x4
+	udiagShowIcons    = 0x8
 	unixDiagName      = 0
 	unixDiagVFS       = 1
+	unixDiagPeer      = 2
+	unixDiagIcons     = 3
 )
 
 // unixDiag is what sock_diag tells of one unix socket.
 type unixDiag struct {
 	name           []byte // sun_path as bound; an abstract name starts with NUL
 	vfsDev, vfsIno uint64 // the bound file; 0 for abstract and unbound sockets
+	peer           uint64 // the socket connected to it, 0 for none
+	icons          []byte // of a listener: the clients of its pending connections, 32-bit inodes
+}
+
+// unixDump is a sock_diag dump of unix sockets: by inode, and the inodes
+// in the order the kernel gave them.
+type unixDump struct {
+	socks map[uint64]unixDiag
+	order []uint64
 }
 
 // dumpUnix returns the unix sockets of the network namespace of nsPath
-// (ours for "") by inode, from sock_diag.
-func dumpUnix(nsPath string) (map[uint64]unixDiag, error) {
+// (ours for ""), from sock_diag, with their peers and pending
+// connections when peers is set.
+func dumpUnix(nsPath string, peers bool) (*unixDump, error) {
 	fd, err := diagSocketFD(nsPath)
 	if err != nil {
 		return nil, err
@@ -50,20 +64,53 @@ func dumpUnix(nsPath string) (map[uint64]unixDiag, error) {
 	req[0] = unix.AF_UNIX
 	ne := binary.NativeEndian
 	ne.PutUint32(req[4:], 0xffffffff) // every state
-	ne.PutUint32(req[12:], udiagShowName|udiagShowVFS)
+	show := uint32(udiagShowName | udiagShowVFS)
+	if peers {
+		show |= udiagShowPeer | udiagShowIcons
+	}
+	ne.PutUint32(req[12:], show)
 	ne.PutUint32(req[16:], 0xffffffff) // no cookie
 	ne.PutUint32(req[20:], 0xffffffff)
-	socks := map[uint64]unixDiag{}
+	dump := &unixDump{socks: map[uint64]unixDiag{}}
 	err = diagDump(fd, req, sizeofUnixDiagMsg, func(m []byte) {
 		ino, d := parseUnixDiag(m)
 		if ino != 0 {
-			socks[ino] = d
+			dump.socks[ino] = d
+			dump.order = append(dump.order, ino)
 		}
 	})
 	if err != nil {
 		return nil, err
 	}
-	return socks, nil
+	return dump, nil
+}
+
+// unixPeers pairs the sockets in the table as lsof 4.95 does, in the
+// dump's order: a socket and the one sock_diag names as its peer are
+// each other's peer, unless one has one already (so a datagram socket
+// that many send to is the peer of the first of them); a listener's
+// first pending connection in the table is its client. Only sockets in
+// the table count.
+func unixPeers(dump *unixDump, inTable func(uint64) bool) (peer, pending map[uint64]uint64) {
+	peer, pending = map[uint64]uint64{}, map[uint64]uint64{}
+	ne := binary.NativeEndian
+	for _, ino := range dump.order {
+		d := dump.socks[ino]
+		if p := d.peer; p != 0 && inTable(ino) && inTable(p) {
+			if peer[ino] == 0 {
+				peer[ino] = p
+			}
+			if peer[p] == 0 {
+				peer[p] = ino
+			}
+		}
+		for i := 0; i+4 <= len(d.icons) && pending[ino] == 0 && inTable(ino); i += 4 {
+			if c := uint64(ne.Uint32(d.icons[i:])); c != 0 && inTable(c) {
+				pending[ino] = c
+			}
+		}
+	}
+	return peer, pending
 }
 
 // parseUnixDiag reads a unix_diag_msg and its attributes.
@@ -80,6 +127,12 @@ func parseUnixDiag(m []byte) (uint64, unixDiag) {
 		switch ne.Uint16(a[2:]) {
 		case unixDiagName:
 			d.name = bytes.Clone(val)
+		case unixDiagPeer:
+			if len(val) >= 4 {
+				d.peer = uint64(ne.Uint32(val))
+			}
+		case unixDiagIcons:
+			d.icons = bytes.Clone(val)
 		case unixDiagVFS:
 			if len(val) >= 8 {
 				// The kernel's dev_t: a 12-bit major above a 20-bit minor.
@@ -118,12 +171,12 @@ func nameText(name []byte) string {
 // checked against a sock_diag dump of the same namespace: that of our
 // own process when own is set, else that of dir's process (which needs
 // the right to enter its namespace). Checked sockets have Checked set,
-// their Path exact, and Bound set to the file they are bound to. When no
-// dump can be had, the table alone is used, and an inode on more than
-// one line is left out, as a line may have been forged. The Socket is
-// only valid during the call. ReadUnix fails only when the table cannot
-// be read.
-func ReadUnix(dir string, own bool, fn func(*Socket)) error {
+// their Path exact, and Bound set to the file they are bound to; with
+// peers, also Peer and Pending. When no dump can be had, the table alone
+// is used, and an inode on more than one line is left out, as a line
+// may have been forged. The Socket is only valid during the call.
+// ReadUnix fails only when the table cannot be read.
+func ReadUnix(dir string, own, peers bool, fn func(*Socket)) error {
 	// The table first: a socket in it that is still open by the dump's
 	// time is in the dump.
 	b, err := os.ReadFile(filepath.Join(dir, "unix"))
@@ -134,19 +187,20 @@ func ReadUnix(dir string, own bool, fn func(*Socket)) error {
 	if !own {
 		nsPath = filepath.Join(filepath.Dir(dir), "ns", "net")
 	}
-	dump, err := dumpUnix(nsPath)
+	dump, err := dumpUnix(nsPath, peers)
 	if err != nil {
 		eachUnchecked(b, fn)
 		return nil
 	}
-	eachChecked(b, dump, fn)
+	eachChecked(b, dump, peers, fn)
 	return nil
 }
 
 // eachChecked calls fn with the sockets of table text b that dump
-// confirms.
-func eachChecked(b []byte, dump map[uint64]unixDiag, fn func(*Socket)) {
+// confirms, with their peers.
+func eachChecked(b []byte, dump *unixDump, peers bool, fn func(*Socket)) {
 	_, b, _ = bytes.Cut(b, []byte("\n")) // the header
+	var socks []Socket                   // with peers: they are paired after the table
 	for len(b) > 0 {
 		var line []byte
 		line, b, _ = bytes.Cut(b, []byte("\n"))
@@ -154,7 +208,7 @@ func eachChecked(b []byte, dump map[uint64]unixDiag, fn func(*Socket)) {
 		if err != nil {
 			continue
 		}
-		d, ok := dump[s.Inode]
+		d, ok := dump.socks[s.Inode]
 		if !ok {
 			continue // closed since, or not a socket's line
 		}
@@ -169,7 +223,24 @@ func eachChecked(b []byte, dump map[uint64]unixDiag, fn func(*Socket)) {
 		}
 		s.Path, s.Checked = name, true
 		s.BoundDev, s.BoundIno = d.vfsDev, d.vfsIno
-		fn(&s)
+		if peers {
+			socks = append(socks, s)
+		} else {
+			fn(&s)
+		}
+	}
+	if !peers {
+		return
+	}
+	listed := make(map[uint64]bool, len(socks))
+	for i := range socks {
+		listed[socks[i].Inode] = true
+	}
+	peer, pending := unixPeers(dump, func(ino uint64) bool { return listed[ino] })
+	for i := range socks {
+		s := &socks[i]
+		s.Peer, s.Pending = peer[s.Inode], pending[s.Inode]
+		fn(s)
 	}
 }
 

@@ -61,7 +61,7 @@ func TestReadUnixForged(t *testing.T) {
 				t.Skip("entering a network namespace needs root")
 			}
 			got := map[uint64][]Socket{}
-			err := ReadUnix("/proc/self/net", own, func(s *Socket) {
+			err := ReadUnix("/proc/self/net", own, false, func(s *Socket) {
 				got[s.Inode] = append(got[s.Inode], *s)
 			})
 			if err != nil {

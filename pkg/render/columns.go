@@ -64,6 +64,9 @@ func Type(f *fdscan.File) string {
 	if unreadable(f) {
 		return "unknown"
 	}
+	if f.Exempt {
+		return exemptType(f)
+	}
 	switch f.Type {
 	case fdscan.TypeReg:
 		return "REG"
@@ -95,6 +98,9 @@ func appendDevice(b []byte, f *fdscan.File) []byte {
 	if unreadable(f) {
 		return b
 	}
+	if exemptUnknown(f) {
+		return append(b, "UNKNOWN"...)
+	}
 	d := f.Dev
 	if f.Type == fdscan.TypeChr || f.Type == fdscan.TypeBlk {
 		d = f.Rdev
@@ -107,6 +113,31 @@ func devString(d uint64) string { return string(appendDev(nil, d)) }
 func appendDev(b []byte, d uint64) []byte {
 	b = strconv.AppendUint(b, uint64(unix.Major(d)), 10)
 	return strconv.AppendUint(append(b, ','), uint64(unix.Minor(d)), 10)
+}
+
+// exemptType is lsof's TYPE of a file it was told not to stat (-e):
+// UNKN and what the FD column says, in lower case.
+func exemptType(f *fdscan.File) string {
+	switch f.Kind {
+	case fdscan.KindCWD:
+		return "UNKNcwd"
+	case fdscan.KindRoot:
+		return "UNKNrtd"
+	case fdscan.KindText:
+		return "UNKNtxt"
+	case fdscan.KindMem:
+		return "UNKNmem"
+	case fdscan.KindDel:
+		return "UNKNdel"
+	}
+	return "UNKNfd"
+}
+
+// exemptUnknown reports whether f was not stat'ed (-e) and nothing but
+// its name is known: a mapped file has its device and inode from the
+// maps.
+func exemptUnknown(f *fdscan.File) bool {
+	return f.Exempt && f.Kind != fdscan.KindMem && f.Kind != fdscan.KindDel
 }
 
 // unreadable reports whether nothing but a name is known of f. A mapped
@@ -139,7 +170,7 @@ const defaultOffsetDigits = 8
 func Node(f *fdscan.File) string { return string(appendNode(nil, f)) }
 
 func appendNode(b []byte, f *fdscan.File) []byte {
-	if unreadable(f) {
+	if unreadable(f) || exemptUnknown(f) {
 		return b
 	}
 	return strconv.AppendUint(b, f.Inode, 10)
@@ -148,6 +179,9 @@ func appendNode(b []byte, f *fdscan.File) []byte {
 // Name returns the NAME text before escaping. procRoot is the proc root
 // the entry was read from, for naming entries that could not be read.
 func Name(p *fdscan.Process, f *fdscan.File, procRoot string) string {
+	if f.Endpoints != "" {
+		return fileName(p, f, procRoot) + " " + f.Endpoints
+	}
 	if f.NameNote != "" {
 		return fileName(p, f, procRoot) + " (" + f.NameNote + ")"
 	}
@@ -257,7 +291,7 @@ func Strerror(err error) string {
 
 // NLink returns the NLINK text: the link count, where the file has one.
 func NLink(f *fdscan.File) string {
-	if unreadable(f) || f.Kind == fdscan.KindDel || f.PathInode != 0 || f.Type == fdscan.TypeSock {
+	if unreadable(f) || f.Exempt || f.Kind == fdscan.KindDel || f.PathInode != 0 || f.Type == fdscan.TypeSock {
 		return ""
 	}
 	return strconv.FormatUint(f.NLink, 10)

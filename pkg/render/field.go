@@ -71,6 +71,7 @@ type FieldWriter struct {
 	mode         SizeOffMode
 	offsetDigits int
 	numericUser  bool
+	flagNames    bool // the G field in names (+f g), not hexadecimal
 	last         *fdscan.Process
 	b            []byte
 }
@@ -94,6 +95,10 @@ func NewFieldWriter(w io.Writer, set string, esc Escaper, procRoot string, users
 	f.set['p'] = true // always
 	return f
 }
+
+// NameFlags has the G field show open flags by name, as after lsof's
+// +f g, instead of in hexadecimal.
+func (w *FieldWriter) NameFlags() { w.flagNames = true }
 
 func (w *FieldWriter) field(letter byte, value string) {
 	if !w.set[letter] {
@@ -168,17 +173,29 @@ func (w *FieldWriter) file(p *fdscan.Process, f *fdscan.File, sock *netsock.Sock
 	if sock != nil {
 		sc = SocketColumns(sock, w.names)
 		typ, name = sc.Type, sc.Addr
+		if f.Endpoints != "" {
+			name += " " + f.Endpoints
+		}
 	}
 	if typ != "" {
 		w.field('t', typ)
 	}
-	if f.Kind == fdscan.KindFD && f.HasFlags {
-		w.field('G', "0x"+strconv.FormatUint(uint64(f.Flags), 16)+";0x0")
+	if f.Kind == fdscan.KindFD && f.HasFlags && w.set['G'] {
+		if w.flagNames {
+			// With no flags, lsof's names are nothing, and so is the field.
+			if g := AppendFileFlags(nil, f.Flags, FlagsNames); len(g) > 0 {
+				w.field('G', string(g))
+			}
+		} else {
+			w.field('G', string(AppendFileFlags(nil, f.Flags, FlagsHex)))
+		}
 	}
 	isSocket := sock != nil
 	switch {
 	case isSocket && sc.Device != "":
 		w.field('d', sc.Device)
+	case exemptUnknown(f):
+		w.field('d', "UNKNOWN")
 	case !isSocket && !unreadable(f):
 		w.field('D', "0x"+strconv.FormatUint(f.Dev, 16))
 		if (f.Type == fdscan.TypeChr || f.Type == fdscan.TypeBlk) && f.Rdev != 0 {
@@ -193,10 +210,10 @@ func (w *FieldWriter) file(p *fdscan.Process, f *fdscan.File, sock *netsock.Sock
 		}
 	}
 	inet := isSocket && sc.Inet
-	if !unreadable(f) && !inet && !(isSocket && sock.Proto == netsock.ProtoPacket) {
+	if !unreadable(f) && !exemptUnknown(f) && !inet && !(isSocket && sock.Proto == netsock.ProtoPacket) {
 		w.field('i', strconv.FormatUint(f.Inode, 10))
 	}
-	if !unreadable(f) && f.Kind != fdscan.KindDel && f.PathInode == 0 && f.Type != fdscan.TypeSock {
+	if !unreadable(f) && !f.Exempt && f.Kind != fdscan.KindDel && f.PathInode == 0 && f.Type != fdscan.TypeSock {
 		w.field('k', strconv.FormatUint(f.NLink, 10))
 	}
 	if isSocket && sc.Proto != "" {
@@ -222,6 +239,11 @@ func (w *FieldWriter) file(p *fdscan.Process, f *fdscan.File, sock *netsock.Sock
 func sizeOrOffset(f *fdscan.File, mode SizeOffMode) (offset, ok bool) {
 	if f.Err != nil || f.Kind == fdscan.KindDel || f.PathInode != 0 {
 		return false, false
+	}
+	if f.Exempt {
+		// Not stat'ed (-e): lsof shows an offset (from fdinfo, or 0) only
+		// where asked for offsets, and none for a mapped file.
+		return true, mode == OffsetOnly && f.Kind != fdscan.KindMem
 	}
 	sized := f.Type == fdscan.TypeReg || f.Type == fdscan.TypeDir || f.Type == fdscan.TypeAnon || f.Type == fdscan.TypeLink ||
 		f.Type == fdscan.TypeMQueue

@@ -71,20 +71,58 @@ type Socket struct {
 	// Proto is lsof's protocol field (-F P): TCP, UDP, UDPLITE, or a
 	// packet socket's Ethernet protocol.
 	Proto string
+	// RxQueue and TxQueue are the queue sizes of an Inet socket.
+	RxQueue, TxQueue uint64
 }
 
-// Name returns the NAME column: the addresses, then the state in
-// parentheses.
-func (c Socket) Name() string {
+// TCPInfo chooses what lsof calls TCP/TPI information, which follows the
+// addresses of TCP, UDP, UDPLITE and unix sockets in NAME (-T). Its zero
+// value is lsof's default, the state alone.
+type TCPInfo uint8
+
+const (
+	TCPInfoState  TCPInfo = 1 << iota // -Ts: the TCP or unix state
+	TCPInfoQueues                     // -Tq: QR= and QS=, of Internet sockets
+	// TCPInfoFlags is -Tf, the socket options and flags, which lsof has
+	// none of on Linux: it asks only for the blank before the information.
+	TCPInfoFlags
+	TCPInfoNone // -T alone: no information, and no blank
+)
+
+// Name returns the NAME column with lsof's default information: the
+// addresses, then the state in parentheses.
+func (c Socket) Name() string { return c.NameWith(0) }
+
+// NameWith returns the NAME column with the information info asks for:
+// the addresses, then, for a socket that has such information, a blank
+// and what there is of it in parentheses.
+func (c Socket) NameWith(info TCPInfo) string {
 	switch {
-	case c.Inet && c.State != "":
-		return c.Addr + " (" + c.State + ")"
-	case c.Inet:
-		return c.Addr + " "
-	case c.State != "":
+	case !c.Inet && c.State == "" || info == TCPInfoNone:
+		return c.Addr
+	case info == 0 || info == TCPInfoState:
+		// The default, in one allocation.
+		if c.State == "" {
+			return c.Addr + " "
+		}
 		return c.Addr + " (" + c.State + ")"
 	}
-	return c.Addr
+	b := make([]byte, 0, len(c.Addr)+32)
+	b = append(append(b, c.Addr...), ' ')
+	sep := byte('(') // before the first item, a blank before the others
+	if info&TCPInfoState != 0 && c.State != "" {
+		b = append(append(b, sep), c.State...)
+		sep = ' '
+	}
+	if info&TCPInfoQueues != 0 && c.Inet {
+		b = strconv.AppendUint(append(append(b, sep), "QR="...), c.RxQueue, 10)
+		b = strconv.AppendUint(append(b, " QS="...), c.TxQueue, 10)
+		sep = ' '
+	}
+	if sep != '(' {
+		b = append(b, ')')
+	}
+	return string(b)
 }
 
 // SocketColumns returns lsof's TYPE, DEVICE, NODE and NAME for socket s,
@@ -131,7 +169,7 @@ func SocketColumns(s *netsock.Socket, n *netsock.Namer) Socket {
 }
 
 func inetColumns(s *netsock.Socket, n *netsock.Namer) Socket {
-	c := Socket{Type: "IPv4", Device: strconv.FormatUint(s.Inode, 10), Inet: true}
+	c := Socket{Type: "IPv4", Device: strconv.FormatUint(s.Inode, 10), Inet: true, RxQueue: s.RxQueue, TxQueue: s.TxQueue}
 	if s.IPv6 {
 		c.Type = "IPv6"
 	}

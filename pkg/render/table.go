@@ -19,6 +19,8 @@ type TableOptions struct {
 	OffsetDigits int         // -o N; 8 when 0, never hexadecimal when negative
 	NetNS        bool        // --netns: the NETNS column (Process.NetNS)
 	Container    bool        // --container: the CONTAINER column (from Process.Cgroup)
+	TCPInfo      TCPInfo     // -T: what follows a socket's addresses
+	Flags        FlagStyle   // +f g, +f G: the FILE-FLAG column
 }
 
 // Table collects rows and writes them as lsof's table. Column widths are
@@ -67,6 +69,7 @@ type row struct {
 const (
 	colFD = iota
 	colType
+	colFlags // with Flags only
 	colDevice
 	colSizeOff
 	colOffset // with SizeAndOffset only
@@ -115,7 +118,7 @@ func NewTable(esc Escaper, procRoot string, users fdscan.Users, names *netsock.N
 			command: len("COMMAND"), pid: len("PID"), tid: len("TID"),
 			taskCmd: len("TASKCMD"), ppid: len("PPID"), pgid: len("PGID"), user: len("USER"),
 			netns: len("NETNS"), container: len("CONTAINER"),
-			cols: [nCols]int{colFD: 4, colType: len("TYPE"), colDevice: len("DEVICE"),
+			cols: [nCols]int{colFD: 4, colType: len("TYPE"), colFlags: len("FILE-FLAG"), colDevice: len("DEVICE"),
 				colSizeOff: len(sizeOffTitle(opts.SizeOff)), colOffset: len("OFFSET"), colNLink: len("NLINK"), colNode: len("NODE")},
 		},
 	}
@@ -202,6 +205,10 @@ func (t *Table) Add(p *fdscan.Process, f *fdscan.File, sock *netsock.Socket) {
 		b = append(b, Type(f)...)
 	}
 	ends[colType] = len(b)
+	if t.opts.Flags != FlagsHidden && f.HasFlags && f.Kind == fdscan.KindFD {
+		b = AppendFileFlags(b, f.Flags, t.opts.Flags)
+	}
+	ends[colFlags] = len(b)
 	if sock != nil {
 		b = append(b, sc.Device...)
 	} else {
@@ -229,7 +236,10 @@ func (t *Table) Add(p *fdscan.Process, f *fdscan.File, sock *netsock.Socket) {
 	}
 	ends[colNode] = len(b)
 	if sock != nil {
-		b = t.esc.Append(b, sc.Name())
+		if f.Endpoints != "" {
+			sc.Addr += " " + f.Endpoints // -E: the other ends, before the state
+		}
+		b = t.esc.Append(b, sc.NameWith(t.opts.TCPInfo))
 	} else {
 		b = t.esc.Append(b, Name(p, f, t.procRoot))
 	}
@@ -271,7 +281,7 @@ func (t *Table) WriteTo(out io.Writer) (int64, error) {
 	header := procCols{command: "COMMAND", pid: "PID", tid: "TID", taskCmd: "TASKCMD", ppid: "PPID", pgid: "PGID", user: "USER",
 		netns: "NETNS", container: "CONTAINER"}
 	var hcols [nCols][]byte
-	for i, h := range [nCols]string{"FD", "TYPE", "DEVICE", sizeOffTitle(t.opts.SizeOff), "OFFSET", "NLINK", "NODE", "NAME"} {
+	for i, h := range [nCols]string{"FD", "TYPE", "FILE-FLAG", "DEVICE", sizeOffTitle(t.opts.SizeOff), "OFFSET", "NLINK", "NODE", "NAME"} {
 		hcols[i] = []byte(h)
 	}
 	b := t.appendRow(nil, &header, hcols, 0, 0, true)
@@ -319,6 +329,9 @@ func (t *Table) appendRow(b []byte, p *procCols, c [nCols][]byte, mode, lock byt
 		b = append(b, mode, lock, ' ')
 	}
 	b = padLeft(b, c[colType], w.cols[colType])
+	if t.opts.Flags != FlagsHidden {
+		b = padLeft(append(b, ' '), c[colFlags], w.cols[colFlags])
+	}
 	b = padLeft(append(b, ' '), c[colDevice], w.cols[colDevice])
 	b = padLeft(append(b, ' '), c[colSizeOff], w.cols[colSizeOff])
 	if t.opts.SizeOff == SizeAndOffset {

@@ -1,0 +1,204 @@
+package main
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/openfiles/openfiles/internal/livetest"
+	"golang.org/x/sys/unix"
+)
+
+// startWithFiles starts argv with files as its descriptors 3 and up (and
+// stdout, when set), waits until it runs the program named comm, and
+// kills it by its PID when the test ends.
+func startWithFiles(t *testing.T, comm string, stdout *os.File, files []*os.File, argv ...string) int {
+	t.Helper()
+	cmd := exec.Command(argv[0], argv[1:]...)
+	cmd.ExtraFiles, cmd.Stdout = files, stdout
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		_ = cmd.Process.Kill()
+		_ = cmd.Wait()
+	})
+	pid := cmd.Process.Pid
+	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+		b, _ := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/comm")
+		if strings.TrimSpace(string(b)) == comm {
+			return pid
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%v did not start %s: comm %q", argv, comm, b)
+		}
+	}
+}
+
+// TestLiveEndpoints starts processes sharing the ends of one pipe (two
+// reading ends in one process, writers in others, one of another user
+// and one with a long command name) and a pipe with no other end, and
+// requires lsof's -E and +E listings of them.
+func TestLiveEndpoints(t *testing.T) {
+	ref := livetest.Reference(t, "/usr/bin/lsof")
+	ours := livetest.Build(t, "./cmd/lsof")
+	sleep, err := exec.LookPath("sleep")
+	if err != nil {
+		t.Fatal(err)
+	}
+	long := filepath.Join(t.TempDir(), "verylongsleepname")
+	if err := os.Symlink(sleep, long); err != nil {
+		t.Fatal(err)
+	}
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	lone, loneW, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	loneW.Close()
+	reader := startWithFiles(t, "sleep", nil, []*os.File{r, r}, sleep, "60")
+	writer := startWithFiles(t, "verylongsleepna", nil, []*os.File{w}, long, "60")
+	other := startWithFiles(t, "sleep", w, nil, append(livetest.AsNobody(t), sleep, "60")...)
+	alone := startWithFiles(t, "sleep", nil, []*os.File{lone}, sleep, "60")
+	// The test itself holds no end: only the processes it started.
+	r.Close()
+	w.Close()
+	lone.Close()
+	rp, wp, op, ap := strconv.Itoa(reader), strconv.Itoa(writer), strconv.Itoa(other), strconv.Itoa(alone)
+	for _, args := range [][]string{
+		{"-E", "-a", "-p", rp, "-d", "3-9"},
+		{"+E", "-a", "-p", rp, "-d", "3-9"},
+		{"-E", "-a", "-p", wp + "," + op, "-d", "1-9"},
+		{"+E", "-a", "-p", op, "-d", "1"},
+		{"-E", "-a", "-p", ap, "-d", "3"},
+		{"+E", "-a", "-p", ap, "-d", "3"},
+		{"+E", "-a", "-p", rp, "-d", "3", "-F", "pcfn"},
+		{"-E", "+c", "15", "-a", "-p", rp, "-d", "3"},
+	} {
+		out := compare(t, ours, ref, args...).Stdout
+		if !strings.Contains(out, "pipe") {
+			t.Errorf("lsof %v lists no pipe:\n%s", args, out)
+		}
+	}
+	// The ends compared are all there.
+	out := livetest.Run(t, nil, ours, "-E", "-a", "-p", rp, "-d", "3").Stdout
+	for _, want := range []string{rp + ",sleep,4r", wp + ",verylongs,3w", op + ",sleep,1w"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("lsof -E of the reader has no end %q:\n%s", want, out)
+		}
+	}
+	out = livetest.Run(t, nil, ours, "+E", "-a", "-p", rp, "-d", "3").Stdout
+	if !strings.Contains(out, "\nverylongs "+wp+" ") || !strings.Contains(out, " nobody ") {
+		t.Errorf("lsof +E of the reader lists not the writers' rows:\n%s", out)
+	}
+}
+
+// socketFile makes an os.File of a new socket of type typ, bound to path
+// when it is not "".
+func socketFile(t *testing.T, typ int, path string) *os.File {
+	t.Helper()
+	fd, err := unix.Socket(unix.AF_UNIX, typ|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if path != "" {
+		if err := unix.Bind(fd, &unix.SockaddrUnix{Name: path}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return os.NewFile(uintptr(fd), "socket")
+}
+
+// TestLiveUnixEndpoints starts processes holding unix sockets: a pair
+// whose one end two processes share, a connection never accepted, and a
+// datagram socket two others send to, and requires lsof's -E and +E
+// listings of them: the peer's inode and the descriptors that are it.
+func TestLiveUnixEndpoints(t *testing.T) {
+	ref := livetest.Reference(t, "/usr/bin/lsof")
+	ours := livetest.Build(t, "./cmd/lsof")
+	sleep, err := exec.LookPath("sleep")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	pair, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	left, right := os.NewFile(uintptr(pair[0]), "left"), os.NewFile(uintptr(pair[1]), "right")
+	listener := socketFile(t, unix.SOCK_STREAM, filepath.Join(dir, "listen.sock"))
+	if err := unix.Listen(int(listener.Fd()), 5); err != nil {
+		t.Fatal(err)
+	}
+	client := socketFile(t, unix.SOCK_STREAM, "")
+	if err := unix.Connect(int(client.Fd()), &unix.SockaddrUnix{Name: filepath.Join(dir, "listen.sock")}); err != nil {
+		t.Fatal(err)
+	}
+	recv := socketFile(t, unix.SOCK_DGRAM, filepath.Join(dir, "dgram.sock"))
+	var senders []*os.File
+	for range 2 {
+		s := socketFile(t, unix.SOCK_DGRAM, "")
+		if err := unix.Connect(int(s.Fd()), &unix.SockaddrUnix{Name: filepath.Join(dir, "dgram.sock")}); err != nil {
+			t.Fatal(err)
+		}
+		senders = append(senders, s)
+	}
+	a := startWithFiles(t, "sleep", nil, []*os.File{left, listener, client, recv}, sleep, "60")
+	b := startWithFiles(t, "sleep", nil, []*os.File{right, senders[0]}, sleep, "60")
+	c := startWithFiles(t, "sleep", nil, []*os.File{right, right, senders[1]}, sleep, "60")
+	for _, f := range append([]*os.File{left, right, listener, client, recv}, senders...) {
+		f.Close()
+	}
+	ap, bp, cp := strconv.Itoa(a), strconv.Itoa(b), strconv.Itoa(c)
+	for _, args := range [][]string{
+		{"-E", "-a", "-U", "-p", ap},
+		{"+E", "-a", "-U", "-p", ap},
+		{"-E", "-a", "-U", "-p", bp + "," + cp},
+		{"+E", "-a", "-U", "-p", bp},
+		{"+E", "-a", "-U", "-p", ap, "-F", "pfn"},
+		{"-E", "-a", "-p", ap, "-d", "3"},
+	} {
+		out := compare(t, ours, ref, args...).Stdout
+		if !strings.Contains(out, "->INO=") {
+			t.Errorf("lsof %v shows no peer:\n%s", args, out)
+		}
+	}
+	// The shared end's two processes and three descriptors are named.
+	out := livetest.Run(t, nil, ours, "-E", "-a", "-p", ap, "-d", "3").Stdout
+	for _, want := range []string{cp + ",sleep,4u " + cp + ",sleep,3u " + bp + ",sleep,3u"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("lsof -E of the pair's end has no %q:\n%s", want, out)
+		}
+	}
+}
+
+// TestLiveInetEndpoints lists the socket holder's TCP and UDP sockets
+// connected on this host with -E and +E, and requires lsof's listings:
+// the descriptors at the other end after the addresses.
+func TestLiveInetEndpoints(t *testing.T) {
+	ref := livetest.Reference(t, "/usr/bin/lsof")
+	ours := livetest.Build(t, "./cmd/lsof")
+	h, ports := livetest.StartSockHolder(t)
+	pid := strconv.Itoa(h.PID)
+	for _, args := range [][]string{
+		{"-E", "-a", "-i", "-p", pid},
+		{"+E", "-a", "-i", "-p", pid},
+		{"-E", "-a", "-i", "-p", pid, "-n", "-P"},
+		{"+E", "-a", "-i", "-p", pid, "-F", "pfn"},
+		{"+E", "-i", "TCP:" + ports["tcp4lo"]},
+	} {
+		out := compare(t, ours, ref, args...).Stdout
+		if !strings.Contains(out, ","+"sockholde,") {
+			t.Errorf("lsof %v shows no end:\n%s", args, out)
+		}
+	}
+	// A datagram socket sent to is not established: no end, as in lsof.
+	compare(t, ours, ref, "-E", "-i", "UDP:"+ports["udp4"])
+}
