@@ -5,7 +5,6 @@ import (
 	"errors"
 	"math"
 	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 
@@ -297,7 +296,7 @@ func (pm *processMatcher) descriptor(m *matcher, p *fdscan.Process, fl *fdscan.F
 		return
 	}
 	access := uint8(accessFile)
-	if writable(f.e.procRoot, p.PID, fl) {
+	if fl.Writable {
 		access |= accessFileWr
 	}
 	if pm.probe == fdscan.ProbeSockets || fl.Dev == pm.netdev {
@@ -323,23 +322,6 @@ func (pm *processMatcher) descriptor(m *matcher, p *fdscan.Process, fl *fdscan.F
 	for _, n := range f.inodes[devIno{dev, ino}] {
 		m.add(n, access)
 	}
-}
-
-// writable reports whether a descriptor was opened for writing, which
-// psmisc learns from the write permission of its /proc link: from the
-// open flags when fdinfo gave them, else from the link.
-func writable(procRoot string, pid int, fl *fdscan.File) bool {
-	if fl.HasFlags {
-		acc := fl.Flags & unix.O_ACCMODE
-		return fl.Flags&unix.O_PATH == 0 && (acc == unix.O_WRONLY || acc == unix.O_RDWR)
-	}
-	return linkWritable(procRoot, pid, fl.FD)
-}
-
-func linkWritable(procRoot string, pid, fd int) bool {
-	var st unix.Stat_t
-	path := filepath.Join(procRoot, strconv.Itoa(pid), "fd", strconv.Itoa(fd))
-	return unix.Lstat(path, &st) == nil && st.Mode&unix.S_IWUSR != 0
 }
 
 // commBufLen is psmisc's COMM_LEN: how long a command name may grow with

@@ -203,7 +203,7 @@ func (r *reader) fdEntry(fdDir int, info *fdinfoDir, rel, name string, p *Proces
 	switch {
 	case pseudo && f.Type == TypeSock && !r.s.fdinfo:
 		// A socket is always open for reading and writing, at offset 0.
-		f.Mode, f.Pos, f.HasPos = ModeReadWrite, 0, true
+		f.Mode, f.Writable, f.Pos, f.HasPos = ModeReadWrite, true, 0, true
 	case r.s.fdinfo || r.s.stats != nil || f.Err != nil || needsFdinfo(f):
 		if !r.fdinfo(info, name, f) {
 			return false
@@ -216,7 +216,7 @@ func (r *reader) fdEntry(fdDir int, info *fdinfoDir, rel, name string, p *Proces
 				return false
 			}
 		} else {
-			f.Mode = linkMode(lst.Mode)
+			f.Mode, f.Writable = linkMode(lst.Mode), lst.Mode&unix.S_IWUSR != 0
 		}
 		if f.Type == TypeFIFO || f.Type == TypeSock || f.Type == TypeChr { // the device is /dev/null
 			f.Pos, f.HasPos = 0, true
@@ -224,6 +224,8 @@ func (r *reader) fdEntry(fdDir int, info *fdinfoDir, rel, name string, p *Proces
 	}
 	if f.HasFlags {
 		f.Mode = modeOf(f.Flags)
+		acc := f.Flags & unix.O_ACCMODE
+		f.Writable = f.Flags&unix.O_PATH == 0 && (acc == unix.O_WRONLY || acc == unix.O_RDWR)
 	}
 	if f.Err == nil {
 		f.Lock = r.s.lockChar(pid, f.Dev, f.Inode)
