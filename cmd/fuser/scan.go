@@ -29,7 +29,7 @@ func (f *fuser) search() bool {
 		pm.probe = fdscan.ProbeSockets
 	}
 	sc, err := fdscan.New(fdscan.Options{
-		Root: f.e.procRoot, Stats: f.e.stats, Workers: f.e.workers,
+		Root: f.e.procRoot, Kernel: f.e.kernel, Workers: f.e.workers,
 		Probe: pm.probe, Keep: pm.keep,
 		// -v and --json show the network namespace of every process
 		// outside ours, not only of those holding a socket.

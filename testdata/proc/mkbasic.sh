@@ -32,6 +32,8 @@ ln -s / 2/root
 
 # PID 100: a server with one descriptor of every kind, and a second task.
 proc 100 server S 1 100 1000
+# Two tasks, 100 and 105 (below), in its stat's num_threads.
+sed -i 's/ 20 0 1 0 100 / 20 0 2 0 100 /' 100/stat
 ln -s /srv 100/cwd
 ln -s / 100/root
 ln -s /usr/bin/server 100/exe
