@@ -59,6 +59,7 @@ func TestGolden(t *testing.T) {
 		{"lsof-basic-i-missing", []string{"-i", ":9", "-i", ":domain"}, false},
 		{"lsof-basic-state-missing", []string{"-i", "-s", "TCP:SYN_SENT"}, false},
 		{"lsof-usage-illegal", []string{"-Y"}, false},
+		{"lsof-basic-summary", []string{"--summary"}, false},
 	} {
 		t.Run(tc.golden, func(t *testing.T) {
 			var stdout, stderr bytes.Buffer

@@ -68,6 +68,15 @@ fd 100 15 /dev/zero 0100000 123456789
 fd 100 16 /data/opath 010000000 0
 fd 100 10001 /data/many 0100000 0
 
+# Its descriptor limits, for --summary; the other processes have none
+# to read, as for a process gone meanwhile.
+cat >100/limits <<'LIMITS'
+Limit                     Soft Limit           Hard Limit           Units     
+Max cpu time              unlimited            unlimited            seconds   
+Max open files            1024                 524288               files     
+Max locked memory         8388608              8388608              bytes     
+LIMITS
+
 # PID 101: a zombie, which lsof leaves out.
 proc 101 defunct Z 100 100 1000
 
