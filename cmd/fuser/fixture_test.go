@@ -6,13 +6,13 @@ import (
 
 	"golang.org/x/sys/unix"
 
-	"github.com/openfiles/openfiles/pkg/fdscan"
+	"github.com/openfiles/openfiles/pkg/fdscan/fdscantest"
 )
 
 // fixtureFS resolves names in a stat table keyed by absolute path, with
 // no symbolic links.
 type fixtureFS struct {
-	names fdscan.StatTable
+	names fdscantest.StatTable
 	wd    string
 }
 

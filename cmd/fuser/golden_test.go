@@ -11,7 +11,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
-	"github.com/openfiles/openfiles/pkg/fdscan"
+	"github.com/openfiles/openfiles/pkg/fdscan/fdscantest"
 )
 
 // testdata is the repository's testdata directory.
@@ -23,11 +23,11 @@ const testdata = "../../testdata"
 func fixtureEnv(t *testing.T, stdin string) env {
 	t.Helper()
 	root := filepath.Join(testdata, "proc", "basic")
-	stats, err := fdscan.LoadStatTable(root + ".stat")
+	k, err := fdscantest.Load(root)
 	if err != nil {
 		t.Fatal(err)
 	}
-	names, err := fdscan.LoadStatTable(filepath.Join(testdata, "proc", "fuser-basic.names"))
+	names, err := fdscantest.LoadStatTable(filepath.Join(testdata, "proc", "fuser-basic.names"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -37,7 +37,7 @@ func fixtureEnv(t *testing.T, stdin string) env {
 		swaps:  filepath.Join(root, "no-swaps"), exports: filepath.Join(root, "no-exports"),
 		passwd: root + ".passwd", services: root + ".services",
 		argv0: "fuser", stdin: strings.NewReader(stdin),
-		fs: fixtureFS{names: names, wd: "/srv"}, stats: stats,
+		fs: fixtureFS{names: names, wd: "/srv"}, kernel: k,
 		netDev: unix.Mkdev(0, 8), netNS: 4026531840,
 	}
 }

@@ -47,8 +47,8 @@ type env struct {
 	parent int
 	stdin  io.Reader
 
-	fs    fileSystem       // stat, readlink and the working directory
-	stats fdscan.StatTable // stat results of a fixture proc tree; nil when live
+	fs     fileSystem    // stat, readlink and the working directory
+	kernel fdscan.Kernel // a fixture proc tree's, in tests; nil for the running one
 	// netDev is the device of socket inodes; 0 asks the kernel.
 	netDev uint64
 	// netNS is the inode of our own network namespace, whose tables are

@@ -295,7 +295,7 @@ func (pm *processMatcher) descriptor(m *matcher, p *fdscan.Process, fl *fdscan.F
 		return
 	}
 	access := accessFile
-	if writable(fl) {
+	if fl.Writable {
 		access |= accessFileWr
 	}
 	if pm.probe == fdscan.ProbeSockets || fl.Dev == pm.netdev {
@@ -321,18 +321,6 @@ func (pm *processMatcher) descriptor(m *matcher, p *fdscan.Process, fl *fdscan.F
 	for _, n := range f.inodes[devIno{dev, ino}] {
 		m.add(n, access)
 	}
-}
-
-// writable reports whether a descriptor was opened for writing, which
-// psmisc learns from the write permission of its /proc link: from the
-// open flags when fdinfo gave them (an O_PATH descriptor's link has no
-// write permission), else from the mode the scanner read off the link.
-func writable(fl *fdscan.File) bool {
-	if fl.HasFlags {
-		acc := fl.Flags & unix.O_ACCMODE
-		return fl.Flags&unix.O_PATH == 0 && (acc == unix.O_WRONLY || acc == unix.O_RDWR)
-	}
-	return fl.Mode == fdscan.ModeWrite || fl.Mode == fdscan.ModeReadWrite
 }
 
 // commBufLen is psmisc's COMM_LEN: how long a command name may grow with

@@ -29,15 +29,11 @@ func (f *fuser) search() bool {
 		pm.probe = fdscan.ProbeSockets
 	}
 	sc, err := fdscan.New(fdscan.Options{
-		Root: f.e.procRoot, Stats: f.e.stats, Workers: f.e.workers,
+		Root: f.e.procRoot, Kernel: f.e.kernel, Workers: f.e.workers,
 		Probe: pm.probe, Keep: pm.keep,
 		// -v and --json show the network namespace of every process
 		// outside ours, not only of those holding a socket.
 		NetNS: f.verbose || f.json,
-		// Open flags say which matches may write, which only -w and
-		// the F letter of -v and --json ask; only the kept entries,
-		// the matches, read them.
-		Fdinfo: f.verbose || f.json || f.writeOnly,
 	})
 	var pids []int
 	if err == nil {

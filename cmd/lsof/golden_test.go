@@ -8,7 +8,7 @@ import (
 	"strconv"
 	"testing"
 
-	"github.com/openfiles/openfiles/pkg/fdscan"
+	"github.com/openfiles/openfiles/pkg/fdscan/fdscantest"
 	"github.com/openfiles/openfiles/pkg/render"
 )
 
@@ -18,12 +18,12 @@ const testdata = "../../testdata"
 func fixtureEnv(t *testing.T, name string, utf8 bool) env {
 	t.Helper()
 	root := filepath.Join(testdata, "proc", name)
-	stats, err := fdscan.LoadStatTable(root + ".stat")
+	k, err := fdscantest.Load(root)
 	if err != nil {
 		t.Fatal(err)
 	}
 	return env{
-		procRoot: root, stats: stats, passwd: root + ".passwd",
+		procRoot: root, kernel: k, passwd: root + ".passwd",
 		hosts: root + ".hosts", services: root + ".services",
 		esc: render.Escaper{UTF8: utf8},
 	}
@@ -59,6 +59,7 @@ func TestGolden(t *testing.T) {
 		{"lsof-basic-i-missing", []string{"-i", ":9", "-i", ":domain"}, false},
 		{"lsof-basic-state-missing", []string{"-i", "-s", "TCP:SYN_SENT"}, false},
 		{"lsof-usage-illegal", []string{"-Y"}, false},
+		{"lsof-basic-summary", []string{"--summary"}, false},
 	} {
 		t.Run(tc.golden, func(t *testing.T) {
 			var stdout, stderr bytes.Buffer

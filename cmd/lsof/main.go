@@ -27,7 +27,7 @@ type env struct {
 	stderrTTY bool   // a person reads stderr: summarize what could not be inspected
 	root      bool   // we run as root, which the summary's advice depends on
 	procRoot  string
-	stats     fdscan.StatTable
+	kernel    fdscan.Kernel // a fixture's, in tests; nil for the running one
 	passwd    string
 	hosts     string
 	services  string
@@ -95,7 +95,7 @@ func run(args []string, stdout, stderr io.Writer, e env) int {
 	var sockets *netsock.Resolver // the current listing's
 	holes := &render.Gaps{}
 	so := fdscan.Options{
-		Root: e.procRoot, Stats: e.stats,
+		Root: e.procRoot, Kernel: e.kernel,
 		// Open flags and positions of every descriptor, where the
 		// output shows them.
 		Fdinfo: opts.json || opts.fields != nil || opts.offset || opts.sizeAndOffset || opts.flags != render.FlagsHidden,
@@ -107,12 +107,9 @@ func run(args []string, stdout, stderr io.Writer, e env) int {
 		NetNS:  opts.netns || opts.fields.has('w'),
 		Cgroup: opts.container || opts.fields.has('j'),
 	}
-	if e.stats == nil {
-		// One mount table for the names and the first listing.
-		so.Mounts, _ = fdscan.ReadMounts(e.procRoot, "self")
-	} else {
-		so.Mounts = &fdscan.Mounts{}
-	}
+	// One mount table for the names and the first listing; an empty
+	// one when it cannot be read.
+	so.Mounts, _ = fdscan.ReadMounts(e.procRoot, "self")
 	if opts.exempt != nil {
 		if err := opts.checkExempt(so.Mounts); err != nil {
 			e.esc.Fprintf(stderr, "lsof: %v\n", err)
@@ -188,7 +185,7 @@ func run(args []string, stdout, stderr io.Writer, e env) int {
 		debug.SetGCPercent(50)
 	}
 	var ownNetNS uint64 // our network namespace, on a live system
-	if e.stats == nil {
+	if e.kernel == nil {
 		ownNetNS, _ = sc.NetNS(os.Getpid())
 	}
 	// end says what could not be inspected, to a person or with --strict,

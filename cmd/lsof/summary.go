@@ -23,11 +23,9 @@ type summaryOutput struct {
 func newSummaryOutput(o *options, e env, w io.Writer, users fdscan.Users, sc *fdscan.Scanner) *summaryOutput {
 	s := render.NewSummary(e.esc, users, sc.Mounts())
 	s.Top = o.summaryTop
-	if e.stats == nil {
-		s.FDLimit = func(pid int, start uint64) (uint64, bool) {
-			soft, _, err := sc.FDLimit(pid, start)
-			return soft, err == nil
-		}
+	s.FDLimit = func(pid int, start uint64) (uint64, bool) {
+		soft, _, err := sc.FDLimit(pid, start)
+		return soft, err == nil
 	}
 	return &summaryOutput{s: s, w: w}
 }

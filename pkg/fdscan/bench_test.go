@@ -21,24 +21,6 @@ func BenchmarkScanSelf(b *testing.B) {
 	}
 }
 
-// BenchmarkScanFixture scans the fixture tree's server process.
-func BenchmarkScanFixture(b *testing.B) {
-	stats, err := LoadStatTable("../../testdata/proc/basic.stat")
-	if err != nil {
-		b.Fatal(err)
-	}
-	s, err := New(Options{Root: "../../testdata/proc/basic", Stats: stats, Workers: 1})
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.ReportAllocs()
-	for b.Loop() {
-		if err := s.Scan([]int{100}, func(*Process) error { return nil }); err != nil {
-			b.Fatal(err)
-		}
-	}
-}
-
 func BenchmarkParseMapsLine(b *testing.B) {
 	line := []byte("7f1c2a000000-7f1c2a028000 r--p 00000000 fe:00 1002                       /usr/lib/x86_64-linux-gnu/libc.so.6")
 	b.ReportAllocs()

@@ -57,8 +57,13 @@ type File struct {
 	Err error
 	Op  string
 
-	Type     Type
-	Mode     Mode
+	Type Type
+	Mode Mode
+	// Writable says a descriptor is open for writing, as psmisc tells
+	// it: from the open flags where fdinfo was read, else from the write
+	// permission of its link in proc. An O_PATH descriptor is not,
+	// though its Mode is ModeReadWrite.
+	Writable bool
 	Lock     byte // lsof's lock character, or 0 when not locked
 	Dev      uint64
 	Rdev     uint64

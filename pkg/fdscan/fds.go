@@ -12,8 +12,8 @@ import (
 )
 
 // fdEntries adds an entry for each open descriptor, in numeric order.
-func (r *reader) fdEntries(dirfd int, rel string, p *Process) {
-	fdDir, err := r.openDir(dirfd, "fd", rel+"/fd")
+func (r *reader) fdEntries(dirfd int, p *Process) {
+	fdDir, err := r.s.kernel.OpenDirAt(dirfd, "fd")
 	if err != nil {
 		f := File{Kind: KindNoFD, FD: -1, EventfdID: -1, Err: err, Op: "opendir"}
 		if !vanished(err) && (r.s.probe == ProbeFull || r.keep(p, &f)) {
@@ -37,7 +37,7 @@ func (r *reader) fdEntries(dirfd int, rel string, p *Process) {
 		// when it is not kept: a File is large, and one made elsewhere
 		// would be allocated for each descriptor.
 		p.Files = append(p.Files, File{Kind: KindFD, FD: fd, EventfdID: -1})
-		if !r.fdEntry(fdDir, info, rel, fdName(fd), p, &p.Files[len(p.Files)-1]) {
+		if !r.fdEntry(fdDir, info, fdName(fd), p, &p.Files[len(p.Files)-1]) {
 			p.Files = p.Files[:len(p.Files)-1]
 		}
 	}
@@ -58,15 +58,6 @@ func fdName(fd int) string {
 		return fdNames[fd]
 	}
 	return strconv.Itoa(fd)
-}
-
-// openDir opens a directory relative to dirfd; key names it in a
-// fixture's stat table, which may say that opening it fails.
-func (r *reader) openDir(dirfd int, name, key string) (int, error) {
-	if e, ok := r.s.stats[key]; ok && e.Err != nil {
-		return -1, e.Err
-	}
-	return unix.Openat(dirfd, name, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
 }
 
 // numbers appends to dst the names in the open directory fd that are
@@ -140,13 +131,12 @@ func (d *fdinfoDir) close() {
 // fdEntry reads descriptor name of p into f, which holds its number. It
 // reports false when the entry is not kept: the descriptor was closed
 // while it was read, or Keep rejected it.
-func (r *reader) fdEntry(fdDir int, info *fdinfoDir, rel, name string, p *Process, f *File) bool {
+func (r *reader) fdEntry(fdDir int, info *fdinfoDir, name string, p *Process, f *File) bool {
 	pid := p.PID
-	key := r.key(rel, "/fd/", name)
 	if r.s.probe == ProbeStat {
-		var st unix.Stat_t
-		if err := r.stat(fdDir, name, key, &st); err != nil {
-			if vanished(err) && r.s.stats == nil {
+		st, err := r.s.kernel.StatAt(fdDir, name)
+		if err != nil {
+			if vanished(err) {
 				return false
 			}
 			f.Err, f.Op = err, "stat"
@@ -157,7 +147,7 @@ func (r *reader) fdEntry(fdDir int, info *fdinfoDir, rel, name string, p *Proces
 			return false // decided on the stat alone
 		}
 	}
-	lb, err := r.readlinkBytes(fdDir, name, key)
+	lb, err := r.readlinkBytes(fdDir, name)
 	if err != nil {
 		if vanished(err) {
 			return false
@@ -194,11 +184,10 @@ func (r *reader) fdEntry(fdDir int, info *fdinfoDir, rel, name string, p *Proces
 		f.Mode = ModeNone
 		return r.s.probe == ProbeFull || r.keep(p, f)
 	}
-	pseudo := r.s.stats == nil && r.s.probe != ProbeStat && r.pseudoStat(link, f)
+	pseudo := r.s.probe != ProbeStat && r.pseudoStat(link, f)
 	if r.s.probe != ProbeStat && !pseudo {
-		var st unix.Stat_t
-		if err := r.stat(fdDir, name, key, &st); err != nil {
-			if vanished(err) && r.s.stats == nil {
+		if st, err := r.s.kernel.StatAt(fdDir, name); err != nil {
+			if vanished(err) {
 				return false
 			}
 			f.Err, f.Op = err, "stat"
@@ -213,20 +202,19 @@ func (r *reader) fdEntry(fdDir int, info *fdinfoDir, rel, name string, p *Proces
 	switch {
 	case pseudo && f.Type == TypeSock && !r.s.fdinfo:
 		// A socket is always open for reading and writing, at offset 0.
-		f.Mode, f.Pos, f.HasPos = ModeReadWrite, 0, true
-	case r.s.fdinfo || r.s.stats != nil || f.Err != nil || needsFdinfo(f):
+		f.Mode, f.Writable, f.Pos, f.HasPos = ModeReadWrite, true, 0, true
+	case r.s.fdinfo || f.Err != nil || needsFdinfo(f):
 		if !r.fdinfo(info, name, f) {
 			return false
 		}
 	default:
 		// The access mode is in the link's permissions, as lsof reads it.
-		var lst unix.Stat_t
-		if err := r.procLstatat(fdDir, name, &lst); err != nil {
+		if lst, err := r.s.kernel.LstatAt(fdDir, name); err != nil {
 			if vanished(err) {
 				return false
 			}
 		} else {
-			f.Mode = linkMode(lst.Mode)
+			f.Mode, f.Writable = linkMode(lst.Mode), lst.Mode&unix.S_IWUSR != 0
 		}
 		if f.Type == TypeFIFO || f.Type == TypeSock || f.Type == TypeChr { // the device is /dev/null
 			f.Pos, f.HasPos = 0, true
@@ -234,6 +222,8 @@ func (r *reader) fdEntry(fdDir int, info *fdinfoDir, rel, name string, p *Proces
 	}
 	if f.HasFlags {
 		f.Mode = modeOf(f.Flags)
+		acc := f.Flags & unix.O_ACCMODE
+		f.Writable = f.Flags&unix.O_PATH == 0 && (acc == unix.O_WRONLY || acc == unix.O_RDWR)
 	}
 	if f.Err == nil {
 		f.Lock = r.s.lockChar(pid, f.Dev, f.Inode)
@@ -287,7 +277,7 @@ func (r *reader) fdinfo(info *fdinfoDir, name string, f *File) bool {
 	switch {
 	case err == nil:
 		parseFdinfo(b, f)
-	case vanished(err) && r.s.stats == nil:
+	case vanished(err):
 		return false
 	}
 	return true
@@ -355,12 +345,9 @@ func modeOf(flags uint32) Mode {
 // process p (system.sockprotoname: "TCP", "UNIX-STREAM", ...), for
 // sockets no socket table knows; "" when it cannot be read.
 func (s *Scanner) SocketProtocol(p *Process, f *File) string {
-	key := p.Dir + "/fd/" + strconv.Itoa(f.FD)
-	if s.stats != nil {
-		return s.stats[key].Proto
-	}
+	path := filepath.Join(s.root, p.Dir, "fd", strconv.Itoa(f.FD))
 	buf := make([]byte, 64)
-	n, err := unix.Getxattr(filepath.Join(s.root, key), "system.sockprotoname", buf)
+	n, err := s.kernel.Getxattr(path, "system.sockprotoname", buf)
 	if err != nil || n <= 0 {
 		return ""
 	}

@@ -14,13 +14,9 @@ import (
 // namespaces there are, and a member of each, before a scan. It fails
 // when the link cannot be read, as when the process is gone.
 func (s *Scanner) NetNS(pid int) (uint64, error) {
-	rel := strconv.Itoa(pid) + "/ns/net"
-	if e, ok := s.stats[rel]; ok && e.ReadlinkErr {
-		return 0, e.Err
-	}
 	var buf [64]byte
-	path := filepath.Join(s.root, rel)
-	n, err := unix.Readlink(path, buf[:])
+	path := filepath.Join(s.root, strconv.Itoa(pid), "ns", "net")
+	n, err := s.kernel.ReadlinkAt(unix.AT_FDCWD, path, buf[:])
 	if err != nil {
 		return 0, fmt.Errorf("readlink %s: %w", path, err)
 	}

@@ -1,9 +1,11 @@
-package fdscan
+package fdscan_test
 
 import (
 	"os"
 	"strconv"
 	"testing"
+
+	"github.com/openfiles/openfiles/pkg/fdscan"
 )
 
 func TestNetNS(t *testing.T) {
@@ -16,7 +18,7 @@ func TestNetNS(t *testing.T) {
 			t.Errorf("NetNS(%d) = %d; want an error, the fixture has no ns/net for it", pid, ns)
 		}
 	}
-	live, err := New(Options{})
+	live, err := fdscan.New(fdscan.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -39,7 +41,7 @@ func TestIdentity(t *testing.T) {
 	if p, err := s.Identity(4711); err == nil {
 		t.Errorf("Identity(4711) = %+v; want an error for a missing process", p)
 	}
-	live, err := New(Options{})
+	live, err := fdscan.New(fdscan.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -23,12 +23,10 @@ func (s *Scanner) FDLimit(pid int, start uint64) (soft, hard uint64, err error) 
 	if err != nil {
 		return 0, 0, fmt.Errorf("read %s: %w", path, err)
 	}
-	if s.stats == nil {
-		// The file was read from the process holding the PID now: it
-		// must still be the one scanned.
-		if p, err := s.Identity(pid); err != nil || p.StartTime != start {
-			return 0, 0, fmt.Errorf("read %s: process %d is not the one scanned", path, pid)
-		}
+	// The file was read from the process holding the PID now: it must
+	// still be the one scanned.
+	if p, err := s.Identity(pid); err != nil || p.StartTime != start {
+		return 0, 0, fmt.Errorf("read %s: process %d is not the one scanned", path, pid)
 	}
 	soft, hard, ok := parseFDLimit(b)
 	if !ok {

@@ -134,14 +134,8 @@ func (r *reader) mapped(dirfd int, m Mapping, rng []byte) File {
 	var st unix.Stat_t
 	var err error
 	switch {
-	case r.s.stats != nil:
-		e, ok := r.s.stats[path]
-		st, err = e.Stat, e.Err
-		if !ok {
-			err = unix.ENOENT
-		}
 	case r.s.listing().mounts.Crosses(path):
-		if err = r.statLink(dirfd, "map_files/"+string(rng), &st); err != nil {
+		if st, err = r.s.kernel.StatAt(dirfd, "map_files/"+string(rng)); err != nil {
 			err = ErrNotLookedUp
 		}
 	default:
@@ -179,7 +173,7 @@ func (r *reader) statPath(path string) (unix.Stat_t, error) {
 		return c.st, c.err
 	}
 	var c pathStat
-	c.err = unix.Stat(path, &c.st)
+	c.st, c.err = r.s.kernel.Stat(path)
 	if r.paths == nil {
 		r.paths = map[string]pathStat{}
 	}

@@ -18,7 +18,6 @@ type reader struct {
 	s    *Scanner
 	buf  []byte // file contents: stat, status, fdinfo, maps
 	link []byte // readlink results
-	cbuf []byte // a NUL-terminated name for a system call
 	// paths caches the stats of mapped files' paths for one scan.
 	paths map[string]pathStat
 	ents  []byte // directory entries
@@ -44,9 +43,8 @@ func (r *reader) process(pid int) []*Process {
 		return nil
 	}
 	list := []*Process{p}
-	// A process with one thread has no other task to list; a fixture
-	// tree's stat files may not say.
-	if !r.s.tasks || (p.threads == 1 && r.s.stats == nil) {
+	// A process with one thread has no other task to list.
+	if !r.s.tasks || p.threads == 1 {
 		return list
 	}
 	tids := r.taskIDs(rel)
@@ -74,23 +72,16 @@ func (r *reader) taskIDs(rel string) []int {
 	return r.numbers(fd, nil)
 }
 
-// The kcmp(2) resources a task may share with its process.
-const (
-	kcmpVM    = 1 // memory: program text and mappings
-	kcmpFiles = 2 // descriptor table
-	kcmpFS    = 3 // working and root directories
-)
-
 // shares reports whether task tid of process pid shares resource kind
 // with it. Most threads share everything, and their entries are then
 // the process's, not read again; when kcmp cannot tell (no permission, no
-// kernel support, a fixture tree) the task is read in full.
+// kernel support) the task is read in full.
 func (r *reader) shares(main *Process, tid, kind int) bool {
-	if main == nil || r.s.stats != nil {
+	if main == nil {
 		return false
 	}
-	ret, _, errno := unix.Syscall6(unix.SYS_KCMP, uintptr(main.PID), uintptr(tid), uintptr(kind), 0, 0, 0)
-	return errno == 0 && ret == 0
+	same, err := r.s.kernel.Kcmp(main.PID, tid, kind)
+	return err == nil && same
 }
 
 // entity reads a process, or task tid of it, from its directory rel
@@ -102,12 +93,12 @@ func (r *reader) entity(pid, tid int, rel string, main *Process) *Process {
 		return nil
 	}
 	defer unix.Close(dirfd)
-	p := r.entityAt(dirfd, tid, rel, main, &Process{PID: pid, Dir: rel})
+	p := r.entityAt(dirfd, tid, main, &Process{PID: pid, Dir: rel})
 	if p == nil {
 		return nil
 	}
 	switch {
-	case main != nil && r.s.stats == nil:
+	case main != nil:
 		// A task is in its process's namespaces and cgroup, as far as
 		// a listing shows them.
 		if r.s.netNSAll && p.NetNS == 0 {
@@ -116,7 +107,7 @@ func (r *reader) entity(pid, tid int, rel string, main *Process) *Process {
 		p.Cgroup = main.Cgroup
 	default:
 		if r.s.netNSAll && p.NetNS == 0 {
-			p.NetNS = r.netNS(dirfd, rel)
+			p.NetNS = r.netNS(dirfd)
 		}
 		if r.s.cgroup {
 			if b, err := r.readFile(dirfd, "cgroup"); err == nil {
@@ -128,14 +119,14 @@ func (r *reader) entity(pid, tid int, rel string, main *Process) *Process {
 }
 
 // entityAt is entity, reading from the open directory dirfd into p.
-func (r *reader) entityAt(dirfd, tid int, rel string, main *Process, p *Process) *Process {
+func (r *reader) entityAt(dirfd, tid int, main *Process, p *Process) *Process {
 	if r.s.probe != ProbeFull {
-		return r.probed(dirfd, rel, p)
+		return r.probed(dirfd, p)
 	}
 	if !r.readStat(dirfd, p) || !r.readOwner(dirfd, p) {
 		return nil
 	}
-	fs, vm, files := r.shares(main, tid, kcmpFS), r.shares(main, tid, kcmpVM), r.shares(main, tid, kcmpFiles)
+	fs, vm, files := r.shares(main, tid, KcmpFS), r.shares(main, tid, KcmpVM), r.shares(main, tid, KcmpFiles)
 	if fs && vm && files {
 		// The usual thread: its entries are its process's, not copied.
 		p.Files, p.fdStart, p.NetNS = main.Files, main.fdStart, main.NetNS
@@ -146,8 +137,8 @@ func (r *reader) entityAt(dirfd, tid int, rel string, main *Process, p *Process)
 		p.Files = append(p.Files, main.Files[:2]...)
 	} else {
 		p.Files = append(p.Files,
-			r.special(dirfd, rel, "cwd", KindCWD),
-			r.special(dirfd, rel, "root", KindRoot))
+			r.special(dirfd, "cwd", KindCWD),
+			r.special(dirfd, "root", KindRoot))
 		// Every live process has a working and a root directory; when
 		// they are gone, so is the process, and it is left out as if
 		// never seen.
@@ -158,7 +149,7 @@ func (r *reader) entityAt(dirfd, tid int, rel string, main *Process, p *Process)
 	if vm {
 		p.Files = append(p.Files, main.Files[2:main.fdStart]...)
 	} else {
-		exe := r.special(dirfd, rel, "exe", KindText)
+		exe := r.special(dirfd, "exe", KindText)
 		p.Files = append(p.Files, exe)
 		r.maps(dirfd, p, exe.Dev, exe.Inode, exe.Err == nil)
 	}
@@ -168,10 +159,10 @@ func (r *reader) entityAt(dirfd, tid int, rel string, main *Process, p *Process)
 		p.NetNS = main.NetNS
 		return p
 	}
-	r.fdEntries(dirfd, rel, p)
+	r.fdEntries(dirfd, p)
 	for i := range p.Files {
 		if p.Files[i].Type == TypeSock {
-			p.NetNS = r.netNS(dirfd, rel)
+			p.NetNS = r.netNS(dirfd)
 			break
 		}
 	}
@@ -180,25 +171,25 @@ func (r *reader) entityAt(dirfd, tid int, rel string, main *Process, p *Process)
 
 // probed reads a process with a probe: its entries first, each kept one
 // in full, then, if it has any or no Keep decides, its identity.
-func (r *reader) probed(dirfd int, rel string, p *Process) *Process {
+func (r *reader) probed(dirfd int, p *Process) *Process {
 	p.Files, p.ownFiles = r.s.files(), true
 	switch r.s.probe {
 	case ProbeSockets:
-		p.NetNS = r.netNS(dirfd, rel)
+		p.NetNS = r.netNS(dirfd)
 	case ProbeLinks:
 	default:
 		for _, sp := range [...]struct {
 			name string
 			kind Kind
 		}{{"cwd", KindCWD}, {"root", KindRoot}, {"exe", KindText}} {
-			if f, ok := r.probeSpecial(dirfd, rel, sp.name, sp.kind, p); ok {
+			if f, ok := r.probeSpecial(dirfd, sp.name, sp.kind, p); ok {
 				p.Files = append(p.Files, f)
 			}
 		}
 		r.probeMaps(dirfd, p)
 	}
 	p.fdStart = len(p.Files)
-	r.fdEntries(dirfd, rel, p)
+	r.fdEntries(dirfd, p)
 	if r.s.keep != nil && len(p.Files) == 0 {
 		return nil
 	}
@@ -208,7 +199,7 @@ func (r *reader) probed(dirfd int, rel string, p *Process) *Process {
 	if r.s.probe == ProbeStat {
 		for i := range p.Files {
 			if p.Files[i].Type == TypeSock {
-				p.NetNS = r.netNS(dirfd, rel)
+				p.NetNS = r.netNS(dirfd)
 				break
 			}
 		}
@@ -223,11 +214,10 @@ func (r *reader) keep(p *Process, f *File) bool {
 
 // probeSpecial stats cwd, root or exe and, when it is kept, reads its
 // link.
-func (r *reader) probeSpecial(dirfd int, rel, name string, kind Kind, p *Process) (File, bool) {
+func (r *reader) probeSpecial(dirfd int, name string, kind Kind, p *Process) (File, bool) {
 	f := File{Kind: kind, FD: -1, EventfdID: -1}
-	key := r.key(rel, "/", name)
-	var st unix.Stat_t
-	if err := r.stat(dirfd, name, key, &st); err != nil {
+	st, err := r.s.kernel.StatAt(dirfd, name)
+	if err != nil {
 		f.Err, f.Op = err, "stat"
 		return f, !vanished(err) && r.keep(p, &f)
 	}
@@ -235,7 +225,7 @@ func (r *reader) probeSpecial(dirfd int, rel, name string, kind Kind, p *Process
 	if !r.keep(p, &f) {
 		return f, false
 	}
-	link, err := r.readlink(dirfd, name, key)
+	link, err := r.readlink(dirfd, name)
 	if err != nil {
 		f.Err, f.Op = err, "readlink"
 	}
@@ -256,8 +246,8 @@ func (r *reader) probeMaps(dirfd int, p *Process) {
 
 // netNS returns the inode of the network namespace from the ns/net link
 // ("net:[4026531840]"), or 0 when it cannot be read.
-func (r *reader) netNS(dirfd int, rel string) uint64 {
-	link, err := r.readlink(dirfd, "ns/net", rel+"/ns/net")
+func (r *reader) netNS(dirfd int) uint64 {
+	link, err := r.readlink(dirfd, "ns/net")
 	if err != nil {
 		return 0
 	}
@@ -333,29 +323,13 @@ func (r *reader) readStat(dirfd int, p *Process) bool {
 
 // readOwner takes the process's user, as lsof does, from the owner of
 // its directory: its effective user ID, or root when it may not be
-// dumped (a set-user-ID program, say). In a fixture tree, whose
-// directories belong to whoever made it, the effective user ID of the
-// status file's Uid line stands for it.
+// dumped (a set-user-ID program, say).
 func (r *reader) readOwner(dirfd int, p *Process) bool {
-	if r.s.stats == nil {
-		var st unix.Stat_t
-		if err := unix.Fstat(dirfd, &st); err != nil {
-			return false
-		}
-		p.UID = st.Uid
-		return true
-	}
-	b, err := r.readFile(dirfd, "status")
+	st, err := r.s.kernel.Fstat(dirfd)
 	if err != nil {
 		return false
 	}
-	i := bytes.Index(b, []byte("\nUid:"))
-	if i < 0 {
-		return false
-	}
-	_, rest := firstUint(b[i+len("\nUid:"):]) // the real user ID
-	uid, _ := firstUint(rest)
-	p.UID = uint32(uid)
+	p.UID = st.Uid
 	return true
 }
 
@@ -373,30 +347,17 @@ func firstUint(b []byte) (uint64, []byte) {
 	return v, b[i:]
 }
 
-// key names an entry in a fixture's stat table ("42/fd/3"); on a live
-// system, where there is no table, it is "" and costs nothing.
-func (r *reader) key(rel, sep, name string) string {
-	if r.s.stats == nil {
-		return ""
-	}
-	return rel + sep + name
-}
-
-// readlink reads a link relative to dirfd; key names it in a fixture's
-// stat table.
-func (r *reader) readlink(dirfd int, name, key string) (string, error) {
-	b, err := r.readlinkBytes(dirfd, name, key)
+// readlink reads a link relative to dirfd.
+func (r *reader) readlink(dirfd int, name string) (string, error) {
+	b, err := r.readlinkBytes(dirfd, name)
 	return string(b), err
 }
 
 // readlinkBytes is readlink into the worker's buffer, valid until its
 // next use: no copy is made of links that are looked at and dropped.
-func (r *reader) readlinkBytes(dirfd int, name, key string) ([]byte, error) {
-	if e, ok := r.s.stats[key]; ok && e.ReadlinkErr {
-		return nil, e.Err
-	}
+func (r *reader) readlinkBytes(dirfd int, name string) ([]byte, error) {
 	for {
-		n, err := r.procReadlinkat(dirfd, name, r.link)
+		n, err := r.s.kernel.ReadlinkAt(dirfd, name, r.link)
 		if err != nil {
 			return nil, err
 		}
@@ -407,25 +368,10 @@ func (r *reader) readlinkBytes(dirfd int, name, key string) ([]byte, error) {
 	}
 }
 
-// stat stats what a link relative to dirfd points to, in the one way
-// that cannot block (statx.go); key names it in a fixture's stat table.
-func (r *reader) stat(dirfd int, name, key string, st *unix.Stat_t) error {
-	if r.s.stats != nil {
-		e, ok := r.s.stats[key]
-		if !ok {
-			return unix.ENOENT
-		}
-		*st = e.Stat
-		return e.Err
-	}
-	return r.statLink(dirfd, name, st)
-}
-
 // special reads cwd, root or exe.
-func (r *reader) special(dirfd int, pid, name string, kind Kind) File {
+func (r *reader) special(dirfd int, name string, kind Kind) File {
 	f := File{Kind: kind, FD: -1, EventfdID: -1}
-	key := r.key(pid, "/", name)
-	link, err := r.readlink(dirfd, name, key)
+	link, err := r.readlink(dirfd, name)
 	if err != nil {
 		f.Err, f.Op = err, "readlink"
 		return f
@@ -435,8 +381,8 @@ func (r *reader) special(dirfd int, pid, name string, kind Kind) File {
 		f.Exempt = true
 		return f
 	}
-	var st unix.Stat_t
-	if err := r.stat(dirfd, name, key, &st); err != nil {
+	st, err := r.s.kernel.StatAt(dirfd, name)
+	if err != nil {
 		f.Err, f.Op = err, "stat"
 		return f
 	}

@@ -13,9 +13,12 @@ import (
 // Options configure a Scanner. The zero value scans /proc with one worker
 // per CPU.
 type Options struct {
-	Root    string    // proc root; "/proc" when empty
-	Workers int       // processes scanned at once; runtime.NumCPU() when 0
-	Stats   StatTable // stat results for a fixture tree; nil on a live system
+	Root    string // proc root; "/proc" when empty
+	Workers int    // processes scanned at once; runtime.NumCPU() when 0
+	// Kernel answers what the files under Root cannot: stats, links,
+	// kcmp. The running kernel when nil; package fdscantest gives one
+	// for a fixture tree.
+	Kernel Kernel
 	// Tasks lists each task (thread) of a process after it, with all of
 	// its files, as lsof does in a listing with no selection.
 	Tasks bool
@@ -88,7 +91,7 @@ const (
 type Scanner struct {
 	root    string
 	workers int
-	stats   StatTable
+	kernel  Kernel
 	tasks   bool
 	probe   Probe
 	keep    func(*Process, *File) bool
@@ -117,11 +120,8 @@ type listingState struct {
 
 func (s *Scanner) newListing(mounts *Mounts) {
 	if mounts == nil {
-		if s.stats != nil {
-			mounts = &Mounts{} // a fixture tree stands for no machine's mounts
-		} else {
-			mounts, _ = ReadMounts(s.root, "self")
-		}
+		// An empty table when it cannot be read.
+		mounts, _ = ReadMounts(s.root, "self")
 	}
 	s.cur = &listingState{mounts: mounts}
 }
@@ -154,7 +154,11 @@ func New(opts Options) (*Scanner, error) {
 	if w <= 0 {
 		w = runtime.NumCPU()
 	}
-	s := &Scanner{root: root, workers: w, stats: opts.Stats, tasks: opts.Tasks, probe: opts.Probe, keep: opts.Keep, fdinfo: opts.Fdinfo,
+	k := opts.Kernel
+	if k == nil {
+		k = liveKernel{}
+	}
+	s := &Scanner{root: root, workers: w, kernel: k, tasks: opts.Tasks, probe: opts.Probe, keep: opts.Keep, fdinfo: opts.Fdinfo,
 		netNSAll: opts.NetNS, cgroup: opts.Cgroup, exempt: opts.Exempt}
 	s.newListing(opts.Mounts)
 	if opts.Reuse {

@@ -1,27 +1,43 @@
-package fdscan
+package fdscan_test
 
 import (
 	"errors"
 	"reflect"
 	"slices"
-	"strings"
 	"sync/atomic"
 	"testing"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/openfiles/openfiles/pkg/fdscan"
+	"github.com/openfiles/openfiles/pkg/fdscan/fdscantest"
 )
 
-func fixture(t *testing.T, tasks bool, workers int) *Scanner {
+// basicOptions returns the options that scan testdata/proc/basic.
+func basicOptions(t testing.TB) fdscan.Options {
 	t.Helper()
-	stats, err := LoadStatTable("../../testdata/proc/basic.stat")
+	k, err := fdscantest.Load("../../testdata/proc/basic")
 	if err != nil {
 		t.Fatal(err)
 	}
-	s, err := New(Options{Root: "../../testdata/proc/basic", Stats: stats, Tasks: tasks, Workers: workers})
+	return k.Options()
+}
+
+// scanner returns a Scanner made with opts.
+func scanner(t testing.TB, opts fdscan.Options) *fdscan.Scanner {
+	t.Helper()
+	s, err := fdscan.New(opts)
 	if err != nil {
 		t.Fatal(err)
 	}
 	return s
+}
+
+func fixture(t *testing.T, tasks bool, workers int) *fdscan.Scanner {
+	t.Helper()
+	opts := basicOptions(t)
+	opts.Tasks, opts.Workers = tasks, workers
+	return scanner(t, opts)
 }
 
 // TestScanOrder checks that processes arrive in PID order, tasks after
@@ -38,7 +54,7 @@ func TestScanOrder(t *testing.T) {
 			t.Fatalf("PIDs() = %v, want %v", pids, want)
 		}
 		var got []string
-		err = s.Scan(append(pids, 4711), func(p *Process) error {
+		err = s.Scan(append(pids, 4711), func(p *fdscan.Process) error {
 			got = append(got, p.Dir)
 			return nil
 		})
@@ -55,7 +71,7 @@ func TestScanStopsOnError(t *testing.T) {
 	s := fixture(t, false, 2)
 	stop := errors.New("stop")
 	n := 0
-	err := s.Scan([]int{1, 2, 100, 102}, func(*Process) error {
+	err := s.Scan([]int{1, 2, 100, 102}, func(*fdscan.Process) error {
 		n++
 		return stop
 	})
@@ -66,18 +82,18 @@ func TestScanStopsOnError(t *testing.T) {
 
 func TestScanEntries(t *testing.T) {
 	s := fixture(t, false, 1)
-	var p *Process
-	if err := s.Scan([]int{100}, func(q *Process) error { p = q; return nil }); err != nil || p == nil {
+	var p *fdscan.Process
+	if err := s.Scan([]int{100}, func(q *fdscan.Process) error { p = q; return nil }); err != nil || p == nil {
 		t.Fatalf("Scan: %v, %v", p, err)
 	}
 	if p.Command != "server" || p.PPID != 1 || p.PGID != 100 || p.UID != 1000 {
 		t.Errorf("process = %+v", p)
 	}
-	var kinds []Kind
+	var kinds []fdscan.Kind
 	for _, f := range p.Files {
 		kinds = append(kinds, f.Kind)
 	}
-	want := []Kind{KindCWD, KindRoot, KindText, KindMem, KindDel, KindMem, KindMem, KindDel}
+	want := []fdscan.Kind{fdscan.KindCWD, fdscan.KindRoot, fdscan.KindText, fdscan.KindMem, fdscan.KindDel, fdscan.KindMem, fdscan.KindMem, fdscan.KindDel}
 	if !slices.Equal(kinds[:len(want)], want) {
 		t.Errorf("entry kinds = %v, want %v then descriptors", kinds, want)
 	}
@@ -86,35 +102,26 @@ func TestScanEntries(t *testing.T) {
 	}
 }
 
-func TestLoadStatTableErrors(t *testing.T) {
-	for _, line := range []string{"k mode=9", "k dev=1", "k err=ENOPE", "k what=1", "k size"} {
-		e := StatEntry{}
-		k, v, _ := strings.Cut(line[2:], "=")
-		if err := e.set(k, v); err == nil {
-			t.Errorf("set(%q) accepted a bad field", line)
-		}
-	}
-}
-
 // TestProbeStat keeps one file by device and inode: only its process is
 // reported, with that entry read in full and nothing else.
 func TestProbeStat(t *testing.T) {
-	s := fixture(t, false, 2)
-	s.probe = ProbeStat
+	opts := basicOptions(t)
+	opts.Workers, opts.Probe = 2, fdscan.ProbeStat
 	var asked atomic.Int64 // Keep is called from several workers at once
-	s.keep = func(p *Process, f *File) bool {
+	opts.Keep = func(p *fdscan.Process, f *fdscan.File) bool {
 		asked.Add(1)
 		return f.Inode == 3004 && f.Dev == unix.Mkdev(254, 0)
 	}
-	var got []*Process
-	if err := s.Scan([]int{1, 2, 100, 102}, func(p *Process) error { got = append(got, p); return nil }); err != nil {
+	s := scanner(t, opts)
+	var got []*fdscan.Process
+	if err := s.Scan([]int{1, 2, 100, 102}, func(p *fdscan.Process) error { got = append(got, p); return nil }); err != nil {
 		t.Fatal(err)
 	}
 	if len(got) != 1 || got[0].PID != 100 || got[0].Command != "server" || len(got[0].Files) != 1 {
 		t.Fatalf("got %d processes: %+v", len(got), got)
 	}
 	f := got[0].Files[0]
-	if f.FD != 14 || f.Link != "/data/locked.db" || f.Lock != 'r' || f.Mode != ModeReadWrite {
+	if f.FD != 14 || f.Link != "/data/locked.db" || f.Lock != 'r' || f.Mode != fdscan.ModeReadWrite {
 		t.Errorf("kept entry = %+v", f)
 	}
 	if asked.Load() < 20 {
@@ -124,24 +131,25 @@ func TestProbeStat(t *testing.T) {
 
 // TestProbeSockets keeps one socket by inode, seen from its link text.
 func TestProbeSockets(t *testing.T) {
-	s := fixture(t, false, 2)
-	s.probe = ProbeSockets
-	s.keep = func(p *Process, f *File) bool {
+	opts := basicOptions(t)
+	opts.Workers, opts.Probe = 2, fdscan.ProbeSockets
+	opts.Keep = func(p *fdscan.Process, f *fdscan.File) bool {
 		if p.NetNS != 4026531840 && p.PID == 100 {
 			t.Errorf("Keep called before the namespace was read: %d", p.NetNS)
 		}
 		return f.Inode == 6200
 	}
-	var got []*Process
-	if err := s.Scan([]int{1, 2, 100, 102}, func(p *Process) error { got = append(got, p); return nil }); err != nil {
+	s := scanner(t, opts)
+	var got []*fdscan.Process
+	if err := s.Scan([]int{1, 2, 100, 102}, func(p *fdscan.Process) error { got = append(got, p); return nil }); err != nil {
 		t.Fatal(err)
 	}
-	if len(got) != 1 || len(got[0].Files) != 1 || got[0].Files[0].FD != 20 || got[0].Files[0].Type != TypeSock {
+	if len(got) != 1 || len(got[0].Files) != 1 || got[0].Files[0].FD != 20 || got[0].Files[0].Type != fdscan.TypeSock {
 		t.Fatalf("got %+v", got)
 	}
 }
 
-// TestScanReuse checks that with Options.Reuse every process is
+// TestScanReuse checks that with fdscan.Options.Reuse every process is
 // delivered as without it, while the Files of processes already
 // delivered are used again.
 func TestScanReuse(t *testing.T) {
@@ -149,24 +157,19 @@ func TestScanReuse(t *testing.T) {
 	for range 10 {
 		pids = append(pids, 1, 2, 100, 102)
 	}
-	scan := func(reuse bool) ([]Process, int) {
-		stats, err := LoadStatTable("../../testdata/proc/basic.stat")
-		if err != nil {
-			t.Fatal(err)
-		}
-		s, err := New(Options{Root: "../../testdata/proc/basic", Stats: stats, Tasks: true, Workers: 1, Reuse: reuse})
-		if err != nil {
-			t.Fatal(err)
-		}
-		var got []Process
-		arrays := map[*File]bool{}
+	scan := func(reuse bool) ([]fdscan.Process, int) {
+		opts := basicOptions(t)
+		opts.Tasks, opts.Workers, opts.Reuse = true, 1, reuse
+		s := scanner(t, opts)
+		var got []fdscan.Process
+		arrays := map[*fdscan.File]bool{}
 		reused := 0
-		err = s.Scan(pids, func(p *Process) error {
+		err := s.Scan(pids, func(p *fdscan.Process) error {
 			c := *p
 			c.Files = slices.Clone(p.Files)
-			c.ownFiles = false
+			fdscan.ClearOwnFiles(&c)
 			got = append(got, c)
-			if p.ownFiles && len(p.Files) > 0 {
+			if fdscan.OwnFiles(p) && len(p.Files) > 0 {
 				first := &p.Files[:1][0]
 				if arrays[first] {
 					reused++

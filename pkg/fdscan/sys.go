@@ -17,19 +17,16 @@ import (
 // that follows a link may reach any file system and may block, and goes
 // through the scheduler as usual.
 //
-// Names are passed as NUL-terminated bytes built in the reader's buffer:
+// Names are passed NUL-terminated from a buffer on the stack (cname):
 // unix's wrappers copy a string into a new allocation on every call.
 
-// cname returns name, NUL-terminated, in the reader's buffer; valid until
-// its next use.
-func (r *reader) cname(name string) *byte {
-	r.cbuf = append(append(r.cbuf[:0], name...), 0)
-	return &r.cbuf[0]
-}
-
-// procReadlinkat is readlinkat(2) of a link in proc.
-func (r *reader) procReadlinkat(dirfd int, name string, buf []byte) (int, error) {
-	p := r.cname(name)
+// ReadlinkAt is readlinkat(2) of a link in proc, made raw.
+func (liveKernel) ReadlinkAt(dirfd int, name string, buf []byte) (int, error) {
+	var b [cnameLen]byte
+	p, err := cname(&b, name)
+	if err != nil {
+		return 0, err
+	}
 	n, _, errno := unix.RawSyscall6(unix.SYS_READLINKAT, uintptr(dirfd), uintptr(unsafe.Pointer(p)),
 		uintptr(unsafe.Pointer(&buf[0])), uintptr(len(buf)), 0, 0)
 	if errno != 0 {

@@ -9,30 +9,40 @@ import (
 )
 
 // Where unix.Stat_t is what newfstatat(2) writes, the stats take the
-// name from the reader's buffer; procLstatat is raw (see sys.go).
+// name from a buffer on the stack; LstatAt is raw (see sys.go).
 
-// procLstatat stats a link in proc itself, not what it points to.
-func (r *reader) procLstatat(dirfd int, name string, st *unix.Stat_t) error {
-	p := r.cname(name)
-	_, _, errno := unix.RawSyscall6(unix.SYS_NEWFSTATAT, uintptr(dirfd), uintptr(unsafe.Pointer(p)),
-		uintptr(unsafe.Pointer(st)), unix.AT_SYMLINK_NOFOLLOW, 0, 0)
-	if errno != 0 {
-		return errno
+// LstatAt stats a link in proc itself, not what it points to.
+func (liveKernel) LstatAt(dirfd int, name string) (unix.Stat_t, error) {
+	var st unix.Stat_t
+	var b [cnameLen]byte
+	p, err := cname(&b, name)
+	if err != nil {
+		return st, err
 	}
-	return nil
+	_, _, errno := unix.RawSyscall6(unix.SYS_NEWFSTATAT, uintptr(dirfd), uintptr(unsafe.Pointer(p)),
+		uintptr(unsafe.Pointer(&st)), unix.AT_SYMLINK_NOFOLLOW, 0, 0)
+	if errno != 0 {
+		return st, errno
+	}
+	return st, nil
 }
 
-// statLink stats what link name, relative to dirfd, points to, in the
+// StatAt stats what link name, relative to dirfd, points to, in the
 // way that cannot block (statx.go). It goes through the scheduler: on a
 // file system that ignores AT_STATX_DONT_SYNC it may still wait.
-func (r *reader) statLink(dirfd int, name string, st *unix.Stat_t) error {
-	p := r.cname(name)
+func (liveKernel) StatAt(dirfd int, name string) (unix.Stat_t, error) {
+	var st unix.Stat_t
+	var b [cnameLen]byte
+	p, err := cname(&b, name)
+	if err != nil {
+		return st, err
+	}
 	var stx unix.Statx_t
 	_, _, errno := unix.Syscall6(unix.SYS_STATX, uintptr(dirfd), uintptr(unsafe.Pointer(p)),
 		statxFlags, statxMask, uintptr(unsafe.Pointer(&stx)), 0)
 	if errno != 0 {
-		return errno
+		return st, errno
 	}
-	statFromStatx(&stx, st)
-	return nil
+	statFromStatx(&stx, &st)
+	return st, nil
 }

@@ -7,18 +7,21 @@ import "golang.org/x/sys/unix"
 // Elsewhere unix.Stat_t may need converting from what the kernel
 // writes, which unix.Fstatat does.
 
-// procLstatat stats a link in proc itself, not what it points to.
-func (r *reader) procLstatat(dirfd int, name string, st *unix.Stat_t) error {
-	return unix.Fstatat(dirfd, name, st, unix.AT_SYMLINK_NOFOLLOW)
+// LstatAt stats a link in proc itself, not what it points to.
+func (liveKernel) LstatAt(dirfd int, name string) (unix.Stat_t, error) {
+	var st unix.Stat_t
+	err := unix.Fstatat(dirfd, name, &st, unix.AT_SYMLINK_NOFOLLOW)
+	return st, err
 }
 
-// statLink stats what link name, relative to dirfd, points to, in the
+// StatAt stats what link name, relative to dirfd, points to, in the
 // way that cannot block (statx.go).
-func (r *reader) statLink(dirfd int, name string, st *unix.Stat_t) error {
+func (liveKernel) StatAt(dirfd int, name string) (unix.Stat_t, error) {
+	var st unix.Stat_t
 	var stx unix.Statx_t
 	if err := unix.Statx(dirfd, name, statxFlags, statxMask, &stx); err != nil {
-		return err
+		return st, err
 	}
-	statFromStatx(&stx, st)
-	return nil
+	statFromStatx(&stx, &st)
+	return st, nil
 }

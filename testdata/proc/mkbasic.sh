@@ -32,6 +32,8 @@ ln -s / 2/root
 
 # PID 100: a server with one descriptor of every kind, and a second task.
 proc 100 server S 1 100 1000
+# Two tasks, 100 and 105 (below), in its stat's num_threads.
+sed -i 's/ 20 0 1 0 100 / 20 0 2 0 100 /' 100/stat
 ln -s /srv 100/cwd
 ln -s / 100/root
 ln -s /usr/bin/server 100/exe
@@ -65,6 +67,15 @@ fd 100 14 /data/locked.db 0100002 0
 fd 100 15 /dev/zero 0100000 123456789
 fd 100 16 /data/opath 010000000 0
 fd 100 10001 /data/many 0100000 0
+
+# Its descriptor limits, for --summary; the other processes have none
+# to read, as for a process gone meanwhile.
+cat >100/limits <<'LIMITS'
+Limit                     Soft Limit           Hard Limit           Units     
+Max cpu time              unlimited            unlimited            seconds   
+Max open files            1024                 524288               files     
+Max locked memory         8388608              8388608              bytes     
+LIMITS
 
 # PID 101: a zombie, which lsof leaves out.
 proc 101 defunct Z 100 100 1000

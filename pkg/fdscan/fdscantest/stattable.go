@@ -1,4 +1,4 @@
-package fdscan
+package fdscantest
 
 import (
 	"bufio"
@@ -12,8 +12,9 @@ import (
 
 // StatTable supplies stat results and errors for a fixture proc tree, whose
 // fd links point at files that do not exist on the machine running the
-// tests. Keys are paths relative to the proc root ("42/fd/3", "42/cwd") or
-// absolute paths of mapped files ("/usr/lib/libc.so.6").
+// tests. Keys are paths relative to the proc root ("42/fd/3", "42/cwd", or
+// "42/fd" for a directory that cannot be opened) or absolute paths of
+// mapped files ("/usr/lib/libc.so.6").
 type StatTable map[string]StatEntry
 
 // StatEntry is one fixture stat result: either the fields of a stat call
