@@ -56,7 +56,7 @@ type options struct {
 	users, notUsers []uint32
 	commands        []commandSel
 	notCommands     []string
-	fds             *fdSet
+	fds             *selector.FDSet
 	inet            []*selector.InetSpec
 	inetAddrs       int // entries the -i options made, for lsof's limit
 	states          selector.StateFilter
@@ -215,9 +215,9 @@ func (o *options) option(c, sign byte, v *optValue, e env) error {
 				return usageError("no file descriptor specified")
 			}
 			if o.fds == nil {
-				o.fds = &fdSet{}
+				o.fds = &selector.FDSet{}
 			}
-			return o.fds.parse(v.s)
+			return o.fds.Parse(v.s)
 		case !v.ok || v.s != "" && (v.s[0] == '-' || v.s[0] == '+'):
 			return usageError("+d not followed by a directory path")
 		}

@@ -52,7 +52,7 @@ func (s *selection) procGroups() bool {
 // fileGroups reports whether file-level inclusions are given.
 func (s *selection) fileGroups() bool {
 	o := s.o
-	return o.fds != nil && !o.fds.exclude || o.inet != nil || o.unix || s.files.active() || o.linkSelect || o.nfs ||
+	return o.fds != nil && !o.fds.Exclude || o.inet != nil || o.unix || s.files.active() || o.linkSelect || o.nfs ||
 		(o.tasks == tasksSelect && !o.and)
 }
 
@@ -75,7 +75,7 @@ func (s *selection) socketsOnly() bool {
 	if o.and {
 		return true
 	}
-	return !s.procGroups() && !(o.fds != nil && !o.fds.exclude) && !s.files.active() && !o.linkSelect && !o.nfs && o.tasks != tasksSelect
+	return !s.procGroups() && !(o.fds != nil && !o.fds.Exclude) && !s.files.active() && !o.linkSelect && !o.nfs && o.tasks != tasksSelect
 }
 
 // socketProtos returns the socket tables worth reading: when only
@@ -181,7 +181,7 @@ func (s *selection) file(p *fdscan.Process, f *fdscan.File, sock *netsock.Socket
 	if o.noWarn && f.Err != nil && f.Op != "stat" {
 		return false, ""
 	}
-	if o.fds != nil && o.fds.exclude && o.fds.contains(f) {
+	if o.fds != nil && o.fds.Exclude && o.fds.Contains(f) {
 		return false, ""
 	}
 	if sock != nil && !o.states.Pass(sock) {
@@ -214,8 +214,8 @@ func (s *selection) file(p *fdscan.Process, f *fdscan.File, sock *netsock.Socket
 	if o.unix {
 		note(sock != nil && sock.Proto == netsock.ProtoUnix)
 	}
-	if o.fds != nil && !o.fds.exclude {
-		note(o.fds.contains(f))
+	if o.fds != nil && !o.fds.Exclude {
+		note(o.fds.Contains(f))
 	}
 	var item *searchItem
 	sockItem := false

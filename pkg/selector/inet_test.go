@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/openfiles/openfiles/pkg/fdscan"
 	"github.com/openfiles/openfiles/pkg/netsock"
 )
 
@@ -62,5 +63,35 @@ func TestStateFilter(t *testing.T) {
 	var g StateFilter
 	if err := g.Parse("TCP:LISTEN,^LISTEN"); err == nil {
 		t.Error("including and excluding one state: no error")
+	}
+}
+
+func TestFDSet(t *testing.T) {
+	files := []fdscan.File{{Kind: fdscan.KindCWD}, {Kind: fdscan.KindFD, FD: 4}, {Kind: fdscan.KindFD, FD: 10042}, {Kind: fdscan.KindMem}}
+	for _, tc := range []struct {
+		arg     string
+		want    [4]bool
+		exclude bool
+	}{
+		{"cwd,3-5", [4]bool{true, true, false, false}, false},
+		{"^mem", [4]bool{false, false, false, true}, true},
+		{"fd", [4]bool{false, true, true, false}, false},
+		{"*042", [4]bool{false, false, true, false}, false},
+	} {
+		var s FDSet
+		if err := s.Parse(tc.arg); err != nil {
+			t.Fatalf("-d %s: %v", tc.arg, err)
+		}
+		for i := range files {
+			if got := s.Contains(&files[i]); got != tc.want[i] || s.Exclude != tc.exclude {
+				t.Errorf("-d %s, file %d: contains %v exclude %v; want %v %v", tc.arg, i, got, s.Exclude, tc.want[i], tc.exclude)
+			}
+		}
+	}
+	for _, bad := range []string{"5-3", "1,^2", "x-3", "^"} {
+		var s FDSet
+		if err := s.Parse(bad); err == nil {
+			t.Errorf("-d %s: no error", bad)
+		}
 	}
 }

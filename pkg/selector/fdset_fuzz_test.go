@@ -1,4 +1,4 @@
-package main
+package selector
 
 import "testing"
 
@@ -7,8 +7,8 @@ func FuzzParseFDSet(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, v string) {
-		var s fdSet
-		if err := s.parse(v); err == nil {
+		var s FDSet
+		if err := s.Parse(v); err == nil {
 			for _, r := range s.ranges {
 				if r.lo > r.hi {
 					t.Errorf("%q: range %d-%d", v, r.lo, r.hi)
