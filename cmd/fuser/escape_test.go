@@ -2,12 +2,10 @@ package main
 
 import (
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/openfiles/openfiles/internal/livetest"
 )
@@ -23,12 +21,7 @@ func TestLiveMessagesEscaped(t *testing.T) {
 	if err := os.WriteFile(held, nil, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	sh := exec.Command("sh", "-c", `exec sleep 600 <"$0"`, held)
-	if err := sh.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = sh.Process.Kill(); _ = sh.Wait() })
-	waitOpen(t, sh.Process.Pid, held)
+	livetest.HoldOpen(t, held)
 	for _, tc := range []struct {
 		args []string
 		want string
@@ -65,30 +58,12 @@ func TestLiveJSONControls(t *testing.T) {
 	if err := os.WriteFile(file, nil, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	sh := exec.Command("sh", "-c", `exec sleep 600 <"$0"`, file)
-	if err := sh.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = sh.Process.Kill(); _ = sh.Wait() })
-	waitOpen(t, sh.Process.Pid, file)
+	pid := livetest.HoldOpen(t, file)
 	got := livetest.Run(t, nil, b.ours, "--json", file)
 	if c, ok := livetest.RawControl(got.Stdout); ok {
 		t.Errorf("raw control %s in --json output: %q", c, got.Stdout)
 	}
-	if want := `del\u007fnel\u0085csi\u009b`; !strings.Contains(got.Stdout, want) || !strings.Contains(got.Stdout, strconv.Itoa(sh.Process.Pid)) {
-		t.Errorf("--json output %q lacks the escaped name %q or the holder %d", got.Stdout, want, sh.Process.Pid)
-	}
-}
-
-// waitOpen waits until process pid has file open on descriptor 0.
-func waitOpen(t *testing.T, pid int, file string) {
-	t.Helper()
-	for end := time.Now().Add(5 * time.Second); ; time.Sleep(10 * time.Millisecond) {
-		if l, _ := os.Readlink("/proc/" + strconv.Itoa(pid) + "/fd/0"); l == file {
-			return
-		}
-		if time.Now().After(end) {
-			t.Fatalf("process %d did not open %s", pid, file)
-		}
+	if want := `del\u007fnel\u0085csi\u009b`; !strings.Contains(got.Stdout, want) || !strings.Contains(got.Stdout, strconv.Itoa(pid)) {
+		t.Errorf("--json output %q lacks the escaped name %q or the holder %d", got.Stdout, want, pid)
 	}
 }

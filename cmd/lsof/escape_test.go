@@ -2,12 +2,10 @@ package main
 
 import (
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/openfiles/openfiles/internal/livetest"
 )
@@ -64,20 +62,7 @@ func TestLiveJSONControls(t *testing.T) {
 	if err := os.WriteFile(file, nil, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	sh := exec.Command("sh", "-c", `exec sleep 600 <"$0"`, file)
-	if err := sh.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = sh.Process.Kill(); _ = sh.Wait() })
-	pid := strconv.Itoa(sh.Process.Pid)
-	for end := time.Now().Add(5 * time.Second); ; time.Sleep(10 * time.Millisecond) {
-		if l, _ := os.Readlink("/proc/" + pid + "/fd/0"); l == file {
-			break
-		}
-		if time.Now().After(end) {
-			t.Fatal("the holder did not open the file")
-		}
-	}
+	pid := strconv.Itoa(livetest.HoldOpen(t, file))
 	got := livetest.Run(t, nil, ours, "--json", "-a", "-p", pid, "-d", "0")
 	if c, ok := livetest.RawControl(got.Stdout); ok {
 		t.Errorf("raw control %s in --json output: %q", c, got.Stdout)

@@ -248,3 +248,24 @@ func RawControl(s string) (string, bool) {
 	}
 	return "", false
 }
+
+// HoldOpen starts a process holding file open for reading on its
+// descriptor 0, waits until it does, and returns its PID. It is killed,
+// by its own PID, when the test ends.
+func HoldOpen(t testing.TB, file string) int {
+	t.Helper()
+	cmd := exec.Command("sh", "-c", `exec sleep 600 <"$0"`, file)
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+	fd0 := "/proc/" + strconv.Itoa(cmd.Process.Pid) + "/fd/0"
+	for end := time.Now().Add(5 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+		if l, _ := os.Readlink(fd0); l == file {
+			return cmd.Process.Pid
+		}
+		if time.Now().After(end) {
+			t.Fatalf("process %d did not open %s", cmd.Process.Pid, file)
+		}
+	}
+}
