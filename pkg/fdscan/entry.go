@@ -65,6 +65,9 @@ type File struct {
 	// though its Mode is ModeReadWrite.
 	Writable bool
 	Lock     byte // lsof's lock character, or 0 when not locked
+	// TTYIndex is a descriptor's tty-index from fdinfo, which a pty
+	// master has: the number of its slave. -1 when it has none.
+	TTYIndex int32
 	Dev      uint64
 	Rdev     uint64
 	Inode    uint64
