@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unsafe"
 
 	"github.com/openfiles/openfiles/internal/livetest"
 	"golang.org/x/sys/unix"
@@ -300,3 +301,72 @@ func TestLivePtyEventfdEndpoints(t *testing.T) {
 	}
 }
 
+// openMQueue opens a new POSIX message queue name, removed when the test
+// ends.
+func openMQueue(t *testing.T, name string) *os.File {
+	t.Helper()
+	p, err := unix.BytePtrFromString(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fd, _, errno := unix.Syscall6(unix.SYS_MQ_OPEN, uintptr(unsafe.Pointer(p)), unix.O_CREAT|unix.O_RDWR|unix.O_CLOEXEC, 0o600, 0, 0, 0)
+	if errno != 0 {
+		t.Fatalf("mq_open %s: %v", name, errno)
+	}
+	t.Cleanup(func() { _, _, _ = unix.Syscall(unix.SYS_MQ_UNLINK, uintptr(unsafe.Pointer(p)), 0, 0) })
+	return os.NewFile(fd, name)
+}
+
+// TestLiveMQueueEndpoints starts processes sharing a POSIX message queue
+// (one holding it twice) and one holding a queue of its own, and
+// requires lsof's -E and +E listings of them with an mqueue file system
+// mounted, in a mount namespace of the run's own: the other holders of
+// the same queue.
+func TestLiveMQueueEndpoints(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("mounting an mqueue file system needs root")
+	}
+	ref := livetest.Reference(t, "/usr/bin/lsof")
+	ours := livetest.Build(t, "./cmd/lsof")
+	sleep, err := exec.LookPath("sleep")
+	if err != nil {
+		t.Fatal(err)
+	}
+	prefix := "openfiles-ends-" + strconv.Itoa(os.Getpid())
+	shared, own := openMQueue(t, prefix+"-shared"), openMQueue(t, prefix+"-own")
+	a := startWithFiles(t, "sleep", nil, []*os.File{shared, own}, sleep, "60")
+	b := startWithFiles(t, "sleep", nil, []*os.File{shared, shared}, sleep, "60")
+	c := startWithFiles(t, "sleep", shared, nil, append(livetest.AsNobody(t), sleep, "60")...)
+	shared.Close()
+	own.Close()
+	ap, bp, cp := strconv.Itoa(a), strconv.Itoa(b), strconv.Itoa(c)
+	mnt := t.TempDir()
+	run := func(bin string, args ...string) livetest.Result {
+		script := `mount -t mqueue none "$1" && shift && exec "$@"`
+		return livetest.RunCmd(t, exec.Command("unshare", append([]string{"-m", "sh", "-c", script, "sh", mnt, bin}, args...)...))
+	}
+	for _, args := range [][]string{
+		{"-E", "-a", "-p", ap, "-d", "3-4"},
+		{"+E", "-a", "-p", ap, "-d", "3"},
+		{"-E", "-a", "-p", bp + "," + cp, "-d", "1-9"},
+		{"+E", "-a", "-p", cp, "-d", "1"},
+		{"+E", "-a", "-p", ap, "-d", "4"},
+		{"+E", "-a", "-p", bp, "-d", "4", "-F", "pcfn"},
+	} {
+		want, got := run(ref, args...), run(ours, args...)
+		if got != want {
+			t.Errorf("lsof %v with mqueue mounted:\n%s%s(%d)\nlsof's:\n%s%s(%d)", args, got.Stdout, got.Stderr, got.Code, want.Stdout, want.Stderr, want.Code)
+		}
+		if !strings.Contains(want.Stdout, "PSXMQ") && !strings.Contains(want.Stdout, prefix) {
+			t.Errorf("lsof %v: lsof shows no message queue; the case proves nothing:\n%s", args, want.Stdout)
+		}
+	}
+	// The ends compared are all there.
+	out := run(ours, "-E", "-a", "-p", ap, "-d", "3").Stdout
+	if want := ap + ",sleep,"; strings.Contains(out, want) {
+		t.Errorf("lsof -E of the shared queue names itself, %q:\n%s", want, out)
+	}
+	if want := " " + bp + ",sleep,3u " + bp + ",sleep,4u " + cp + ",sleep,1u"; !strings.Contains(out, want) {
+		t.Errorf("lsof -E of the shared queue has no %q:\n%s", want, out)
+	}
+}
