@@ -95,7 +95,8 @@ type File struct {
 	// inode from the maps) is known.
 	Exempt bool
 	// Endpoints is what lsof's -E adds to NAME after a blank: the other
-	// ends of a pipe, set by the caller.
+	// ends of a pipe, socket, pty, eventfd or message queue, set by the
+	// caller.
 	Endpoints string
 	// NameNote is a note lsof adds to NAME in parentheses, set by the
 	// caller: "-X specified".
