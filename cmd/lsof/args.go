@@ -48,7 +48,7 @@ type options struct {
 	flags         render.FlagStyle // +f g, +f G, and -F's G field
 	fileSys       fileSysMode      // -f, +f: what a name means
 	exempt        []exemptFS       // -e, +e: file systems whose files are not stat'ed
-	endpoints     endpointMode     // -E, +E: the other ends of pipes
+	endpoints     endpointMode     // -E, +E: the other ends of pipes, sockets, ptys, ...
 	tasks         taskMode
 
 	pids, notPIDs   []int

@@ -8,10 +8,11 @@ import (
 	"github.com/openfiles/openfiles/pkg/fdscan"
 	"github.com/openfiles/openfiles/pkg/netsock"
 	"github.com/openfiles/openfiles/pkg/render"
+	"golang.org/x/sys/unix"
 )
 
-// endpoint is one open end of a pipe, in the process holding it, for
-// lsof's -E.
+// endpoint is one open end of a pipe, socket, pty, eventfd or message
+// queue, in the process holding it, for lsof's -E.
 type endpoint struct {
 	pid  int
 	cmd  string // as COMMAND shows it
@@ -19,10 +20,15 @@ type endpoint struct {
 	mode byte
 }
 
-// endpointIndex holds the ends of every pipe and socket open on the
-// system, by inode, in PID then descriptor order.
+// endpointIndex holds the ends of every pipe, socket, pty, eventfd and
+// message queue open on the system, in PID then descriptor order.
 type endpointIndex struct {
-	pipes, socks map[uint64][]endpoint
+	pipes, socks, mqueues map[uint64][]endpoint // by inode
+	eventfds              map[int][]endpoint    // by eventfd-id
+	// ptyMasters are the pty masters by the tty-index of their slave,
+	// ptySlaves the slaves by their minor device number, which lsof
+	// takes for the same.
+	ptyMasters, ptySlaves map[uint32][]endpoint
 	// inetPeers pairs the Internet sockets of each network namespace,
 	// once it is asked about.
 	inetPeers map[uint64]map[uint64]uint64
@@ -37,40 +43,119 @@ const (
 	endpointsListed              // +E: and the files that are those ends listed too
 )
 
-// pipeCollector is an output that keeps only the inodes of the pipes
-// listed, and of the sockets at the other ends of those listed, for +E.
-type pipeCollector struct {
-	inodes, unixEnds map[uint64]bool
-	n                int
+// endSet says which files +E lists beyond the selection: the other ends
+// of those listed.
+type endSet struct {
+	pipes, socks, mqueues map[uint64]bool // by inode
+	eventfds              map[int]bool
+	// ptyMasters are the slaves' minor numbers whose masters are ends,
+	// ptySlaves the tty-indexes whose slaves are.
+	ptyMasters, ptySlaves map[uint32]bool
 }
 
-func (c *pipeCollector) add(_ *fdscan.Process, f *fdscan.File, sock *netsock.Socket) error {
-	c.n++
+func newEndSet() *endSet {
+	return &endSet{pipes: map[uint64]bool{}, socks: map[uint64]bool{}, mqueues: map[uint64]bool{},
+		eventfds: map[int]bool{}, ptyMasters: map[uint32]bool{}, ptySlaves: map[uint32]bool{}}
+}
+
+// has reports whether f, with its socket sock, is an end of a file
+// listed.
+func (s *endSet) has(f *fdscan.File, sock *netsock.Socket) bool {
 	switch {
 	case isPipe(f):
-		c.inodes[f.Inode] = true
+		return s.pipes[f.Inode]
+	case sock != nil:
+		return (sock.Proto == netsock.ProtoUnix || sock.Proto.Inet()) && s.socks[sock.Inode]
+	case f.Type == fdscan.TypeMQueue:
+		return s.mqueues[f.Inode]
+	}
+	if id, ok := eventfdID(f); ok {
+		return s.eventfds[id]
+	}
+	if master, key, ok := ptyEnd(f); ok {
+		return master && s.ptyMasters[key] || !master && s.ptySlaves[key]
+	}
+	return false
+}
+
+// endCollector is an output that keeps only what the files listed have
+// at their other ends, for +E.
+type endCollector struct {
+	ends *endSet
+	n    int
+}
+
+func (c *endCollector) add(_ *fdscan.Process, f *fdscan.File, sock *netsock.Socket) error {
+	c.n++
+	s := c.ends
+	switch {
+	case isPipe(f):
+		s.pipes[f.Inode] = true
 	case sock != nil && (sock.Proto == netsock.ProtoUnix || sock.Proto.Inet()):
-		c.unixEnds[sock.Peer], c.unixEnds[sock.Pending] = true, true
-		delete(c.unixEnds, 0)
+		s.socks[sock.Peer], s.socks[sock.Pending] = true, true
+		delete(s.socks, 0)
+	case f.Type == fdscan.TypeMQueue:
+		s.mqueues[f.Inode] = true
+	}
+	if id, ok := eventfdID(f); ok {
+		s.eventfds[id] = true
+	}
+	if master, key, ok := ptyEnd(f); ok {
+		if master {
+			s.ptySlaves[key] = true
+		} else {
+			s.ptyMasters[key] = true
+		}
 	}
 	return nil
 }
 
-func (c *pipeCollector) finish() (int, error) { n := c.n; c.n = 0; return n, nil }
-func (c *pipeCollector) marker(string) error  { return nil }
+func (c *endCollector) finish() (int, error) { n := c.n; c.n = 0; return n, nil }
+func (c *endCollector) marker(string) error  { return nil }
 
 // isPipe reports whether f is an unnamed pipe.
 func isPipe(f *fdscan.File) bool {
 	return f.Err == nil && f.Type == fdscan.TypeFIFO && strings.HasPrefix(f.Link, "pipe:[")
 }
 
-// scanEndpoints reads the pipe and socket descriptors of every process
-// but those in skip, from their links, into an index. Only -E asks for it: a listing
-// without -E reads nothing more.
+// eventfdID returns the eventfd-id of f when it is an eventfd.
+func eventfdID(f *fdscan.File) (int, bool) {
+	return f.EventfdID, f.Err == nil && f.Type == fdscan.TypeAnon && f.EventfdID >= 0
+}
+
+// Device numbers lsof tells the ends of a pty by: the master clone
+// device /dev/ptmx, and the majors of the Unix98 pty slaves.
+const (
+	ptmxMajor, ptmxMinor          = 5, 2
+	ptySlaveMajor, ptySlaveMajors = 136, 8
+)
+
+// ptyEnd reports whether descriptor f is an end of a pty, as lsof tells
+// one by its device number: a master (with the tty-index of its slave
+// in key) or a slave (with its minor number in key).
+func ptyEnd(f *fdscan.File) (master bool, key uint32, ok bool) {
+	if f.Err != nil || f.Type != fdscan.TypeChr || f.Kind != fdscan.KindFD {
+		return false, 0, false
+	}
+	switch major := unix.Major(f.Rdev); {
+	case major == ptmxMajor && unix.Minor(f.Rdev) == ptmxMinor:
+		return true, uint32(f.TTYIndex), f.TTYIndex >= 0
+	case major >= ptySlaveMajor && major < ptySlaveMajor+ptySlaveMajors:
+		return false, unix.Minor(f.Rdev), true
+	}
+	return false, 0, false
+}
+
+// scanEndpoints reads the pipe, socket, pty, eventfd and message queue
+// descriptors of every process but those in skip into an index. Only -E
+// asks for it: a listing without -E reads nothing more.
 func scanEndpoints(so fdscan.Options, skip []int, cmdWidth int) (*endpointIndex, error) {
-	so.Probe, so.Tasks, so.Exempt = fdscan.ProbeLinks, false, nil
+	so.Probe, so.Tasks = fdscan.ProbeLinks, false
 	so.Keep = func(_ *fdscan.Process, f *fdscan.File) bool {
-		return f.Err == nil && (strings.HasPrefix(f.Link, "pipe:[") || strings.HasPrefix(f.Link, "socket:["))
+		// A path may be a pty or a message queue: its stat tells. Files
+		// on a file system -e exempts are not stat'ed, and are no end.
+		return f.Err == nil && (strings.HasPrefix(f.Link, "pipe:[") || strings.HasPrefix(f.Link, "socket:[") ||
+			f.Link == "anon_inode:[eventfd]" || strings.HasPrefix(f.Link, "/"))
 	}
 	sc, err := fdscan.New(so)
 	if err != nil {
@@ -81,17 +166,31 @@ func scanEndpoints(so fdscan.Options, skip []int, cmdWidth int) (*endpointIndex,
 		return nil, err
 	}
 	pids = slices.DeleteFunc(pids, func(pid int) bool { return slices.Contains(skip, pid) })
-	ix := &endpointIndex{pipes: map[uint64][]endpoint{}, socks: map[uint64][]endpoint{}}
+	ix := &endpointIndex{pipes: map[uint64][]endpoint{}, socks: map[uint64][]endpoint{}, mqueues: map[uint64][]endpoint{},
+		eventfds: map[int][]endpoint{}, ptyMasters: map[uint32][]endpoint{}, ptySlaves: map[uint32][]endpoint{}}
 	err = sc.Scan(pids, func(p *fdscan.Process) error {
 		cmd, _ := render.Command(p.Command, cmdWidth)
 		for i := range p.Files {
 			f := &p.Files[i]
+			if f.Err != nil || f.Exempt {
+				continue
+			}
 			e := endpoint{pid: p.PID, cmd: cmd, fd: f.FD, mode: render.Mode(f)}
 			switch {
 			case isPipe(f):
 				ix.pipes[f.Inode] = append(ix.pipes[f.Inode], e)
-			case f.Err == nil && f.Type == fdscan.TypeSock:
+			case f.Type == fdscan.TypeSock:
 				ix.socks[f.Inode] = append(ix.socks[f.Inode], e)
+			case f.Type == fdscan.TypeMQueue:
+				ix.mqueues[f.Inode] = append(ix.mqueues[f.Inode], e)
+			}
+			if id, ok := eventfdID(f); ok {
+				ix.eventfds[id] = append(ix.eventfds[id], e)
+			}
+			if master, key, ok := ptyEnd(f); ok && master {
+				ix.ptyMasters[key] = append(ix.ptyMasters[key], e)
+			} else if ok {
+				ix.ptySlaves[key] = append(ix.ptySlaves[key], e)
 			}
 		}
 		return nil
@@ -99,12 +198,36 @@ func scanEndpoints(so fdscan.Options, skip []int, cmdWidth int) (*endpointIndex,
 	return ix, err
 }
 
-// pipeEnds returns what lsof's -E appends to the NAME of pipe f of
-// process pid: its other ends, each as PID,COMMAND,FDmode.
-func (ix *endpointIndex) pipeEnds(pid int, f *fdscan.File) string {
-	var b []byte
-	for _, e := range ix.pipes[f.Inode] {
-		if e.pid != pid || e.fd != f.FD {
+// fileEnds returns what lsof's -E appends to the NAME of f, a pipe, an
+// eventfd, a pty or a message queue of process pid: its other ends,
+// each as PID,COMMAND,FDmode; a pty master's begin with its slave's name.
+func (ix *endpointIndex) fileEnds(pid int, f *fdscan.File) string {
+	switch {
+	case isPipe(f):
+		return othersThan(nil, ix.pipes[f.Inode], pid, f.FD)
+	case f.Type == fdscan.TypeMQueue:
+		return othersThan(nil, ix.mqueues[f.Inode], pid, f.FD)
+	}
+	if id, ok := eventfdID(f); ok {
+		return othersThan(nil, ix.eventfds[id], pid, f.FD)
+	}
+	master, key, ok := ptyEnd(f)
+	switch {
+	case !ok:
+		return ""
+	case !master:
+		return othersThan(nil, ix.ptyMasters[key], -1, -1)
+	case len(ix.ptySlaves[key]) == 0:
+		return ""
+	}
+	b := strconv.AppendUint([]byte("->/dev/pts/"), uint64(key), 10)
+	return othersThan(b, ix.ptySlaves[key], -1, -1)
+}
+
+// othersThan appends to b the ends but descriptor fd of process pid.
+func othersThan(b []byte, ends []endpoint, pid, fd int) string {
+	for _, e := range ends {
+		if e.pid != pid || e.fd != fd {
 			b = e.appendTo(b)
 		}
 	}

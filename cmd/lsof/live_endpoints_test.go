@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unsafe"
 
 	"github.com/openfiles/openfiles/internal/livetest"
 	"golang.org/x/sys/unix"
@@ -201,4 +202,171 @@ func TestLiveInetEndpoints(t *testing.T) {
 	}
 	// A datagram socket sent to is not established: no end, as in lsof.
 	compare(t, ours, ref, "-E", "-i", "UDP:"+ports["udp4"])
+}
+
+// openPty opens a new pty's master and its slave, and returns them with
+// the slave's number.
+func openPty(t *testing.T) (master, slave *os.File, index int) {
+	t.Helper()
+	m, err := os.OpenFile("/dev/ptmx", os.O_RDWR|unix.O_NOCTTY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := unix.IoctlSetPointerInt(int(m.Fd()), unix.TIOCSPTLCK, 0); err != nil {
+		t.Fatalf("unlock pty: %v", err)
+	}
+	n, err := unix.IoctlGetInt(int(m.Fd()), unix.TIOCGPTN)
+	if err != nil {
+		t.Fatalf("pty number: %v", err)
+	}
+	s, err := os.OpenFile("/dev/pts/"+strconv.Itoa(n), os.O_RDWR|unix.O_NOCTTY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m, s, n
+}
+
+// TestLivePtyEventfdEndpoints starts processes sharing a pty (the master
+// twice in one process with a slave read-only, slaves in others, one of
+// another user), a pty whose slave nobody holds, an eventfd two share and
+// one no other holds, and requires lsof's -E and +E listings of them: a
+// master names its slave and the slave's holders, a slave the masters,
+// an eventfd its other holders.
+func TestLivePtyEventfdEndpoints(t *testing.T) {
+	ref := livetest.Reference(t, "/usr/bin/lsof")
+	ours := livetest.Build(t, "./cmd/lsof")
+	sleep, err := exec.LookPath("sleep")
+	if err != nil {
+		t.Fatal(err)
+	}
+	master, slave, n := openPty(t)
+	slaveRO, err := os.OpenFile("/dev/pts/"+strconv.Itoa(n), os.O_RDONLY|unix.O_NOCTTY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lone, loneSlave, _ := openPty(t)
+	loneSlave.Close()
+	efd, err := unix.Eventfd(0, unix.EFD_CLOEXEC)
+	if err != nil {
+		t.Fatal(err)
+	}
+	event := os.NewFile(uintptr(efd), "eventfd")
+	efd, err = unix.Eventfd(0, unix.EFD_CLOEXEC)
+	if err != nil {
+		t.Fatal(err)
+	}
+	loneEvent := os.NewFile(uintptr(efd), "eventfd")
+	a := startWithFiles(t, "sleep", nil, []*os.File{master, master, slaveRO, event}, sleep, "60")
+	b := startWithFiles(t, "sleep", nil, []*os.File{slave, event}, sleep, "60")
+	c := startWithFiles(t, "sleep", slave, nil, append(livetest.AsNobody(t), sleep, "60")...)
+	d := startWithFiles(t, "sleep", nil, []*os.File{lone, loneEvent}, sleep, "60")
+	// The test itself holds no end: only the processes it started.
+	for _, f := range []*os.File{master, slave, slaveRO, lone, event, loneEvent} {
+		f.Close()
+	}
+	ap, bp, cp, dp := strconv.Itoa(a), strconv.Itoa(b), strconv.Itoa(c), strconv.Itoa(d)
+	for _, args := range [][]string{
+		{"-E", "-a", "-p", ap, "-d", "3-9"},
+		{"+E", "-a", "-p", ap, "-d", "3"},
+		{"+E", "-a", "-p", ap, "-d", "5"},
+		{"+E", "-a", "-p", ap, "-d", "6"},
+		{"-E", "-a", "-p", bp + "," + cp, "-d", "1-9"},
+		{"+E", "-a", "-p", cp, "-d", "1"},
+		{"+E", "-a", "-p", bp, "-d", "4"},
+		{"-E", "-a", "-p", dp, "-d", "3-4"},
+		{"+E", "-a", "-p", dp, "-d", "3-4"},
+		{"+E", "-a", "-p", ap, "-d", "3,6", "-F", "pcfn"},
+	} {
+		out := compare(t, ours, ref, args...).Stdout
+		if !strings.Contains(out, "/dev/p") && !strings.Contains(out, "eventfd") {
+			t.Errorf("lsof %v lists no pty nor eventfd:\n%s", args, out)
+		}
+	}
+	// The ends compared are all there.
+	pts := "->/dev/pts/" + strconv.Itoa(n) + " "
+	for _, tc := range []struct {
+		pid, fd string
+		want    []string
+	}{
+		{ap, "3", []string{"/dev/ptmx " + pts + ap + ",sleep,5r " + bp + ",sleep,3u " + cp + ",sleep,1u"}},
+		{bp, "3", []string{ap + ",sleep,3u " + ap + ",sleep,4u"}},
+		{ap, "6", []string{"] " + bp + ",sleep,4u"}},
+	} {
+		out := livetest.Run(t, nil, ours, "-E", "-a", "-p", tc.pid, "-d", tc.fd).Stdout
+		for _, want := range tc.want {
+			if !strings.Contains(out, want) {
+				t.Errorf("lsof -E of PID %s FD %s has no %q:\n%s", tc.pid, tc.fd, want, out)
+			}
+		}
+	}
+}
+
+// openMQueue opens a new POSIX message queue name, removed when the test
+// ends.
+func openMQueue(t *testing.T, name string) *os.File {
+	t.Helper()
+	p, err := unix.BytePtrFromString(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fd, _, errno := unix.Syscall6(unix.SYS_MQ_OPEN, uintptr(unsafe.Pointer(p)), unix.O_CREAT|unix.O_RDWR|unix.O_CLOEXEC, 0o600, 0, 0, 0)
+	if errno != 0 {
+		t.Fatalf("mq_open %s: %v", name, errno)
+	}
+	t.Cleanup(func() { _, _, _ = unix.Syscall(unix.SYS_MQ_UNLINK, uintptr(unsafe.Pointer(p)), 0, 0) })
+	return os.NewFile(fd, name)
+}
+
+// TestLiveMQueueEndpoints starts processes sharing a POSIX message queue
+// (one holding it twice) and one holding a queue of its own, and
+// requires lsof's -E and +E listings of them with an mqueue file system
+// mounted, in a mount namespace of the run's own: the other holders of
+// the same queue.
+func TestLiveMQueueEndpoints(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("mounting an mqueue file system needs root")
+	}
+	ref := livetest.Reference(t, "/usr/bin/lsof")
+	ours := livetest.Build(t, "./cmd/lsof")
+	sleep, err := exec.LookPath("sleep")
+	if err != nil {
+		t.Fatal(err)
+	}
+	prefix := "openfiles-ends-" + strconv.Itoa(os.Getpid())
+	shared, own := openMQueue(t, prefix+"-shared"), openMQueue(t, prefix+"-own")
+	a := startWithFiles(t, "sleep", nil, []*os.File{shared, own}, sleep, "60")
+	b := startWithFiles(t, "sleep", nil, []*os.File{shared, shared}, sleep, "60")
+	c := startWithFiles(t, "sleep", shared, nil, append(livetest.AsNobody(t), sleep, "60")...)
+	shared.Close()
+	own.Close()
+	ap, bp, cp := strconv.Itoa(a), strconv.Itoa(b), strconv.Itoa(c)
+	mnt := t.TempDir()
+	run := func(bin string, args ...string) livetest.Result {
+		script := `mount -t mqueue none "$1" && shift && exec "$@"`
+		return livetest.RunCmd(t, exec.Command("unshare", append([]string{"-m", "sh", "-c", script, "sh", mnt, bin}, args...)...))
+	}
+	for _, args := range [][]string{
+		{"-E", "-a", "-p", ap, "-d", "3-4"},
+		{"+E", "-a", "-p", ap, "-d", "3"},
+		{"-E", "-a", "-p", bp + "," + cp, "-d", "1-9"},
+		{"+E", "-a", "-p", cp, "-d", "1"},
+		{"+E", "-a", "-p", ap, "-d", "4"},
+		{"+E", "-a", "-p", bp, "-d", "4", "-F", "pcfn"},
+	} {
+		want, got := run(ref, args...), run(ours, args...)
+		if got != want {
+			t.Errorf("lsof %v with mqueue mounted:\n%s%s(%d)\nlsof's:\n%s%s(%d)", args, got.Stdout, got.Stderr, got.Code, want.Stdout, want.Stderr, want.Code)
+		}
+		if !strings.Contains(want.Stdout, "PSXMQ") && !strings.Contains(want.Stdout, prefix) {
+			t.Errorf("lsof %v: lsof shows no message queue; the case proves nothing:\n%s", args, want.Stdout)
+		}
+	}
+	// The ends compared are all there.
+	out := run(ours, "-E", "-a", "-p", ap, "-d", "3").Stdout
+	if want := ap + ",sleep,"; strings.Contains(out, want) {
+		t.Errorf("lsof -E of the shared queue names itself, %q:\n%s", want, out)
+	}
+	if want := " " + bp + ",sleep,3u " + bp + ",sleep,4u " + cp + ",sleep,1u"; !strings.Contains(out, want) {
+		t.Errorf("lsof -E of the shared queue has no %q:\n%s", want, out)
+	}
 }

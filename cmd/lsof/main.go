@@ -222,17 +222,17 @@ func run(args []string, stdout, stderr io.Writer, e env) int {
 			}
 		}
 		if opts.endpoints == endpointsListed {
-			// The pipes the listing holds, from a listing of its own: their
-			// ends are listed too, wherever they are.
-			sel.endPipes = nil
-			pipes := &pipeCollector{inodes: map[uint64]bool{}, unixEnds: map[uint64]bool{}}
+			// What the listing holds, from a listing of its own: the
+			// other ends are listed too, wherever they are.
+			sel.endsListed = nil
+			collected := &endCollector{ends: newEndSet()}
 			// The same tables serve both listings: the sockets-only Keep
 			// looks them up.
-			if _, err := listOnce(sc, sel, pipes, sockets, &render.Gaps{}, lookup.Helpers(), e); err != nil {
+			if _, err := listOnce(sc, sel, collected, sockets, &render.Gaps{}, lookup.Helpers(), e); err != nil {
 				e.esc.Fprintf(stderr, "lsof: %v\n", err)
 				return 1
 			}
-			sel.endPipes, sel.endUnix = pipes.inodes, pipes.unixEnds
+			sel.endsListed = collected.ends
 			sc.Refresh()
 		}
 		listed, err := listOnce(sc, sel, out, sockets, holes, lookup.Helpers(), e)
@@ -272,7 +272,7 @@ func run(args []string, stdout, stderr io.Writer, e env) int {
 // listed. The processes in skip, our lookup helpers, are not listed.
 func listOnce(sc *fdscan.Scanner, sel *selection, out output, sockets *netsock.Resolver, holes *render.Gaps, skip []int, e env) (int, error) {
 	pids := sel.scanPIDs()
-	if sel.endPipes != nil {
+	if sel.endsListed != nil {
 		pids = nil // +E: the ends may be in any process
 	}
 	if pids == nil && sockets.Own != 0 && (sel.all || sel.socketsOnly()) {
@@ -296,7 +296,7 @@ func listOnce(sc *fdscan.Scanner, sel *selection, out output, sockets *netsock.R
 			return syscall.EPIPE // nobody reads the listing any more
 		}
 		sel.process(p)
-		if sel.excluded && sel.endPipes == nil {
+		if sel.excluded && sel.endsListed == nil {
 			return nil
 		}
 		for i := range p.Files {
@@ -325,11 +325,11 @@ func listOnce(sc *fdscan.Scanner, sel *selection, out output, sockets *netsock.R
 			if sel.ends != nil {
 				ends := ""
 				switch {
-				case isPipe(f):
-					ends = sel.ends.pipeEnds(p.PID, f)
-				case sock != nil && sock.Proto == netsock.ProtoUnix:
+				case sock == nil:
+					ends = sel.ends.fileEnds(p.PID, f)
+				case sock.Proto == netsock.ProtoUnix:
 					ends = sel.ends.unixEnds(sock)
-				case sock != nil && sock.Proto.Inet():
+				case sock.Proto.Inet():
 					sock.Peer = sel.ends.inetPeer(p.NetNS, sockets.Tables(p.NetNS, p.PID), sock)
 					if sock.Peer != 0 {
 						ends = sel.ends.inetEnds(sock.Peer)
@@ -351,9 +351,8 @@ func listOnce(sc *fdscan.Scanner, sel *selection, out output, sockets *netsock.R
 			if !sel.excluded {
 				ok, name = sel.file(p, f, sock)
 			}
-			if !ok && sel.endPipes != nil && (isPipe(f) && sel.endPipes[f.Inode] ||
-				sock != nil && (sock.Proto == netsock.ProtoUnix || sock.Proto.Inet()) && sel.endUnix[sock.Inode]) {
-				ok = true // +E: an end of a pipe or socket listed
+			if !ok && sel.endsListed != nil && sel.endsListed.has(f, sock) {
+				ok = true // +E: an end of a file listed
 			}
 			if !ok {
 				continue

@@ -259,7 +259,8 @@ ANDs them; ^ excludes. With no selection, every process and task is listed.
   +|-f[gG] FILE-FLAG column (+), by name (g) or in hex (G); - hides it
   +|-e s  exempt the file system mounted at s: its files are not stat'ed
           (UNKN rows, the note names the option)
-  -E      the other ends of pipes and sockets after NAME: PID,COMMAND,FDmode
+  -E      the other ends of pipes, sockets, ptys, eventfds and message queues
+          after NAME: PID,COMMAND,FDmode
   +E      and list the files that are those ends too
   -x [fl] +d/+D cross file systems     --json  one JSON object per file
   --size-offset  SIZE and OFFSET columns both

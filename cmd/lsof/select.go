@@ -20,13 +20,12 @@ type selection struct {
 	// nfsDevs are the devices of the NFS file systems, for -N.
 	nfsDevs  map[uint64]bool
 	nfsFound bool
-	// ends are the pipe ends of the current listing, for -E.
+	// ends are the ends of pipes, sockets, ptys, eventfds and message
+	// queues of the current listing, for -E.
 	ends *endpointIndex
-	// endPipes are the inodes of the pipes listed, for +E: their other
-	// ends are listed too.
-	endPipes map[uint64]bool
-	// endUnix are the sockets at the other ends of those listed.
-	endUnix map[uint64]bool
+	// endsListed are the other ends of the files listed, for +E: they
+	// are listed too.
+	endsListed *endSet
 
 	// The current process.
 	excluded bool

@@ -65,6 +65,9 @@ type File struct {
 	// though its Mode is ModeReadWrite.
 	Writable bool
 	Lock     byte // lsof's lock character, or 0 when not locked
+	// TTYIndex is a descriptor's tty-index from fdinfo, which a pty
+	// master has: the number of its slave. -1 when it has none.
+	TTYIndex int32
 	Dev      uint64
 	Rdev     uint64
 	Inode    uint64
@@ -92,7 +95,8 @@ type File struct {
 	// inode from the maps) is known.
 	Exempt bool
 	// Endpoints is what lsof's -E adds to NAME after a blank: the other
-	// ends of a pipe, set by the caller.
+	// ends of a pipe, socket, pty, eventfd or message queue, set by the
+	// caller.
 	Endpoints string
 	// NameNote is a note lsof adds to NAME in parentheses, set by the
 	// caller: "-X specified".

@@ -2,6 +2,7 @@ package fdscan
 
 import (
 	"bytes"
+	"math"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -36,7 +37,7 @@ func (r *reader) fdEntries(dirfd int, p *Process) {
 		// The entry is read in place, in a slot that is dropped again
 		// when it is not kept: a File is large, and one made elsewhere
 		// would be allocated for each descriptor.
-		p.Files = append(p.Files, File{Kind: KindFD, FD: fd, EventfdID: -1})
+		p.Files = append(p.Files, File{Kind: KindFD, FD: fd, EventfdID: -1, TTYIndex: -1})
 		if !r.fdEntry(fdDir, info, fdName(fd), p, &p.Files[len(p.Files)-1]) {
 			p.Files = p.Files[:len(p.Files)-1]
 		}
@@ -377,6 +378,10 @@ func parseFdinfo(b []byte, f *File) {
 		case "eventfd-id":
 			v, _ := firstUint(val)
 			f.EventfdID = int(v)
+		case "tty-index":
+			if v, _ := firstUint(val); v <= math.MaxInt32 {
+				f.TTYIndex = int32(v)
+			}
 		case "tfd":
 			v, _ := firstUint(val)
 			f.EpollTFDs = append(f.EpollTFDs, int(v))

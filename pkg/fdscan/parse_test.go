@@ -70,6 +70,12 @@ func TestParseFdinfo(t *testing.T) {
 		!slices.Equal(f.EpollTFDs, []int{7, 12}) {
 		t.Errorf("parseFdinfo = %+v", f)
 	}
+	// A pty master's fdinfo names its slave.
+	ptmx := File{TTYIndex: -1}
+	parseFdinfo([]byte("pos:\t0\nflags:\t0100002\nmnt_id:\t24\nino:\t90\ntty-index:\t7\n"), &ptmx)
+	if ptmx.TTYIndex != 7 {
+		t.Errorf("parseFdinfo of a pty master: TTYIndex %d, want 7", ptmx.TTYIndex)
+	}
 }
 
 func TestModeOf(t *testing.T) {
