@@ -1,12 +1,10 @@
 package kiter
 
 import (
-	"bufio"
 	"errors"
 	"fmt"
 	"io"
 	"os"
-	"strings"
 
 	"github.com/cilium/ebpf"
 	"github.com/cilium/ebpf/link"
@@ -103,13 +101,6 @@ func open(ids []FileID) (it *Iter, err error) {
 	}
 	var specs kiterSpecs
 	if err := spec.Assign(&specs); err != nil {
-		return nil, &Error{"load", err}
-	}
-	level, err := pidLevel()
-	if err != nil {
-		return nil, &Error{"load", err}
-	}
-	if err := specs.PidLevel.Set(level); err != nil {
 		return nil, &Error{"load", err}
 	}
 
@@ -231,28 +222,4 @@ func scan(rd io.Reader, fn func(Record) error) error {
 			return &Error{"read", err}
 		}
 	}
-}
-
-// pidLevel returns the nesting level of the caller's PID namespace (0 for
-// the initial one) from the NSpid line of /proc/self/status, which lists
-// the caller's PID in each namespace from the initial one down. Without
-// that line (a kernel before 4.1, or no /proc) there is one level.
-func pidLevel() (uint32, error) {
-	f, err := os.Open("/proc/self/status")
-	if err != nil {
-		if errors.Is(err, os.ErrNotExist) {
-			return 0, nil
-		}
-		return 0, err
-	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		if rest, ok := strings.CutPrefix(sc.Text(), "NSpid:"); ok {
-			if n := len(strings.Fields(rest)); n > 0 {
-				return uint32(n - 1), nil
-			}
-		}
-	}
-	return 0, sc.Err()
 }

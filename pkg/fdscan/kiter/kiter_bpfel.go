@@ -52,7 +52,6 @@ const (
 	kiterMapWanted      = "wanted"
 	kiterProgDumpFiles  = "dump_files"
 	kiterProgDumpWanted = "dump_wanted"
-	kiterVarPidLevel    = "pid_level"
 )
 
 // loadKiter returns the embedded CollectionSpec for kiter.
@@ -113,7 +112,6 @@ type kiterMapSpecs struct {
 //
 // It can be passed ebpf.CollectionSpec.Assign.
 type kiterVariableSpecs struct {
-	PidLevel *ebpf.VariableSpec `ebpf:"pid_level"`
 }
 
 // kiterObjects contains all objects after they have been loaded into the kernel.
@@ -151,7 +149,6 @@ func (m *kiterMaps) Close() error {
 //
 // It can be passed to loadKiterObjects or ebpf.CollectionSpec.LoadAndAssign.
 type kiterVariables struct {
-	PidLevel *ebpf.Variable `ebpf:"pid_level"`
 }
 
 // kiterPrograms contains all programs after they have been loaded into the kernel.

@@ -331,3 +331,33 @@ func TestLiveNobodyCannotOpen(t *testing.T) {
 			res.Code, res.Stdout, res.Stderr)
 	}
 }
+
+// TestLivePIDNamespace runs the comparison with /proc again in a PID
+// namespace of its own: the iterator walks only that namespace's
+// processes, numbered as it numbers them.
+func TestLivePIDNamespace(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("loading the iterator needs root")
+	}
+	if !livetest.InPIDNamespace(t) {
+		return
+	}
+	it := openForTest(t, nil)
+	h, _, _ := startFixture(t)
+	compare(t, h.PID, fromProc(t, h.PID), ofPID(t, it, h.PID))
+	seen := map[int]bool{}
+	if err := it.Files(func(r Record) error {
+		seen[r.PID] = true
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	for pid := range seen {
+		if _, err := os.Stat("/proc/" + strconv.Itoa(pid)); err != nil {
+			t.Errorf("pid %d reported, not a process of this namespace: %v", pid, err)
+		}
+	}
+	if !seen[1] || !seen[h.PID] {
+		t.Errorf("pids reported %v, want this test (1) and its fixture (%d)", seen, h.PID)
+	}
+}

@@ -69,11 +69,6 @@ struct {
 	__type(value, __u8);
 } wanted SEC(".maps");
 
-// The level of the reader's PID namespace (0 for the initial one), set
-// by the loader: the iterator walks the tasks of that namespace, and pid
-// is reported as that namespace numbers it, as its /proc does.
-volatile const __u32 pid_level = 0;
-
 static __always_inline int emit(struct bpf_iter__task_file *ctx, bool filter)
 {
 	struct seq_file *seq = ctx->meta->seq;
@@ -105,12 +100,22 @@ static __always_inline int emit(struct bpf_iter__task_file *ctx, bool filter)
 		return 0;
 	struct record *r = &s->rec;
 
+	// The iterator walks the tasks of the reader's PID namespace: number
+	// them as that namespace does, as its /proc does. The reader is the
+	// task whose read(2) runs this program; its namespace's level is its
+	// own PID's (NSpid in /proc cannot tell it: it starts at the level of
+	// the proc mount's namespace).
+	struct task_struct *reader = bpf_get_current_task_btf();
+	struct pid *rp = reader->thread_pid;
 	struct pid *tp = task->thread_pid;
-	if (!tp || tp->level < pid_level)
+	if (!rp || !tp)
+		return 0;
+	__u32 level = rp->level;
+	if (tp->level < level)
 		return 0;
 	struct upid up = {};
 	bpf_probe_read_kernel(&up, sizeof(up),
-			      (void *)&tp->numbers[0] + pid_level * bpf_core_type_size(struct upid));
+			      (void *)&tp->numbers[0] + level * bpf_core_type_size(struct upid));
 	r->pid = up.nr;
 	r->fd = ctx->fd;
 	r->dev = dev;
