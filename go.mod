@@ -7,3 +7,7 @@ require (
 	github.com/prometheus/procfs v0.23.0
 	golang.org/x/sys v0.49.0
 )
+
+require github.com/cilium/ebpf v0.22.0 // indirect
+
+tool github.com/cilium/ebpf/cmd/bpf2go

@@ -83,6 +83,23 @@ func run(procs, files, runs int, bin string) error {
 			pair{"floor: a readlink per descriptor vs fuser PORT/tcp", []string{floor, "-mode", "links"}, []string{"/usr/bin/fuser", port + "/tcp"}},
 		)
 	}
+	if kdump := filepath.Join(bin, "kdump"); fileExists(kdump) {
+		// The kernel iterator (pkg/fdscan/kiter), not yet behind our
+		// commands: its whole listing beside lsof's, ours and the floor,
+		// and its in-kernel search beside psmisc's. It loads only as
+		// root (or with CAP_BPF and CAP_PERFMON).
+		if err := exec.Command(kdump, "-wanted", "/").Run(); err != nil {
+			fmt.Fprintf(os.Stderr, "compare: no kernel iterator rows: %s cannot load (%v)\n", kdump, err)
+		} else {
+			floor := filepath.Join(bin, "floor")
+			pairs = append(pairs,
+				pair{"kiter: every descriptor vs lsof -n -P", []string{kdump}, []string{"/usr/bin/lsof", "-n", "-P"}},
+				pair{"kiter: every descriptor vs our lsof -n -P", []string{kdump}, []string{lsof, "-n", "-P"}},
+				pair{"kiter: every descriptor vs floor -mode stats", []string{kdump}, []string{floor, "-mode", "stats"}},
+				pair{"kiter: FILE filtered in the kernel vs fuser FILE", []string{kdump, "-wanted", file}, []string{"/usr/bin/fuser", file}},
+			)
+		}
+	}
 	if _, err := exec.LookPath("lsfd"); err == nil {
 		pairs = append(pairs, pair{"lsof -n -P vs lsfd", []string{lsof, "-n", "-P"}, []string{"lsfd"}})
 	}

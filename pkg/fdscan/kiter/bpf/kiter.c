@@ -1,0 +1,177 @@
+// SPDX-License-Identifier: (MIT OR GPL-2.0-only)
+//
+// kiter.c: a BPF iterator over every open file of every process, in one
+// pass through the kernel's task and file tables. The Go side (iter.go)
+// attaches a program, reads the iterator's seq file and decodes the
+// records written here; record.go mirrors struct record.
+//
+// Compiled by bpf2go (gen.go) against the committed vmlinux.h, with
+// CO-RE relocations, so one object loads on every kernel with BTF.
+
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_core_read.h>
+
+// bpf_d_path and bpf_seq_write are GPL-only helpers: the license must be
+// GPL-compatible for the verifier to let the program call them.
+char LICENSE[] SEC("license") = "Dual MIT/GPL";
+
+#define PATH_LEN 4096
+#define O_CLOEXEC_FLAG 02000000
+
+// One record per open file, followed by path_len bytes of path (no NUL).
+// Fields are raw kernel values: dev and rdev are the kernel's encoding
+// (major << 20 | minor), converted to userspace dev_t in Go.
+struct record {
+	__u64 ino;
+	__s64 size;
+	__s64 pos;
+	__u32 pid;
+	__u32 fd;
+	__u32 dev;
+	__u32 rdev;
+	__u32 flags;
+	__u32 nlink;
+	__s32 mnt_id;
+	__u16 mode;
+	__u16 path_len;
+	__s32 path_err; // bpf_d_path's error when path_len is 0, else 0
+	__u32 _pad;
+};
+
+// A file wanted by a search: the kernel's dev_t and the inode number.
+struct file_id {
+	__u32 dev;
+	__u32 _pad;
+	__u64 ino;
+};
+
+// The record is assembled here: bpf_d_path needs a buffer larger than the
+// 512-byte stack, and one seq write of header and path together keeps a
+// record whole in the stream.
+struct scratch {
+	struct record rec;
+	char path[PATH_LEN];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct scratch);
+} scratch SEC(".maps");
+
+// The files a search wants; its size is set by the loader.
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 1);
+	__type(key, struct file_id);
+	__type(value, __u8);
+} wanted SEC(".maps");
+
+static __always_inline int emit(struct bpf_iter__task_file *ctx, bool filter)
+{
+	struct seq_file *seq = ctx->meta->seq;
+	struct task_struct *task = ctx->task;
+	struct file *file = ctx->file;
+	__u32 zero = 0;
+
+	if (!task || !file)
+		return 0;
+	// /proc/PID/fd shows the thread-group leader's table. The kernel
+	// already skips threads sharing their leader's table; a thread that
+	// unshared its own is not a process's descriptor either.
+	if (task->pid != task->tgid)
+		return 0;
+
+	struct inode *inode = file->f_inode;
+	if (!inode)
+		return 0;
+	__u32 dev = inode->i_sb->s_dev;
+	__u64 ino = inode->i_ino;
+	if (filter) {
+		struct file_id id = {.dev = dev, .ino = ino};
+		if (!bpf_map_lookup_elem(&wanted, &id))
+			return 0;
+	}
+
+	struct scratch *s = bpf_map_lookup_elem(&scratch, &zero);
+	if (!s)
+		return 0;
+	struct record *r = &s->rec;
+
+	// The iterator walks the tasks of the reader's PID namespace: number
+	// them as that namespace does, as its /proc does. The reader is the
+	// task whose read(2) runs this program; its namespace's level is its
+	// own PID's (NSpid in /proc cannot tell it: it starts at the level of
+	// the proc mount's namespace).
+	struct task_struct *reader = bpf_get_current_task_btf();
+	struct pid *rp = reader->thread_pid;
+	struct pid *tp = task->thread_pid;
+	if (!rp || !tp)
+		return 0;
+	__u32 level = rp->level;
+	if (tp->level < level)
+		return 0;
+	struct upid up = {};
+	bpf_probe_read_kernel(&up, sizeof(up),
+			      (void *)&tp->numbers[0] + level * bpf_core_type_size(struct upid));
+	r->pid = up.nr;
+	r->fd = ctx->fd;
+	r->dev = dev;
+	r->ino = ino;
+	r->rdev = inode->i_rdev;
+	r->mode = inode->i_mode;
+	r->size = inode->i_size;
+	r->nlink = inode->i_nlink;
+	r->pos = file->f_pos;
+
+	// As /proc/PID/fdinfo shows it: the close-on-exec bit lives in the
+	// descriptor table, not in the file.
+	__u32 flags = file->f_flags;
+	struct files_struct *files = task->files;
+	if (files) {
+		struct fdtable *fdt = files->fdt;
+		unsigned long word = 0;
+		if (fdt) {
+			unsigned long *coe = fdt->close_on_exec;
+			bpf_probe_read_kernel(&word, sizeof(word), coe + ctx->fd / (8 * sizeof(word)));
+			if (word & (1UL << (ctx->fd % (8 * sizeof(word)))))
+				flags |= O_CLOEXEC_FLAG;
+		}
+	}
+	r->flags = flags;
+
+	struct vfsmount *vm = file->f_path.mnt;
+	struct mount *m = (void *)vm - bpf_core_field_offset(struct mount, mnt);
+	r->mnt_id = BPF_CORE_READ(m, mnt_id);
+
+	long n = bpf_d_path((struct path *)&file->f_path, s->path, sizeof(s->path));
+	r->path_len = 0;
+	r->path_err = 0;
+	if (n > 0) {
+		r->path_len = n - 1; // n counts the NUL
+	} else {
+		r->path_err = n;
+	}
+
+	__u32 len = sizeof(struct record) + r->path_len;
+	if (len > sizeof(*s))
+		len = sizeof(*s);
+	bpf_seq_write(seq, s, len);
+	return 0;
+}
+
+// Every open file of every process.
+SEC("iter/task_file")
+int dump_files(struct bpf_iter__task_file *ctx)
+{
+	return emit(ctx, false);
+}
+
+// Only the open files whose (dev, ino) is in the wanted map.
+SEC("iter/task_file")
+int dump_wanted(struct bpf_iter__task_file *ctx)
+{
+	return emit(ctx, true);
+}

@@ -1,0 +1,225 @@
+package kiter
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/cilium/ebpf"
+	"github.com/cilium/ebpf/link"
+	"golang.org/x/sys/unix"
+)
+
+// Iter is a loaded iterator program, attached and ready to walk the
+// kernel's tables. Files may be called any number of times, also at once
+// from several goroutines; Close releases the program.
+type Iter struct {
+	prog   *ebpf.Program
+	link   *link.Iter
+	maps   []*ebpf.Map
+	wanted int // the number of files searched for; -1 for a full dump
+}
+
+// FileID names a file by what stat returns for it: st_dev and st_ino.
+type FileID struct {
+	Dev, Ino uint64
+}
+
+// Error is why an iterator could not be loaded or run. It wraps the cause:
+// errors.Is(err, os.ErrPermission) tells that privileges are missing
+// (neither root nor CAP_BPF with CAP_PERFMON, or lockdown), and
+// errors.Is(err, errors.ErrUnsupported) that this kernel cannot run the
+// program (no BTF, no task_file iterators, no bpf_d_path in iterators,
+// the verifier refused it).
+type Error struct {
+	Op  string // what failed: "load", "verify", "attach", "read"...
+	Err error
+}
+
+func (e *Error) Error() string {
+	if e.Op != "read" && errors.Is(e.Err, os.ErrPermission) {
+		// The cause often names locked memory, which kernels with BPF
+		// iterators no longer count: say what is really missing.
+		return "kiter: " + e.Op + ": needs root, or CAP_BPF with CAP_PERFMON: " + e.Err.Error()
+	}
+	return "kiter: " + e.Op + ": " + e.Err.Error()
+}
+
+func (e *Error) Unwrap() error { return e.Err }
+
+// Is reports every failure to load that is not one of permission as
+// errors.ErrUnsupported: the caller falls back either way, and a
+// permission problem is the one a user can fix.
+func (e *Error) Is(target error) bool {
+	return target == errors.ErrUnsupported && e.Op != "read" && !errors.Is(e.Err, os.ErrPermission)
+}
+
+// Rejection is the verifier's refusal of the program, with its log. The
+// kernel says EACCES, which is no missing privilege: Rejection does not
+// unwrap to it.
+type Rejection struct {
+	Log []string // the verifier's output, line by line
+	msg string
+}
+
+func (r *Rejection) Error() string { return r.msg }
+
+// loadError classifies a failure to load: cilium/ebpf reports the
+// verifier's refusal (EACCES, EINVAL, E2BIG with a log) and a missing
+// privilege (EPERM, maybe with a log) alike as a VerifierError.
+func loadError(op string, err error) *Error {
+	var ve *ebpf.VerifierError
+	if errors.As(err, &ve) && !errors.Is(ve.Cause, unix.EPERM) {
+		return &Error{"verify", &Rejection{Log: ve.Log, msg: err.Error()}}
+	}
+	return &Error{op, err}
+}
+
+// Open loads the program that reports every open file of every process
+// of the caller's PID namespace. It needs root, or CAP_BPF with
+// CAP_PERFMON, and a kernel with BTF (Linux 5.12 or later); otherwise it
+// returns an *Error and has changed nothing.
+func Open() (*Iter, error) {
+	return open(nil)
+}
+
+// OpenWanted loads the program that reports only the open files named by
+// ids, deciding in the kernel: a search costs one walk of the tables, not
+// a record per descriptor. It fails as Open does.
+func OpenWanted(ids []FileID) (*Iter, error) {
+	if ids == nil {
+		ids = []FileID{}
+	}
+	return open(ids)
+}
+
+func open(ids []FileID) (it *Iter, err error) {
+	spec, err := loadKiter()
+	if err != nil {
+		return nil, &Error{"load", err}
+	}
+	var specs kiterSpecs
+	if err := spec.Assign(&specs); err != nil {
+		return nil, &Error{"load", err}
+	}
+
+	it = &Iter{wanted: -1}
+	defer func() {
+		if err != nil {
+			it.Close()
+			it = nil
+		}
+	}()
+	if ids == nil {
+		var objs struct {
+			Prog *ebpf.Program `ebpf:"dump_files"`
+			Buf  *ebpf.Map     `ebpf:"scratch"`
+		}
+		if err := spec.LoadAndAssign(&objs, nil); err != nil {
+			return it, loadError("load", err)
+		}
+		it.prog, it.maps = objs.Prog, []*ebpf.Map{objs.Buf}
+	} else {
+		specs.Wanted.MaxEntries = uint32(max(1, len(ids)))
+		var objs struct {
+			Prog   *ebpf.Program `ebpf:"dump_wanted"`
+			Buf    *ebpf.Map     `ebpf:"scratch"`
+			Wanted *ebpf.Map     `ebpf:"wanted"`
+		}
+		if err := spec.LoadAndAssign(&objs, nil); err != nil {
+			return it, loadError("load", err)
+		}
+		it.prog, it.maps = objs.Prog, []*ebpf.Map{objs.Buf, objs.Wanted}
+		it.wanted = 0
+		for _, id := range ids {
+			dev, ok := kernelDev(id.Dev)
+			if !ok {
+				continue // on no device the kernel can number
+			}
+			key := kiterFileId{Dev: dev, Ino: id.Ino}
+			if err := objs.Wanted.Update(&key, uint8(1), ebpf.UpdateAny); err != nil {
+				return it, &Error{"fill wanted", err}
+			}
+			it.wanted++
+		}
+	}
+	if it.link, err = link.AttachIter(link.IterOptions{Program: it.prog}); err != nil {
+		return it, &Error{"attach", err}
+	}
+	return it, nil
+}
+
+// Close releases the program and its maps.
+func (it *Iter) Close() error {
+	var errs []error
+	if it.link != nil {
+		errs = append(errs, it.link.Close())
+	}
+	if it.prog != nil {
+		errs = append(errs, it.prog.Close())
+	}
+	for _, m := range it.maps {
+		if m != nil {
+			errs = append(errs, m.Close())
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// readSize is how much one read asks of the iterator. The kernel fills at
+// most its seq buffer (eight pages) per read; asking for more saves
+// nothing, asking for less splits records across reads.
+const readSize = 64 << 10
+
+// Files walks the kernel's tables once and calls fn with each open file,
+// process by process in PID order and descriptor by descriptor in order,
+// until fn returns an error, which Files then returns. A process that
+// exits during the walk is simply not, or partly, reported.
+func (it *Iter) Files(fn func(Record) error) error {
+	if it.wanted == 0 {
+		return nil
+	}
+	rc, err := it.link.Open()
+	if err != nil {
+		return &Error{"open iterator", err}
+	}
+	defer rc.Close()
+	return scan(rc, fn)
+}
+
+// scan decodes the iterator's stream of records from rd.
+func scan(rd io.Reader, fn func(Record) error) error {
+	// Twice a read: what is left of a record after decoding is shorter
+	// than any record can be (a header and 64 KiB of path at most).
+	buf := make([]byte, 2*readSize)
+	have := 0 // bytes in buf not yet decoded
+	var r Record
+	for {
+		n, err := rd.Read(buf[have:])
+		have += n
+		off := 0
+		for have-off >= recordSize {
+			plen := decode(buf[off:], &r)
+			end := off + recordSize + plen
+			if end > have {
+				break // the rest of this record comes in the next read
+			}
+			r.Path = string(buf[off+recordSize : end])
+			if ferr := fn(r); ferr != nil {
+				return ferr
+			}
+			off = end
+		}
+		have = copy(buf, buf[off:have])
+		if err == io.EOF || n == 0 && err == nil {
+			if have != 0 {
+				return &Error{"read", fmt.Errorf("stream ends %d bytes into a record", have)}
+			}
+			return nil
+		}
+		if err != nil {
+			return &Error{"read", err}
+		}
+	}
+}

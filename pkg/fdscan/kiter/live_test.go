@@ -1,0 +1,363 @@
+package kiter
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/openfiles/openfiles/internal/livetest"
+	"golang.org/x/sys/unix"
+)
+
+// openForTest opens an iterator, skipping the test where this process may
+// not load one outside CI (CI runs as root on a kernel that can).
+func openForTest(t *testing.T, ids []FileID) *Iter {
+	t.Helper()
+	var it *Iter
+	var err error
+	if ids == nil {
+		it, err = Open()
+	} else {
+		it, err = OpenWanted(ids)
+	}
+	if err != nil {
+		if os.Getenv("CI") == "" && (os.Geteuid() != 0 || errors.Is(err, errors.ErrUnsupported)) {
+			t.Skipf("cannot load the iterator here: %v", err)
+		}
+		t.Fatalf("Open: %v", err)
+	}
+	t.Cleanup(func() {
+		if err := it.Close(); err != nil {
+			t.Errorf("Close: %v", err)
+		}
+	})
+	return it
+}
+
+// startFixture starts the test binary holding its files (holdFiles) in a
+// fresh directory and a fresh directory under /dev/shm.
+func startFixture(t *testing.T) (h *livetest.Holder, dir, shm string) {
+	t.Helper()
+	shm, err := os.MkdirTemp("/dev/shm", "kiter-test-")
+	if err != nil {
+		t.Skipf("no tmpfs at /dev/shm: %v", err)
+	}
+	t.Cleanup(func() { os.RemoveAll(shm) })
+	var st unix.Statfs_t
+	if err := unix.Statfs(shm, &st); err != nil || st.Type != unix.TMPFS_MAGIC {
+		t.Skipf("/dev/shm is not a tmpfs (%#x, %v)", st.Type, err)
+	}
+	dir = t.TempDir()
+	t.Setenv(fixtureEnv, "1")
+	h, _ = livetest.Start(t, os.Args[0], dir, nil, dir, shm)
+	return h, dir, shm
+}
+
+// fromProc reads what /proc says of each descriptor of pid, as a Record
+// keyed by descriptor: stat of the link's target, its fdinfo and the link.
+func fromProc(t *testing.T, pid int) map[int]Record {
+	t.Helper()
+	fdDir := "/proc/" + strconv.Itoa(pid) + "/fd"
+	ents, err := os.ReadDir(fdDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	recs := map[int]Record{}
+	for _, e := range ents {
+		fd, err := strconv.Atoi(e.Name())
+		if err != nil {
+			t.Fatalf("%s/%s: not a number", fdDir, e.Name())
+		}
+		link := filepath.Join(fdDir, e.Name())
+		r := Record{PID: pid, FD: fd, MountID: -1}
+		var st unix.Stat_t
+		if err := unix.Stat(link, &st); err != nil {
+			t.Fatalf("stat %s: %v", link, err)
+		}
+		r.Dev, r.Ino, r.Rdev, r.Mode = st.Dev, st.Ino, st.Rdev, st.Mode
+		r.Nlink, r.Size = uint32(st.Nlink), st.Size
+		if r.Path, err = os.Readlink(link); err != nil {
+			t.Fatal(err)
+		}
+		info := "/proc/" + strconv.Itoa(pid) + "/fdinfo/" + e.Name()
+		f, err := os.Open(info)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sc := bufio.NewScanner(f)
+		for sc.Scan() {
+			k, v, _ := strings.Cut(sc.Text(), ":")
+			v = strings.TrimSpace(v)
+			switch k {
+			case "pos":
+				r.Pos, err = strconv.ParseInt(v, 10, 64)
+			case "flags":
+				var u uint64
+				u, err = strconv.ParseUint(v, 8, 32)
+				r.Flags = uint32(u)
+			case "mnt_id":
+				r.MountID, err = strconv.Atoi(v)
+			case "ino":
+				var ino uint64
+				if ino, err = strconv.ParseUint(v, 10, 64); err == nil && ino != r.Ino {
+					err = fmt.Errorf("fdinfo ino %d, stat ino %d", ino, r.Ino)
+				}
+			}
+			if err != nil {
+				t.Fatalf("%s: %s: %v", info, sc.Text(), err)
+			}
+		}
+		f.Close()
+		recs[fd] = r
+	}
+	return recs
+}
+
+// ofPID collects the records the iterator reports for pid, failing on a
+// descriptor reported twice (threads must not repeat a process's files).
+func ofPID(t *testing.T, it *Iter, pid int) map[int]Record {
+	t.Helper()
+	recs := map[int]Record{}
+	err := it.Files(func(r Record) error {
+		if r.PID != pid {
+			return nil
+		}
+		if old, dup := recs[r.FD]; dup {
+			return fmt.Errorf("fd %d of %d reported twice: %+v and %+v", r.FD, pid, old, r)
+		}
+		recs[r.FD] = r
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return recs
+}
+
+// compare fails t for every descriptor that /proc and the iterator do
+// not report alike.
+func compare(t *testing.T, pid int, proc, kern map[int]Record) {
+	t.Helper()
+	var fds []int
+	for fd := range proc {
+		fds = append(fds, fd)
+	}
+	for fd := range kern {
+		if _, ok := proc[fd]; !ok {
+			fds = append(fds, fd)
+		}
+	}
+	slices.Sort(fds)
+	for _, fd := range fds {
+		p, inProc := proc[fd]
+		k, inKern := kern[fd]
+		switch {
+		case !inKern:
+			t.Errorf("pid %d fd %d (%s): in /proc, not reported by the iterator", pid, fd, p.Path)
+		case !inProc:
+			t.Errorf("pid %d fd %d (%s): reported by the iterator, not in /proc", pid, fd, k.Path)
+		case p != k:
+			t.Errorf("pid %d fd %d:\n/proc    %+v\niterator %+v", pid, fd, p, k)
+		}
+	}
+}
+
+// TestLiveFilesMatchProc lists the fixture's descriptors with the
+// iterator and checks every field against /proc: the fd directory's
+// links and their stat, and fdinfo.
+func TestLiveFilesMatchProc(t *testing.T) {
+	it := openForTest(t, nil)
+	h, dir, shm := startFixture(t)
+	proc := fromProc(t, h.PID)
+	kern := ofPID(t, it, h.PID)
+	compare(t, h.PID, proc, kern)
+
+	// The kinds the fixture holds are all there, so the comparison above
+	// covered them: each expected name on some descriptor.
+	want := map[string]bool{
+		filepath.Join(dir, "readwrite"): false, filepath.Join(dir, "append"): false,
+		filepath.Join(dir, "linked"): false, filepath.Join(dir, "deleted") + " (deleted)": false,
+		dir: false, filepath.Join(shm, "on-tmpfs"): false, "/dev/null": false,
+	}
+	kinds := map[uint32]int{}
+	for _, r := range kern {
+		if _, ok := want[r.Path]; ok {
+			want[r.Path] = true
+		}
+		kinds[r.Mode&unix.S_IFMT]++
+		if r.Path == filepath.Join(dir, "thread-only") {
+			t.Errorf("fd %d: the file a thread opened in its own table is reported: %+v", r.FD, r)
+		}
+	}
+	for name, seen := range want {
+		if !seen {
+			t.Errorf("no descriptor of the fixture reported %q", name)
+		}
+	}
+	for _, kind := range []uint32{unix.S_IFREG, unix.S_IFDIR, unix.S_IFCHR, unix.S_IFIFO, unix.S_IFSOCK} {
+		if kinds[kind] == 0 {
+			t.Errorf("no descriptor of type %#o reported; types seen %v", kind, kinds)
+		}
+	}
+}
+
+// TestLiveHolderMatchesProc checks the iterator against /proc for the
+// holder fixture, which holds a file of every kind lsof names (eventfd,
+// epoll, inotify, timerfd, signalfd, memfd, O_PATH, FIFOs, locks...).
+// The pidfd is the kernel's one known difference: its inode says S_IFREG,
+// and pidfs's getattr reports no type; it is checked apart.
+func TestLiveHolderMatchesProc(t *testing.T) {
+	it := openForTest(t, nil)
+	h := livetest.StartHolder(t)
+	proc := fromProc(t, h.PID)
+	kern := ofPID(t, it, h.PID)
+	for fd, p := range proc {
+		k, ok := kern[fd]
+		if !ok || p.Path != "anon_inode:[pidfd]" && !strings.HasPrefix(p.Path, "pidfd:") {
+			continue
+		}
+		if p.Mode&unix.S_IFMT != 0 || k.Mode&unix.S_IFMT != unix.S_IFREG {
+			t.Errorf("pidfd %d: stat type %#o, iterator %#o; want none and %#o (the known difference; is it gone?)",
+				fd, p.Mode&unix.S_IFMT, k.Mode&unix.S_IFMT, unix.S_IFREG)
+		}
+		k.Mode &^= unix.S_IFMT
+		kern[fd] = k
+	}
+	compare(t, h.PID, proc, kern)
+	if len(kern) < 25 {
+		t.Errorf("the holder has %d descriptors reported, want at least 25", len(kern))
+	}
+}
+
+// TestLiveWanted gives the in-kernel filter two files the fixture holds
+// and one it does not, and expects exactly the fixture's descriptors of
+// the two, as the full dump reports them.
+func TestLiveWanted(t *testing.T) {
+	full := openForTest(t, nil)
+	h, dir, shm := startFixture(t)
+	var ids []FileID
+	for _, p := range []string{filepath.Join(shm, "on-tmpfs"), filepath.Join(dir, "linked")} {
+		var st unix.Stat_t
+		if err := unix.Stat(p, &st); err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, FileID{Dev: st.Dev, Ino: st.Ino})
+	}
+	unheld := filepath.Join(dir, "unheld")
+	if err := os.WriteFile(unheld, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var st unix.Stat_t
+	if err := unix.Stat(unheld, &st); err != nil {
+		t.Fatal(err)
+	}
+	ids = append(ids, FileID{Dev: st.Dev, Ino: st.Ino})
+
+	var want []Record
+	if err := full.Files(func(r Record) error {
+		if slices.Contains(ids, FileID{r.Dev, r.Ino}) {
+			want = append(want, r)
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if len(want) != 2 || want[0].PID != h.PID || want[1].PID != h.PID {
+		t.Fatalf("the full dump has %d descriptors of the wanted files, want the fixture's (pid %d) 2: %+v", len(want), h.PID, want)
+	}
+	it := openForTest(t, ids)
+	var got []Record
+	if err := it.Files(func(r Record) error {
+		got = append(got, r)
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("filtered in the kernel:\n%+v\nwant, from the full dump:\n%+v", got, want)
+	}
+
+	none := openForTest(t, []FileID{})
+	n := 0
+	if err := none.Files(func(Record) error { n++; return nil }); err != nil || n != 0 {
+		t.Errorf("OpenWanted of no files: %d records, %v; want none", n, err)
+	}
+}
+
+// TestLiveFilesStops checks that an error from the callback ends the walk
+// and comes back unchanged.
+func TestLiveFilesStops(t *testing.T) {
+	it := openForTest(t, nil)
+	stop := errors.New("enough")
+	n := 0
+	err := it.Files(func(Record) error {
+		n++
+		if n == 3 {
+			return stop
+		}
+		return nil
+	})
+	if err != stop || n != 3 {
+		t.Errorf("Files = %v after %d records; want %v after 3", err, n, stop)
+	}
+}
+
+// TestLiveNobodyCannotOpen runs Open as the user nobody: it must fail
+// with a permission error, print nothing on stderr and not crash.
+func TestLiveNobodyCannotOpen(t *testing.T) {
+	asNobody := livetest.AsNobody(t)
+	// A copy of the test binary nobody can run: the build directory is
+	// closed to other users.
+	bin := filepath.Join(livetest.OpenDir(t), "kiter.test")
+	src, err := os.ReadFile(os.Args[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(bin, src, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(asNobody[0], append(asNobody[1:], bin)...)
+	cmd.Env = append(os.Environ(), probeEnv+"=1")
+	res := livetest.RunCmd(t, cmd)
+	if res.Code != 1 || !strings.HasPrefix(res.Stdout, "permission kiter: ") || res.Stderr != "" {
+		t.Errorf("Open as nobody: status %d, stdout %q, stderr %q; want status 1, a permission error, no stderr",
+			res.Code, res.Stdout, res.Stderr)
+	}
+}
+
+// TestLivePIDNamespace runs the comparison with /proc again in a PID
+// namespace of its own: the iterator walks only that namespace's
+// processes, numbered as it numbers them.
+func TestLivePIDNamespace(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("loading the iterator needs root")
+	}
+	if !livetest.InPIDNamespace(t) {
+		return
+	}
+	it := openForTest(t, nil)
+	h, _, _ := startFixture(t)
+	compare(t, h.PID, fromProc(t, h.PID), ofPID(t, it, h.PID))
+	seen := map[int]bool{}
+	if err := it.Files(func(r Record) error {
+		seen[r.PID] = true
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	for pid := range seen {
+		if _, err := os.Stat("/proc/" + strconv.Itoa(pid)); err != nil {
+			t.Errorf("pid %d reported, not a process of this namespace: %v", pid, err)
+		}
+	}
+	if !seen[1] || !seen[h.PID] {
+		t.Errorf("pids reported %v, want this test (1) and its fixture (%d)", seen, h.PID)
+	}
+}

@@ -1,0 +1,77 @@
+package kiter
+
+import (
+	"encoding/binary"
+	"syscall"
+	"unsafe"
+
+	"golang.org/x/sys/unix"
+)
+
+// Record is one open file of one process, as the kernel holds it.
+//
+// The fields are the kernel's own: what fstat of /proc/PID/fd/FD, the
+// descriptor's fdinfo and its link report, except where a file system's
+// getattr reports something else than the inode (overlayfs reports the
+// layer's device, btrfs a subvolume's; pidfs hides the type of a pidfd,
+// whose inode says S_IFREG).
+type Record struct {
+	PID     int    // the process, numbered as the reader's PID namespace numbers it
+	FD      int    // the descriptor number
+	Dev     uint64 // the file system's device, as st_dev
+	Ino     uint64 // the inode number, as st_ino
+	Rdev    uint64 // the device a device file stands for, as st_rdev
+	Mode    uint32 // type and permission bits, as st_mode
+	Nlink   uint32 // the link count, as st_nlink
+	Size    int64  // the size, as st_size
+	Pos     int64  // the file position, as fdinfo's pos
+	Flags   uint32 // the open flags, as fdinfo's flags (O_CLOEXEC included)
+	MountID int    // the mount, as fdinfo's mnt_id and mountinfo's first field
+	Path    string // what readlink of /proc/PID/fd/FD returns
+	PathErr error  // why Path is empty (a syscall.Errno), nil when it is not
+}
+
+// recordSize is the length of struct record in bpf/kiter.c, which
+// precedes each record's path in the iterator's output.
+const recordSize = int(unsafe.Sizeof(kiterRecord{}))
+
+// decode fills r from one record's header in b, which holds at least
+// recordSize bytes, and returns the length of the path that follows.
+// The layout is struct record's, in the host's byte order: the program
+// runs in this kernel.
+func decode(b []byte, r *Record) (pathLen int) {
+	e := binary.NativeEndian
+	r.Ino = e.Uint64(b[0:])
+	r.Size = int64(e.Uint64(b[8:]))
+	r.Pos = int64(e.Uint64(b[16:]))
+	r.PID = int(e.Uint32(b[24:]))
+	r.FD = int(e.Uint32(b[28:]))
+	r.Dev = userDev(e.Uint32(b[32:]))
+	r.Rdev = userDev(e.Uint32(b[36:]))
+	r.Flags = e.Uint32(b[40:])
+	r.Nlink = e.Uint32(b[44:])
+	r.MountID = int(int32(e.Uint32(b[48:])))
+	r.Mode = uint32(e.Uint16(b[52:]))
+	pathLen = int(e.Uint16(b[54:]))
+	r.PathErr = nil
+	if errno := int32(e.Uint32(b[56:])); errno < 0 {
+		r.PathErr = syscall.Errno(-errno)
+	}
+	return pathLen
+}
+
+// userDev converts the kernel's dev_t (12 bits of major, 20 of minor) to
+// the one stat returns.
+func userDev(k uint32) uint64 {
+	return unix.Mkdev(k>>20, k&(1<<20-1))
+}
+
+// kernelDev converts a dev_t as stat returns it to the kernel's, and
+// reports false for one the kernel cannot hold (no file can be on it).
+func kernelDev(d uint64) (uint32, bool) {
+	major, minor := unix.Major(d), unix.Minor(d)
+	if major >= 1<<12 || minor >= 1<<20 {
+		return 0, false
+	}
+	return major<<20 | minor, true
+}
