@@ -231,7 +231,7 @@ func openPty(t *testing.T) (master, slave *os.File, index int) {
 // another user), a pty whose slave nobody holds, an eventfd two share and
 // one no other holds, and requires lsof's -E and +E listings of them: a
 // master names its slave and the slave's holders, a slave the masters,
-// an eventfd its other holders.
+// an eventfd its other holders; and none of slaves -e exempts.
 func TestLivePtyEventfdEndpoints(t *testing.T) {
 	ref := livetest.Reference(t, "/usr/bin/lsof")
 	ours := livetest.Build(t, "./cmd/lsof")
@@ -276,6 +276,8 @@ func TestLivePtyEventfdEndpoints(t *testing.T) {
 		{"-E", "-a", "-p", dp, "-d", "3-4"},
 		{"+E", "-a", "-p", dp, "-d", "3-4"},
 		{"+E", "-a", "-p", ap, "-d", "3,6", "-F", "pcfn"},
+		// Slaves on an exempt file system are not stat'ed: no ends.
+		{"+E", "-e", "/dev/pts", "-a", "-p", ap, "-d", "3-9"},
 	} {
 		out := compare(t, ours, ref, args...).Stdout
 		if !strings.Contains(out, "/dev/p") && !strings.Contains(out, "eventfd") {
