@@ -31,6 +31,8 @@ func (f *fuser) search() bool {
 	sc, err := fdscan.New(fdscan.Options{
 		Root: f.e.procRoot, Kernel: f.e.kernel, Workers: f.e.workers,
 		Probe: pm.probe, Keep: pm.keep,
+		// The mount table main read already, not a second reading.
+		Mounts: f.e.mountTab,
 		// -v and --json show the network namespace of every process
 		// outside ours, not only of those holding a socket.
 		NetNS: f.verbose || f.json,

@@ -2,8 +2,6 @@ package fdscan
 
 import (
 	"bytes"
-	"fmt"
-	"os"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -53,12 +51,7 @@ type Mounts struct {
 // ReadMounts reads the mount table of the mount namespace of process
 // pid ("self" for ours) under the proc root.
 func ReadMounts(procRoot, pid string) (*Mounts, error) {
-	path := filepath.Join(procRoot, pid, "mountinfo")
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return &Mounts{}, fmt.Errorf("read %s: %w", path, err)
-	}
-	return ParseMountinfo(b), nil
+	return LoadMounts(filepath.Join(procRoot, pid, "mountinfo"))
 }
 
 // ParseMountinfo parses the text of a mountinfo file. Lines that are not
