@@ -19,23 +19,7 @@ func TestManPageLint(t *testing.T) {
 // TestHelpOptionsDocumented checks that every option -h names is in the
 // man page and in the README.
 func TestHelpOptionsDocumented(t *testing.T) {
-	opts := manpage.Options(longUsage)
-	if len(opts) < 35 {
-		t.Fatalf("found %d options in the usage, want at least 35: %q", len(opts), opts)
-	}
-	page := manpage.Text(t, manPage)
-	readme, err := os.ReadFile("../../README.md")
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, o := range opts {
-		if !manpage.Mentions(page, o) {
-			t.Errorf("lsof -h names %s; the man page does not", o)
-		}
-		if !manpage.Mentions(string(readme), o) {
-			t.Errorf("lsof -h names %s; README.md does not", o)
-		}
-	}
+	manpage.Documented(t, "lsof -h", longUsage, manPage, "../../README.md", 35)
 }
 
 // TestStatWaitDefault checks that -S's default is one number: the one

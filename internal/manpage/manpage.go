@@ -7,6 +7,7 @@ import (
 	"bytes"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -145,4 +146,30 @@ func isLetter(c byte) bool { return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z'
 
 func isWordByte(c byte) bool {
 	return isLetter(c) || c >= '0' && c <= '9' || c == '-' || c == '+' || c == '|'
+}
+
+// Documented fails t for each option the usage text names that the man
+// page at page or the README at readme does not mention; help names the
+// command and its help option in the messages ("lsof -h"). Fewer than
+// least options found in the usage fails t too: the usage parser would
+// have broken.
+func Documented(t *testing.T, help, usage, page, readme string, least int) {
+	t.Helper()
+	opts := Options(usage)
+	if len(opts) < least {
+		t.Fatalf("found %d options in the usage, want at least %d: %q", len(opts), least, opts)
+	}
+	text := Text(t, page)
+	md, err := os.ReadFile(readme)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, o := range opts {
+		if !Mentions(text, o) {
+			t.Errorf("%s names %s; the man page does not", help, o)
+		}
+		if !Mentions(string(md), o) {
+			t.Errorf("%s names %s; %s does not", help, o, filepath.Base(readme))
+		}
+	}
 }
