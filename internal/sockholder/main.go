@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"net"
 	"os"
 	"path/filepath"
@@ -160,7 +161,10 @@ func hold(dir string) ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
-	abs, err := net.Listen("unix", fmt.Sprintf("@sockholder-%d", os.Getpid()))
+	// The abstract namespace belongs to the network namespace, which
+	// holders in different PID namespaces share: their PIDs can be
+	// equal, so the name carries a random part as well.
+	abs, err := net.Listen("unix", fmt.Sprintf("@sockholder-%d-%08x", os.Getpid(), rand.Uint32()))
 	if err != nil {
 		return nil, err
 	}
