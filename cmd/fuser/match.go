@@ -283,7 +283,7 @@ func (pm *processMatcher) descriptor(m *matcher, p *fdscan.Process, fl *fdscan.F
 	if pm.probe == fdscan.ProbeSockets {
 		probeOp = "readlink"
 	}
-	if fl.Err != nil && fl.Op == probeOp {
+	if fl.Err != nil && fl.Err.Op == probeOp {
 		switch {
 		case !reportable(fl.Err):
 		case f.e.stderrTTY:

@@ -177,7 +177,7 @@ func (s *selection) file(p *fdscan.Process, f *fdscan.File, sock *netsock.Socket
 	if s.excluded {
 		return false, ""
 	}
-	if o.noWarn && f.Err != nil && f.Op != "stat" {
+	if o.noWarn && f.Err != nil && f.Err.Op != "stat" {
 		return false, ""
 	}
 	if o.fds != nil && o.fds.Exclude && o.fds.Contains(f) {

@@ -1,5 +1,7 @@
 package fdscan
 
+import "io/fs"
+
 // Kind says which of a process's references to a file an entry is.
 type Kind uint8
 
@@ -51,11 +53,12 @@ type File struct {
 	// a path, "pipe:[N]", "socket:[N]", "anon_inode:[eventfd]" and so on.
 	// For mapped files it is the path from /proc/PID/maps.
 	Link string
-	// Err is set when the entry could not be inspected; Op names the
-	// operation that failed ("readlink" or "stat"). A mapped file whose
-	// stat failed still has the device and inode the maps name.
-	Err error
-	Op  string
+	// Err is set when the entry could not be inspected: its Op is the
+	// operation that failed ("opendir", "readlink" or "stat"), its Path
+	// what it was tried on (the entry in the proc root, or a mapped
+	// file's path) and its Err the errno. A mapped file whose stat
+	// failed still has the device and inode the maps name.
+	Err *fs.PathError
 
 	Type Type
 	Mode Mode
@@ -133,4 +136,10 @@ type Process struct {
 	fdStart  int  // index in Files of the first descriptor entry
 	ownFiles bool // Files is this entry's own, not its process's
 	threads  int  // num_threads of stat, 0 when unknown
+}
+
+// vanished reports whether f could not be read because its process or
+// descriptor is gone.
+func (f *File) vanished() bool {
+	return f.Err != nil && vanished(f.Err.Err)
 }

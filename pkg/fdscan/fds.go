@@ -16,7 +16,7 @@ import (
 func (r *reader) fdEntries(dirfd int, p *Process) {
 	fdDir, err := r.s.kernel.OpenDirAt(dirfd, "fd")
 	if err != nil {
-		f := File{Kind: KindNoFD, FD: -1, EventfdID: -1, Err: err, Op: "opendir"}
+		f := File{Kind: KindNoFD, FD: -1, EventfdID: -1, Err: r.failure(p, "opendir", "fd", err)}
 		if !vanished(err) && (r.s.probe == ProbeFull || r.keep(p, &f)) {
 			p.Files = append(p.Files, f)
 		}
@@ -140,7 +140,7 @@ func (r *reader) fdEntry(fdDir int, info *fdinfoDir, name string, p *Process, f 
 			if vanished(err) {
 				return false
 			}
-			f.Err, f.Op = err, "stat"
+			f.Err = r.failure(p, "stat", "fd/"+name, err)
 			return r.keep(p, f)
 		}
 		f.setStat(&st)
@@ -153,7 +153,7 @@ func (r *reader) fdEntry(fdDir int, info *fdinfoDir, name string, p *Process, f 
 		if vanished(err) {
 			return false
 		}
-		f.Err, f.Op = err, "readlink"
+		f.Err = r.failure(p, "readlink", "fd/"+name, err)
 		// A link too long to read (ENAMETOOLONG) still has its fdinfo:
 		// lsof shows its flags, not its mode, which comes from the link.
 		if r.s.fdinfo && !r.fdinfo(info, name, f) {
@@ -191,7 +191,7 @@ func (r *reader) fdEntry(fdDir int, info *fdinfoDir, name string, p *Process, f 
 			if vanished(err) {
 				return false
 			}
-			f.Err, f.Op = err, "stat"
+			f.Err = r.failure(p, "stat", "fd/"+name, err)
 		} else {
 			f.setStat(&st)
 			r.s.pseudoDevs.learn(link, st.Dev)

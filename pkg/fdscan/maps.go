@@ -3,6 +3,7 @@ package fdscan
 import (
 	"bytes"
 	"errors"
+	"io/fs"
 	"slices"
 	"strconv"
 	"strings"
@@ -145,7 +146,7 @@ func (r *reader) mapped(dirfd int, m Mapping, rng []byte) File {
 	case deleted && (err != nil || st.Dev != m.Dev || st.Ino != m.Inode):
 		f.Kind = KindDel
 	case err != nil:
-		f.Err, f.Op = err, "stat"
+		f.Err = &fs.PathError{Op: "stat", Path: path, Err: err}
 	case st.Dev != m.Dev || st.Ino != m.Inode:
 		f.PathDev, f.PathInode = st.Dev, st.Ino
 	default:

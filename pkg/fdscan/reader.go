@@ -2,6 +2,7 @@ package fdscan
 
 import (
 	"bytes"
+	"io/fs"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -137,19 +138,19 @@ func (r *reader) entityAt(dirfd, tid int, main *Process, p *Process) *Process {
 		p.Files = append(p.Files, main.Files[:2]...)
 	} else {
 		p.Files = append(p.Files,
-			r.special(dirfd, "cwd", KindCWD),
-			r.special(dirfd, "root", KindRoot))
+			r.special(dirfd, p, "cwd", KindCWD),
+			r.special(dirfd, p, "root", KindRoot))
 		// Every live process has a working and a root directory; when
 		// they are gone, so is the process, and it is left out as if
 		// never seen.
-		if vanished(p.Files[0].Err) || vanished(p.Files[1].Err) {
+		if p.Files[0].vanished() || p.Files[1].vanished() {
 			return nil
 		}
 	}
 	if vm {
 		p.Files = append(p.Files, main.Files[2:main.fdStart]...)
 	} else {
-		exe := r.special(dirfd, "exe", KindText)
+		exe := r.special(dirfd, p, "exe", KindText)
 		p.Files = append(p.Files, exe)
 		r.maps(dirfd, p, exe.Dev, exe.Inode, exe.Err == nil)
 	}
@@ -218,7 +219,7 @@ func (r *reader) probeSpecial(dirfd int, name string, kind Kind, p *Process) (Fi
 	f := File{Kind: kind, FD: -1, EventfdID: -1}
 	st, err := r.s.kernel.StatAt(dirfd, name)
 	if err != nil {
-		f.Err, f.Op = err, "stat"
+		f.Err = r.failure(p, "stat", name, err)
 		return f, !vanished(err) && r.keep(p, &f)
 	}
 	f.setStat(&st)
@@ -227,7 +228,7 @@ func (r *reader) probeSpecial(dirfd int, name string, kind Kind, p *Process) (Fi
 	}
 	link, err := r.readlink(dirfd, name)
 	if err != nil {
-		f.Err, f.Op = err, "readlink"
+		f.Err = r.failure(p, "readlink", name, err)
 	}
 	f.Link = link
 	return f, true
@@ -368,12 +369,19 @@ func (r *reader) readlinkBytes(dirfd int, name string) ([]byte, error) {
 	}
 }
 
+// failure is the error of op on the entry name of p's directory: it
+// names the entry by its path under the proc root, as the commands show
+// an entry they could not read.
+func (r *reader) failure(p *Process, op, name string, err error) *fs.PathError {
+	return &fs.PathError{Op: op, Path: r.s.root + "/" + p.Dir + "/" + name, Err: err}
+}
+
 // special reads cwd, root or exe.
-func (r *reader) special(dirfd int, name string, kind Kind) File {
+func (r *reader) special(dirfd int, p *Process, name string, kind Kind) File {
 	f := File{Kind: kind, FD: -1, EventfdID: -1}
 	link, err := r.readlink(dirfd, name)
 	if err != nil {
-		f.Err, f.Op = err, "readlink"
+		f.Err = r.failure(p, "readlink", name, err)
 		return f
 	}
 	f.Link = link
@@ -383,7 +391,7 @@ func (r *reader) special(dirfd int, name string, kind Kind) File {
 	}
 	st, err := r.s.kernel.StatAt(dirfd, name)
 	if err != nil {
-		f.Err, f.Op = err, "stat"
+		f.Err = r.failure(p, "stat", name, err)
 		return f
 	}
 	f.setStat(&st)

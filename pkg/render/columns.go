@@ -189,16 +189,15 @@ func Name(p *fdscan.Process, f *fdscan.File, procRoot string) string {
 }
 
 func fileName(p *fdscan.Process, f *fdscan.File, procRoot string) string {
-	if f.Err != nil && f.Op != "stat" {
-		path := procPath(p, f, procRoot)
-		if f.Err == unix.ENOENT && f.Kind == fdscan.KindText {
+	if f.Err != nil && f.Err.Op != "stat" {
+		if f.Err.Err == unix.ENOENT && f.Kind == fdscan.KindText {
 			// A kernel thread has no program text; lsof says no more.
-			return path
+			return f.Err.Path
 		}
-		return path + " (" + f.Op + ": " + Strerror(f.Err) + ")"
+		return f.Err.Path + " (" + f.Err.Op + ": " + Strerror(f.Err.Err) + ")"
 	}
 	if f.Err != nil {
-		return f.Link + " (stat: " + Strerror(f.Err) + ")"
+		return f.Link + " (stat: " + Strerror(f.Err.Err) + ")"
 	}
 	link := f.Link
 	if f.PathInode != 0 {
@@ -260,23 +259,6 @@ func epollName(tfds []int) string {
 		b = append(b, "..."...)
 	}
 	return string(append(b, ']'))
-}
-
-func procPath(p *fdscan.Process, f *fdscan.File, procRoot string) string {
-	base := procRoot + "/" + p.Dir + "/"
-	switch f.Kind {
-	case fdscan.KindNoFD:
-		return base + "fd"
-	case fdscan.KindCWD:
-		return base + "cwd"
-	case fdscan.KindRoot:
-		return base + "root"
-	case fdscan.KindText:
-		return base + "exe"
-	case fdscan.KindFD:
-		return base + "fd/" + strconv.Itoa(f.FD)
-	}
-	return f.Link
 }
 
 // Strerror returns the C library's text for an error: Go's, with the

@@ -59,7 +59,7 @@ func TestFileColumns(t *testing.T) {
 		// kthreadd   2 root  txt   unknown                      /proc/2/exe
 		{"kernel thread", &fdscan.Process{PID: 2, Dir: "2"}, kernelText, cols{"txt", " ", " ", "unknown", "", "", "", "", "/proc/2/exe"}},
 		// A task's entries are named under its own directory.
-		{"task fd denied", &fdscan.Process{PID: 1, TID: 7, Dir: "1/task/7"}, deniedFD, cols{"3", " ", " ", "unknown", "", "", "", "", "/proc/1/task/7/fd/3 (readlink: Permission denied)"}},
+		{"task fd denied", &fdscan.Process{PID: 1, TID: 7, Dir: "1/task/7"}, failedFile(fdscan.KindFD, 3, "readlink", "/proc/1/task/7/fd/3", unix.EACCES), cols{"3", " ", " ", "unknown", "", "", "", "", "/proc/1/task/7/fd/3 (readlink: Permission denied)"}},
 	} {
 		f := tc.f
 		got := cols{
@@ -82,13 +82,13 @@ func TestNameForms(t *testing.T) {
 		f    fdscan.File
 		want string
 	}{
-		{"stat failed", fdscan.File{Kind: fdscan.KindFD, FD: 4, Link: "/mnt/secret", Err: unix.EACCES, Op: "stat"},
+		{"stat failed", with(failedFile(fdscan.KindFD, 4, "stat", "/proc/42/fd/4", unix.EACCES), func(f *fdscan.File) { f.Link = "/mnt/secret" }),
 			"/mnt/secret (stat: Permission denied)"},
-		{"stat of a mapping failed", fdscan.File{Kind: fdscan.KindMem, FD: -1, Link: "/lib/x.so", Err: unix.ENOENT, Op: "stat"},
+		{"stat of a mapping failed", with(failedFile(fdscan.KindMem, -1, "stat", "/lib/x.so", unix.ENOENT), func(f *fdscan.File) { f.Link = "/lib/x.so" }),
 			"/lib/x.so (stat: No such file or directory)"},
-		{"readlink of an fd vanished", fdscan.File{Kind: fdscan.KindFD, FD: 9, Err: unix.ENOENT, Op: "readlink"},
+		{"readlink of an fd vanished", failedFile(fdscan.KindFD, 9, "readlink", "/proc/42/fd/9", unix.ENOENT),
 			"/proc/42/fd/9 (readlink: No such file or directory)"},
-		{"cwd vanished", fdscan.File{Kind: fdscan.KindCWD, FD: -1, Err: unix.ENOENT, Op: "readlink"},
+		{"cwd vanished", failedFile(fdscan.KindCWD, -1, "readlink", "/proc/42/cwd", unix.ENOENT),
 			"/proc/42/cwd (readlink: No such file or directory)"},
 		{"mapping replaced", fdscan.File{Kind: fdscan.KindMem, FD: -1, Link: "/usr/lib/libc.so.6", Dev: rootDev, Inode: 100,
 			PathDev: unix.Mkdev(254, 1), PathInode: 200}, "/usr/lib/libc.so.6 (path dev=254,1, inode=200)"},
@@ -114,7 +114,8 @@ func TestNameForms(t *testing.T) {
 		}
 	}
 	// The proc root is whatever the entry was read from.
-	if got, want := Name(p, &deniedCWD, "/fixture/proc"), "/fixture/proc/42/cwd (readlink: Permission denied)"; got != want {
+	fixture := failedFile(fdscan.KindCWD, -1, "readlink", "/fixture/proc/42/cwd", unix.EACCES)
+	if got, want := Name(p, &fixture, "/proc"), "/fixture/proc/42/cwd (readlink: Permission denied)"; got != want {
 		t.Errorf("Name under another proc root = %q, want %q", got, want)
 	}
 }
@@ -178,8 +179,8 @@ func TestModeAndLock(t *testing.T) {
 		{"read", fdscan.File{Mode: fdscan.ModeRead}, 'r', ' '},
 		{"write, whole-file write lock", fdscan.File{Mode: fdscan.ModeWrite, Lock: 'W'}, 'w', 'W'},
 		{"no mode but a lock", fdscan.File{Lock: 'R'}, '-', 'R'},
-		{"unreadable, with a mode", fdscan.File{Mode: fdscan.ModeRead, Err: unix.EACCES}, ' ', ' '},
-		{"unreadable, locked", fdscan.File{Mode: fdscan.ModeRead, Lock: 'w', Err: unix.EACCES}, '-', 'w'},
+		{"unreadable, with a mode", with(failedFile(fdscan.KindFD, 3, "stat", "/proc/1/fd/3", unix.EACCES), func(f *fdscan.File) { f.Mode = fdscan.ModeRead }), ' ', ' '},
+		{"unreadable, locked", with(failedFile(fdscan.KindFD, 3, "stat", "/proc/1/fd/3", unix.EACCES), func(f *fdscan.File) { f.Mode, f.Lock = fdscan.ModeRead, 'w' }), '-', 'w'},
 	} {
 		if got := Mode(&tc.f); got != tc.mode {
 			t.Errorf("%s: Mode = %q, want %q", tc.desc, got, tc.mode)
@@ -204,9 +205,9 @@ func TestTypeNames(t *testing.T) {
 		{fdscan.File{Type: fdscan.TypeSock}, "sock"},
 		{fdscan.File{Type: fdscan.TypeAnon}, "a_inode"},
 		{fdscan.File{Type: fdscan.TypeUnknown}, "unknown"},
-		{fdscan.File{Type: fdscan.TypeReg, Err: unix.EACCES, Op: "stat"}, "unknown"},
-		{fdscan.File{Kind: fdscan.KindMem, Type: fdscan.TypeReg, Err: unix.EACCES, Op: "stat"}, "REG"},
-		{fdscan.File{Kind: fdscan.KindNoFD, Err: unix.EACCES}, ""},
+		{with(failedFile(fdscan.KindFD, 3, "stat", "/proc/1/fd/3", unix.EACCES), func(f *fdscan.File) { f.Type = fdscan.TypeReg }), "unknown"},
+		{with(failedFile(fdscan.KindMem, -1, "stat", "/lib/x.so", unix.EACCES), func(f *fdscan.File) { f.Type = fdscan.TypeReg }), "REG"},
+		{failedFile(fdscan.KindNoFD, -1, "opendir", "/proc/1/fd", unix.EACCES), ""},
 	} {
 		if got := Type(&tc.f); got != tc.want {
 			t.Errorf("Type(%+v) = %q, want %q", tc.f, got, tc.want)
@@ -223,7 +224,7 @@ func TestDevices(t *testing.T) {
 	if got, want := Device(&blk)+" "+string(appendSizeOff(nil, &blk, SizeOffAuto, 8))+" "+Node(&blk), "7,0 0t0 93"; got != want {
 		t.Errorf("BLK Device = %q, want %q", got, want)
 	}
-	mem := fdscan.File{Kind: fdscan.KindMem, Type: fdscan.TypeReg, Dev: rootDev, Inode: 77, Err: unix.EACCES, Op: "stat"}
+	mem := with(failedFile(fdscan.KindMem, -1, "stat", "/lib/x.so", unix.EACCES), func(f *fdscan.File) { f.Type, f.Dev, f.Inode = fdscan.TypeReg, rootDev, 77 })
 	if got, want := Device(&mem)+" "+Node(&mem), "254,0 77"; got != want {
 		t.Errorf("unstat'ed mapping: Device Node = %q, want %q", got, want)
 	}

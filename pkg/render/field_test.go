@@ -3,6 +3,7 @@ package render
 import (
 	"bytes"
 	"errors"
+	"io/fs"
 	"strings"
 	"testing"
 
@@ -191,7 +192,7 @@ func TestFieldMarker(t *testing.T) {
 func TestFieldDetails(t *testing.T) {
 	blk := fdscan.File{Kind: fdscan.KindFD, FD: 0, Mode: fdscan.ModeRead, Type: fdscan.TypeBlk, Link: "/dev/loop0",
 		Dev: devtmpfs, Rdev: unix.Mkdev(7, 0), Inode: 93, NLink: 1, HasPos: true}
-	statFailed := fdscan.File{Kind: fdscan.KindFD, FD: 5, Mode: fdscan.ModeRead, Link: "/mnt/x", Err: errors.New("permission denied"), Op: "stat",
+	statFailed := fdscan.File{Kind: fdscan.KindFD, FD: 5, Mode: fdscan.ModeRead, Link: "/mnt/x", Err: &fs.PathError{Op: "stat", Path: "/proc/1/fd/5", Err: errors.New("permission denied")},
 		HasFlags: true, Flags: 0o100000}
 	for _, tc := range []struct {
 		desc string

@@ -52,7 +52,7 @@ func (g *Gaps) Note(pid int, f *fdscan.File) {
 	case g.Others:
 		g.mu.Lock()
 		defer g.mu.Unlock()
-		text := Strerror(f.Err)
+		text := Strerror(f.Err.Err)
 		if g.other == nil {
 			g.other = map[string]map[int]bool{}
 		}

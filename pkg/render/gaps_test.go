@@ -10,11 +10,11 @@ import (
 )
 
 func TestGapsReport(t *testing.T) {
-	denied := fdscan.File{Kind: fdscan.KindFD, Err: unix.EACCES, Op: "stat"}
-	blind := fdscan.File{Kind: fdscan.KindNoFD, Err: unix.EACCES, Op: "opendir"}
-	unlooked := fdscan.File{Kind: fdscan.KindMem, Err: fdscan.ErrNotLookedUp, Op: "stat"}
-	loop := fdscan.File{Kind: fdscan.KindFD, Err: unix.ELOOP, Op: "stat"}
-	gone := fdscan.File{Kind: fdscan.KindFD, Err: unix.ENOENT, Op: "stat"}
+	denied := failedFile(fdscan.KindFD, 3, "stat", "/proc/1/fd/3", unix.EACCES)
+	blind := failedFile(fdscan.KindNoFD, -1, "opendir", "/proc/1/fd", unix.EACCES)
+	unlooked := failedFile(fdscan.KindMem, -1, "stat", "/lib/x.so", fdscan.ErrNotLookedUp)
+	loop := failedFile(fdscan.KindFD, 3, "stat", "/proc/1/fd/3", unix.ELOOP)
+	gone := failedFile(fdscan.KindFD, 3, "stat", "/proc/1/fd/3", unix.ENOENT)
 	type note struct {
 		pid int
 		f   fdscan.File

@@ -157,7 +157,7 @@ func (j *JSONWriter) record(p *fdscan.Process, f *fdscan.File, sock *netsock.Soc
 		r.Lock = string(f.Lock)
 	}
 	if f.Err != nil {
-		r.Error = f.Op + ": " + Strerror(f.Err)
+		r.Error = f.Err.Op + ": " + Strerror(f.Err.Err)
 	}
 	if !unreadable(f) {
 		r.Inode = f.Inode

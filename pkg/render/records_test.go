@@ -1,6 +1,7 @@
 package render
 
 import (
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -116,12 +117,12 @@ var (
 // listed by an unprivileged user, for PID 1 here (whose descriptors even
 // root may not read) and for kthreadd (PID 2), which has no program.
 var (
-	deniedCWD  = fdscan.File{Kind: fdscan.KindCWD, FD: -1, EventfdID: -1, Err: unix.EACCES, Op: "readlink"}
-	deniedRoot = fdscan.File{Kind: fdscan.KindRoot, FD: -1, EventfdID: -1, Err: unix.EACCES, Op: "readlink"}
-	deniedText = fdscan.File{Kind: fdscan.KindText, FD: -1, EventfdID: -1, Err: unix.EACCES, Op: "readlink"}
-	deniedFDs  = fdscan.File{Kind: fdscan.KindNoFD, FD: -1, EventfdID: -1, Err: unix.EACCES, Op: "opendir"}
-	deniedFD   = fdscan.File{Kind: fdscan.KindFD, FD: 3, EventfdID: -1, Err: unix.EACCES, Op: "readlink"}
-	kernelText = fdscan.File{Kind: fdscan.KindText, FD: -1, EventfdID: -1, Err: unix.ENOENT, Op: "readlink"}
+	deniedCWD  = failedFile(fdscan.KindCWD, -1, "readlink", "/proc/17830/cwd", unix.EACCES)
+	deniedRoot = failedFile(fdscan.KindRoot, -1, "readlink", "/proc/17830/root", unix.EACCES)
+	deniedText = failedFile(fdscan.KindText, -1, "readlink", "/proc/17830/exe", unix.EACCES)
+	deniedFDs  = failedFile(fdscan.KindNoFD, -1, "opendir", "/proc/17830/fd", unix.EACCES)
+	deniedFD   = failedFile(fdscan.KindFD, 3, "readlink", "/proc/1/fd/3", unix.EACCES)
+	kernelText = failedFile(fdscan.KindText, -1, "readlink", "/proc/2/exe", unix.ENOENT)
 )
 
 // sockFile is a socket descriptor of sockholder: socket:[ino] in the
@@ -159,3 +160,9 @@ func fixtureNamer(t *testing.T) *netsock.Namer {
 func numericNamer() *netsock.Namer { return &netsock.Namer{NoHosts: true, NoPorts: true} }
 
 var rootUsers = fdscan.Users{0: "root"}
+
+// failedFile is an entry the scanner could not read: op on path failed
+// with err.
+func failedFile(kind fdscan.Kind, fd int, op, path string, err error) fdscan.File {
+	return fdscan.File{Kind: kind, FD: fd, EventfdID: -1, Err: &fs.PathError{Op: op, Path: path, Err: err}}
+}

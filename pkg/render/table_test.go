@@ -3,6 +3,7 @@ package render
 import (
 	"bytes"
 	"errors"
+	"golang.org/x/sys/unix"
 	"strconv"
 	"strings"
 	"testing"
@@ -263,7 +264,7 @@ holder  17830 root NOFD                                /proc/17830/fd (opendir: 
 			cmd: "lsof -p 1 -p 2 (the first rows of each)",
 			esc: utf8,
 			rows: []tableRow{
-				{p: &fdscan.Process{PID: 1, Dir: "1", Command: "process_agent"}, f: deniedCWD},
+				{p: &fdscan.Process{PID: 1, Dir: "1", Command: "process_agent"}, f: failedFile(fdscan.KindCWD, -1, "readlink", "/proc/1/cwd", unix.EACCES)},
 				{p: &fdscan.Process{PID: 1, Dir: "1", Command: "process_agent"}, f: deniedFD},
 				{p: &fdscan.Process{PID: 2, Dir: "2", Command: "kthreadd"}, f: kernelText},
 			},
@@ -324,7 +325,7 @@ func TestTableUsers(t *testing.T) {
 // an OFFSET column both.
 func TestTableSizeAndOffset(t *testing.T) {
 	tab := NewTable(Escaper{}, "/proc", rootUsers, numericNamer(), TableOptions{SizeOff: SizeAndOffset})
-	for _, f := range []fdscan.File{cwdFile, readwriteFile, nullFile, delFile, deniedFD} {
+	for _, f := range []fdscan.File{cwdFile, readwriteFile, nullFile, delFile, failedFile(fdscan.KindFD, 3, "readlink", "/proc/17830/fd/3", unix.EACCES)} {
 		tab.Add(holderProc, &f, nil)
 	}
 	var out bytes.Buffer
