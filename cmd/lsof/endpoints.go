@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/openfiles/openfiles/pkg/fdscan"
+	"github.com/openfiles/openfiles/pkg/join"
 	"github.com/openfiles/openfiles/pkg/netsock"
 	"github.com/openfiles/openfiles/pkg/render"
 	"golang.org/x/sys/unix"
@@ -85,7 +86,8 @@ type endCollector struct {
 	n    int
 }
 
-func (c *endCollector) add(_ *fdscan.Process, f *fdscan.File, sock *netsock.Socket) error {
+func (c *endCollector) add(e *join.Entry) error {
+	f, sock := e.File, e.Socket
 	c.n++
 	s := c.ends
 	switch {

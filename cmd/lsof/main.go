@@ -15,6 +15,7 @@ import (
 
 	"github.com/openfiles/openfiles/internal/profile"
 	"github.com/openfiles/openfiles/pkg/fdscan"
+	"github.com/openfiles/openfiles/pkg/join"
 	"github.com/openfiles/openfiles/pkg/netsock"
 	"github.com/openfiles/openfiles/pkg/render"
 )
@@ -171,10 +172,15 @@ func run(args []string, stdout, stderr io.Writer, e env) int {
 	if !e.dns {
 		names.Timeout = 0
 	}
-	users := fdscan.LoadUsers(e.passwd)
-	out := newOutput(&opts, e, stdout, users, names)
+	// The join stage: sockets with their tables (the resolver is new
+	// for each listing), and the names of what is selected.
+	j := &join.Joiner{Protocols: sc.SocketProtocol, Users: fdscan.LoadUsers(e.passwd), Names: names, RawHosts: opts.json}
+	if opts.skipInet {
+		j.Skip, j.SkipNote = skippedByX, "-X specified"
+	}
+	out := newOutput(&opts, e, stdout)
 	if opts.summary {
-		out = newSummaryOutput(&opts, e, stdout, users, sc)
+		out = newSummaryOutput(&opts, e, stdout, sc)
 	}
 	if _, table := out.(*tableOutput); table && sel.all && os.Getenv("GOGC") == "" {
 		// A full listing holds its table to the end: collect more often
@@ -214,6 +220,7 @@ func run(args []string, stdout, stderr io.Writer, e env) int {
 			sc.Refresh()
 		}
 		sockets = netsock.NewResolver(e.procRoot)
+		j.Sockets = sockets
 		sockets.Protos, sockets.Own, sockets.UnixPeers = sel.socketProtos(), ownNetNS, opts.endpoints != endpointsNone
 		if opts.endpoints != 0 {
 			if sel.ends, err = scanEndpoints(so, lookup.Helpers(), opts.cmdWidth); err != nil {
@@ -228,14 +235,17 @@ func run(args []string, stdout, stderr io.Writer, e env) int {
 			collected := &endCollector{ends: newEndSet()}
 			// The same tables serve both listings: the sockets-only Keep
 			// looks them up.
-			if _, err := listOnce(sc, sel, collected, sockets, &render.Gaps{}, lookup.Helpers(), e); err != nil {
+			// Nothing of it is shown: nothing needs a name.
+			unnamed := *j
+			unnamed.Users, unnamed.Names = nil, nil
+			if _, err := listOnce(sc, sel, collected, &unnamed, &render.Gaps{}, lookup.Helpers(), e); err != nil {
 				e.esc.Fprintf(stderr, "lsof: %v\n", err)
 				return 1
 			}
 			sel.endsListed = collected.ends
 			sc.Refresh()
 		}
-		listed, err := listOnce(sc, sel, out, sockets, holes, lookup.Helpers(), e)
+		listed, err := listOnce(sc, sel, out, j, holes, lookup.Helpers(), e)
 		if err != nil {
 			if errors.Is(err, syscall.EPIPE) {
 				return 1
@@ -270,7 +280,8 @@ func run(args []string, stdout, stderr io.Writer, e env) int {
 
 // listOnce scans and writes one listing, returning how many files it
 // listed. The processes in skip, our lookup helpers, are not listed.
-func listOnce(sc *fdscan.Scanner, sel *selection, out output, sockets *netsock.Resolver, holes *render.Gaps, skip []int, e env) (int, error) {
+func listOnce(sc *fdscan.Scanner, sel *selection, out output, j *join.Joiner, holes *render.Gaps, skip []int, e env) (int, error) {
+	sockets := j.Sockets
 	pids := sel.scanPIDs()
 	if sel.endsListed != nil {
 		pids = nil // +E: the ends may be in any process
@@ -302,56 +313,29 @@ func listOnce(sc *fdscan.Scanner, sel *selection, out output, sockets *netsock.R
 		for i := range p.Files {
 			f := &p.Files[i]
 			holes.Note(p.PID, f)
-			var sock *netsock.Socket
-			if f.Type == fdscan.TypeSock && f.Err == nil {
-				ok := false
-				if p.NetNS != 0 {
-					s, ok = sockets.Lookup(p.NetNS, p.PID, f.Inode)
-					ok = ok && !(sel.o.skipInet && skippedByX(&s))
-				}
-				if ok {
-					sock = &s
-				} else if sel.o.skipInet {
-					named := *f
-					named.SockProto, named.NameNote = "", "-X specified"
-					f = &named
-				} else if f.SockProto == "" {
-					// In no table: lsof names the protocol alone.
-					named := *f
-					named.SockProto = sc.SocketProtocol(p, f)
-					f = &named
-				}
-			}
+			en := j.Join(p, f, &s)
 			if sel.ends != nil {
-				ends := ""
-				switch {
+				switch sock := en.Socket; {
 				case sock == nil:
-					ends = sel.ends.fileEnds(p.PID, f)
+					en.Endpoints = sel.ends.fileEnds(p.PID, f)
 				case sock.Proto == netsock.ProtoUnix:
-					ends = sel.ends.unixEnds(sock)
+					en.Endpoints = sel.ends.unixEnds(sock)
 				case sock.Proto.Inet():
-					sock.Peer = sel.ends.inetPeer(p.NetNS, sockets.Tables(p.NetNS, p.PID), sock)
+					sock.Peer = sel.ends.inetPeer(p.NetNS, j.Sockets.Tables(p.NetNS, p.PID), sock)
 					if sock.Peer != 0 {
-						ends = sel.ends.inetEnds(sock.Peer)
+						en.Endpoints = sel.ends.inetEnds(sock.Peer)
 					}
-				}
-				if ends != "" {
-					named := *f
-					named.Endpoints = ends
-					f = &named
 				}
 			}
 			if f.Exempt {
-				named := *f
 				ex, _ := sel.o.exemptedBy(f.Link)
-				named.NameNote = string(ex.sign) + "e " + ex.path
-				f = &named
+				en.Note = string(ex.sign) + "e " + ex.path
 			}
 			ok, name := false, ""
 			if !sel.excluded {
-				ok, name = sel.file(p, f, sock)
+				ok, name = sel.file(p, f, en.Socket)
 			}
-			if !ok && sel.endsListed != nil && sel.endsListed.has(f, sock) {
+			if !ok && sel.endsListed != nil && sel.endsListed.has(f, en.Socket) {
 				ok = true // +E: an end of a file listed
 			}
 			if !ok {
@@ -360,9 +344,10 @@ func listOnce(sc *fdscan.Scanner, sel *selection, out output, sockets *netsock.R
 			if name != "" {
 				named := *f
 				named.Link, named.PathInode = name, 0
-				f = &named
+				en.File = &named
 			}
-			if err := out.add(p, f, sock); err != nil {
+			j.Name(&en)
+			if err := out.add(&en); err != nil {
 				return err
 			}
 		}

@@ -7,16 +7,15 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/openfiles/openfiles/pkg/fdscan"
-	"github.com/openfiles/openfiles/pkg/netsock"
+	"github.com/openfiles/openfiles/pkg/join"
 	"github.com/openfiles/openfiles/pkg/render"
 )
 
 // output is where the selected files go: lsof's table, terse PIDs, -F
 // fields or JSON lines.
 type output interface {
-	// add takes a selected file; sock is the socket it is, or nil.
-	add(p *fdscan.Process, f *fdscan.File, sock *netsock.Socket) error
+	// add takes a selected, named entry.
+	add(e *join.Entry) error
 	// finish ends a listing, writing what is still held, and reports
 	// how many files it listed.
 	finish() (int, error)
@@ -24,7 +23,7 @@ type output interface {
 	marker(text string) error
 }
 
-func newOutput(o *options, e env, w io.Writer, users fdscan.Users, names *netsock.Namer) output {
+func newOutput(o *options, e env, w io.Writer) output {
 	mode := render.SizeOffAuto
 	switch {
 	case o.offset || (o.fields != nil && o.fields.offsets):
@@ -40,7 +39,7 @@ func newOutput(o *options, e env, w io.Writer, users fdscan.Users, names *netsoc
 	}
 	switch {
 	case o.json:
-		return &jsonOutput{j: render.NewJSONWriter(w, e.procRoot, users, names)}
+		return &jsonOutput{j: render.NewJSONWriter(w)}
 	case o.terse:
 		return &terseOutput{w: bufio.NewWriter(w)}
 	case o.fields != nil:
@@ -54,13 +53,13 @@ func newOutput(o *options, e env, w io.Writer, users fdscan.Users, names *netsoc
 		if o.flags == render.FlagsHidden {
 			letters = strings.ReplaceAll(letters, "G", "") // -f g after -F
 		}
-		fw := render.NewFieldWriter(w, letters, e.esc, e.procRoot, users, names, mode, digits, o.numericUser)
+		fw := render.NewFieldWriter(w, letters, e.esc, mode, digits, o.numericUser)
 		if o.flags == render.FlagsNames {
 			fw.NameFlags()
 		}
 		return &fieldOutput{f: fw}
 	}
-	return &tableOutput{w: w, t: render.NewTable(e.esc, e.procRoot, users, names, render.TableOptions{
+	return &tableOutput{w: w, t: render.NewTable(e.esc, render.TableOptions{
 		PPID: o.ppid, PGID: o.pgidColumn, NLink: o.linkColumn, NumericUsers: o.numericUser,
 		CommandWidth: o.cmdWidth, SizeOff: mode, OffsetDigits: digits, TCPInfo: o.tcpInfo, Flags: o.flags,
 		NetNS: o.netns, Container: o.container,
@@ -72,8 +71,8 @@ type tableOutput struct {
 	w io.Writer
 }
 
-func (o *tableOutput) add(p *fdscan.Process, f *fdscan.File, sock *netsock.Socket) error {
-	o.t.Add(p, f, sock)
+func (o *tableOutput) add(e *join.Entry) error {
+	o.t.Add(e)
 	return nil
 }
 
@@ -94,9 +93,9 @@ type jsonOutput struct {
 	n int
 }
 
-func (o *jsonOutput) add(p *fdscan.Process, f *fdscan.File, sock *netsock.Socket) error {
+func (o *jsonOutput) add(e *join.Entry) error {
 	o.n++
-	return o.j.Write(p, f, sock)
+	return o.j.Write(e)
 }
 
 func (o *jsonOutput) finish() (int, error) {
@@ -114,7 +113,8 @@ type terseOutput struct {
 	n    int
 }
 
-func (o *terseOutput) add(p *fdscan.Process, _ *fdscan.File, _ *netsock.Socket) error {
+func (o *terseOutput) add(e *join.Entry) error {
+	p := e.Process
 	o.n++
 	if p.PID == o.last {
 		return nil
@@ -140,9 +140,9 @@ type fieldOutput struct {
 	n int
 }
 
-func (o *fieldOutput) add(p *fdscan.Process, f *fdscan.File, sock *netsock.Socket) error {
+func (o *fieldOutput) add(e *join.Entry) error {
 	o.n++
-	return o.f.Write(p, f, sock)
+	return o.f.Write(e)
 }
 
 func (o *fieldOutput) finish() (int, error) {

@@ -4,7 +4,7 @@ import (
 	"io"
 
 	"github.com/openfiles/openfiles/pkg/fdscan"
-	"github.com/openfiles/openfiles/pkg/netsock"
+	"github.com/openfiles/openfiles/pkg/join"
 	"github.com/openfiles/openfiles/pkg/render"
 )
 
@@ -20,8 +20,8 @@ type summaryOutput struct {
 	n int
 }
 
-func newSummaryOutput(o *options, e env, w io.Writer, users fdscan.Users, sc *fdscan.Scanner) *summaryOutput {
-	s := render.NewSummary(e.esc, users, sc.Mounts())
+func newSummaryOutput(o *options, e env, w io.Writer, sc *fdscan.Scanner) *summaryOutput {
+	s := render.NewSummary(e.esc, sc.Mounts())
 	s.Top = o.summaryTop
 	s.FDLimit = func(pid int, start uint64) (uint64, bool) {
 		soft, _, err := sc.FDLimit(pid, start)
@@ -30,9 +30,9 @@ func newSummaryOutput(o *options, e env, w io.Writer, users fdscan.Users, sc *fd
 	return &summaryOutput{s: s, w: w}
 }
 
-func (o *summaryOutput) add(p *fdscan.Process, f *fdscan.File, sock *netsock.Socket) error {
+func (o *summaryOutput) add(e *join.Entry) error {
 	o.n++
-	o.s.Add(p, f, sock)
+	o.s.Add(e)
 	return nil
 }
 

@@ -89,21 +89,13 @@ type File struct {
 	PathInode uint64
 
 	// Details of anonymous inodes, from fdinfo.
-	EventfdID int    // eventfd-id, or -1
-	EpollTFDs []int  // descriptors an epoll instance watches
-	PidfdPID  int    // the process a pidfd refers to, or 0
-	SockProto string // socket protocol name (system.sockprotoname), set by the caller
+	EventfdID int   // eventfd-id, or -1
+	EpollTFDs []int // descriptors an epoll instance watches
+	PidfdPID  int   // the process a pidfd refers to, or 0
 	// Exempt is set for a file on a path Options.Exempt names: it was not
 	// stat'ed, and nothing but its link (and, mapped, its device and
 	// inode from the maps) is known.
 	Exempt bool
-	// Endpoints is what lsof's -E adds to NAME after a blank: the other
-	// ends of a pipe, socket, pty, eventfd or message queue, set by the
-	// caller.
-	Endpoints string
-	// NameNote is a note lsof adds to NAME in parentheses, set by the
-	// caller: "-X specified".
-	NameNote string
 }
 
 // Process is one process, or one task of a process, and the files it

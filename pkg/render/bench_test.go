@@ -5,7 +5,7 @@ import (
 	"testing"
 
 	"github.com/openfiles/openfiles/pkg/fdscan"
-	"github.com/openfiles/openfiles/pkg/netsock"
+	"github.com/openfiles/openfiles/pkg/join"
 	"golang.org/x/sys/unix"
 )
 
@@ -17,14 +17,17 @@ var benchFile = fdscan.File{
 	HasPos: true, Pos: 4096, Flags: 0o100002,
 }
 
+// benchEntry is benchFile as the join stage hands it on, named.
+var benchEntry = &join.Entry{Process: benchProc, File: &benchFile, User: "root"}
+
 // BenchmarkTableRow adds one row to a table, the work per open file of a
 // listing; the table is written out every 4096 rows.
 func BenchmarkTableRow(b *testing.B) {
-	t := NewTable(Escaper{UTF8: true}, "/proc", fdscan.Users{0: "root"}, netsock.NewNamer(true, true), TableOptions{})
+	t := NewTable(Escaper{UTF8: true}, TableOptions{})
 	b.ReportAllocs()
 	i := 0
 	for b.Loop() {
-		t.Add(benchProc, &benchFile, nil)
+		t.Add(benchEntry)
 		if i++; i%4096 == 0 {
 			if _, err := t.WriteTo(io.Discard); err != nil {
 				b.Fatal(err)
@@ -35,21 +38,20 @@ func BenchmarkTableRow(b *testing.B) {
 }
 
 func BenchmarkFieldRow(b *testing.B) {
-	w := NewFieldWriter(io.Discard, "acdDfgGiklKLMnNoPpRsStTu", Escaper{UTF8: true}, "/proc", fdscan.Users{0: "root"},
-		netsock.NewNamer(true, true), SizeOffAuto, 8, false)
+	w := NewFieldWriter(io.Discard, "acdDfgGiklKLMnNoPpRsStTu", Escaper{UTF8: true}, SizeOffAuto, 8, false)
 	b.ReportAllocs()
 	for b.Loop() {
-		if err := w.Write(benchProc, &benchFile, nil); err != nil {
+		if err := w.Write(benchEntry); err != nil {
 			b.Fatal(err)
 		}
 	}
 }
 
 func BenchmarkJSONRow(b *testing.B) {
-	w := NewJSONWriter(io.Discard, "/proc", fdscan.Users{0: "root"}, netsock.NewNamer(true, true))
+	w := NewJSONWriter(io.Discard)
 	b.ReportAllocs()
 	for b.Loop() {
-		if err := w.Write(benchProc, &benchFile, nil); err != nil {
+		if err := w.Write(benchEntry); err != nil {
 			b.Fatal(err)
 		}
 	}

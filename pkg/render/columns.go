@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/openfiles/openfiles/pkg/fdscan"
+	"github.com/openfiles/openfiles/pkg/join"
 	"golang.org/x/sys/unix"
 )
 
@@ -176,19 +177,20 @@ func appendNode(b []byte, f *fdscan.File) []byte {
 	return strconv.AppendUint(b, f.Inode, 10)
 }
 
-// Name returns the NAME text before escaping. procRoot is the proc root
-// the entry was read from, for naming entries that could not be read.
-func Name(p *fdscan.Process, f *fdscan.File, procRoot string) string {
-	if f.Endpoints != "" {
-		return fileName(p, f, procRoot) + " " + f.Endpoints
+// Name returns the NAME text of e before escaping, for a file that is no
+// socket found in the tables.
+func Name(e *join.Entry) string {
+	if e.Endpoints != "" {
+		return fileName(e.File, e.Protocol) + " " + e.Endpoints
 	}
-	if f.NameNote != "" {
-		return fileName(p, f, procRoot) + " (" + f.NameNote + ")"
+	if e.Note != "" {
+		return fileName(e.File, e.Protocol) + " (" + e.Note + ")"
 	}
-	return fileName(p, f, procRoot)
+	return fileName(e.File, e.Protocol)
 }
 
-func fileName(p *fdscan.Process, f *fdscan.File, procRoot string) string {
+// fileName is the NAME text of f; protocol names a socket no table has.
+func fileName(f *fdscan.File, protocol string) string {
 	if f.Err != nil && f.Err.Op != "stat" {
 		if f.Err.Err == unix.ENOENT && f.Kind == fdscan.KindText {
 			// A kernel thread has no program text; lsof says no more.
@@ -211,10 +213,10 @@ func fileName(p *fdscan.Process, f *fdscan.File, procRoot string) string {
 	kind, rest, _ := strings.Cut(link, ":")
 	switch {
 	case f.Type == fdscan.TypeSock:
-		if f.SockProto == "" {
+		if protocol == "" {
 			return "can't identify protocol"
 		}
-		return "protocol: " + f.SockProto
+		return "protocol: " + protocol
 	case f.Type == fdscan.TypeAnon && rest != "":
 		return anonName(f, rest)
 	}

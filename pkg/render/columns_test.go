@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/openfiles/openfiles/pkg/fdscan"
+	"github.com/openfiles/openfiles/pkg/join"
 	"golang.org/x/sys/unix"
 )
 
@@ -64,7 +65,7 @@ func TestFileColumns(t *testing.T) {
 		f := tc.f
 		got := cols{
 			FD(&f), string(Mode(&f)), string(Lock(&f)), Type(&f), Device(&f),
-			string(appendSizeOff(nil, &f, SizeOffAuto, defaultOffsetDigits)), NLink(&f), Node(&f), Name(tc.p, &f, "/proc"),
+			string(appendSizeOff(nil, &f, SizeOffAuto, defaultOffsetDigits)), NLink(&f), Node(&f), Name(&join.Entry{Process: tc.p, File: &f}),
 		}
 		if got != tc.want {
 			t.Errorf("%s:\n got %q\nwant %q", tc.desc, got, tc.want)
@@ -92,8 +93,6 @@ func TestNameForms(t *testing.T) {
 			"/proc/42/cwd (readlink: No such file or directory)"},
 		{"mapping replaced", fdscan.File{Kind: fdscan.KindMem, FD: -1, Link: "/usr/lib/libc.so.6", Dev: rootDev, Inode: 100,
 			PathDev: unix.Mkdev(254, 1), PathInode: 200}, "/usr/lib/libc.so.6 (path dev=254,1, inode=200)"},
-		{"socket of another namespace", fdscan.File{Kind: fdscan.KindFD, FD: 3, Type: fdscan.TypeSock, Link: "socket:[99]", SockProto: "TCP"},
-			"protocol: TCP"},
 		{"socket of unknown protocol", fdscan.File{Kind: fdscan.KindFD, FD: 3, Type: fdscan.TypeSock, Link: "socket:[99]"},
 			"can't identify protocol"},
 		{"signalfd", fdscan.File{Kind: fdscan.KindFD, FD: 3, Type: fdscan.TypeAnon, Link: "anon_inode:[signalfd]", EventfdID: -1},
@@ -109,13 +108,27 @@ func TestNameForms(t *testing.T) {
 		{"net namespace", fdscan.File{Kind: fdscan.KindFD, FD: 3, Type: fdscan.TypeReg, Link: "net:[4026531840]"}, "net"},
 		{"deleted fd", deletedFile, "/tmp/rt14/h/deleted (deleted)"},
 	} {
-		if got := Name(p, &tc.f, "/proc"); got != tc.want {
+		if got := Name(&join.Entry{Process: p, File: &tc.f}); got != tc.want {
 			t.Errorf("%s: Name = %q, want %q", tc.desc, got, tc.want)
 		}
 	}
+	// A socket of another namespace is in none of our tables: the join
+	// stage asked the kernel for its protocol's name.
+	sock := fdscan.File{Kind: fdscan.KindFD, FD: 3, Type: fdscan.TypeSock, Link: "socket:[99]"}
+	if got, want := Name(&join.Entry{Process: p, File: &sock, Protocol: "TCP"}), "protocol: TCP"; got != want {
+		t.Errorf("socket of another namespace: Name = %q, want %q", got, want)
+	}
+	// lsof's notes and -E's ends follow the name.
+	if got, want := Name(&join.Entry{Process: p, File: &sock, Note: "-X specified"}), "can't identify protocol (-X specified)"; got != want {
+		t.Errorf("socket skipped by -X: Name = %q, want %q", got, want)
+	}
+	pipe := fdscan.File{Kind: fdscan.KindFD, FD: 4, Type: fdscan.TypeFIFO, Link: "pipe:[77]"}
+	if got, want := Name(&join.Entry{Process: p, File: &pipe, Endpoints: "8214,pipe,4w"}), "pipe 8214,pipe,4w"; got != want {
+		t.Errorf("pipe with -E: Name = %q, want %q", got, want)
+	}
 	// The proc root is whatever the entry was read from.
 	fixture := failedFile(fdscan.KindCWD, -1, "readlink", "/fixture/proc/42/cwd", unix.EACCES)
-	if got, want := Name(p, &fixture, "/proc"), "/fixture/proc/42/cwd (readlink: Permission denied)"; got != want {
+	if got, want := Name(&join.Entry{Process: p, File: &fixture}), "/fixture/proc/42/cwd (readlink: Permission denied)"; got != want {
 		t.Errorf("Name under another proc root = %q, want %q", got, want)
 	}
 }
@@ -146,7 +159,7 @@ func TestEpollName(t *testing.T) {
 	} {
 		f := fdscan.File{Kind: fdscan.KindFD, FD: 5, Type: fdscan.TypeAnon, Link: "anon_inode:[eventpoll]", EpollTFDs: tc.tfds}
 		orig := append([]int(nil), tc.tfds...)
-		if got := Name(holderProc, &f, "/proc"); got != tc.want {
+		if got := Name(&join.Entry{Process: holderProc, File: &f}); got != tc.want {
 			t.Errorf("epoll watching %v:\n got %q\nwant %q", tc.tfds, got, tc.want)
 		}
 		if !slices.Equal(orig, f.EpollTFDs) {

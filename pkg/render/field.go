@@ -6,6 +6,7 @@ import (
 	"strconv"
 
 	"github.com/openfiles/openfiles/pkg/fdscan"
+	"github.com/openfiles/openfiles/pkg/join"
 	"github.com/openfiles/openfiles/pkg/netsock"
 )
 
@@ -65,9 +66,6 @@ type FieldWriter struct {
 	set          [128]bool
 	term         byte
 	esc          Escaper
-	procRoot     string
-	users        fdscan.Users
-	names        *netsock.Namer
 	mode         SizeOffMode
 	offsetDigits int
 	numericUser  bool
@@ -78,11 +76,10 @@ type FieldWriter struct {
 
 // NewFieldWriter returns a writer of the field letters in set (a NUL
 // terminator when it holds '0').
-func NewFieldWriter(w io.Writer, set string, esc Escaper, procRoot string, users fdscan.Users, names *netsock.Namer,
-	mode SizeOffMode, offsetDigits int, numericUser bool) *FieldWriter {
+func NewFieldWriter(w io.Writer, set string, esc Escaper, mode SizeOffMode, offsetDigits int, numericUser bool) *FieldWriter {
 	f := &FieldWriter{
-		bw: bufio.NewWriterSize(w, 64<<10), term: '\n', esc: esc, procRoot: procRoot,
-		users: users, names: names, mode: mode, offsetDigits: offsetDigits, numericUser: numericUser,
+		bw: bufio.NewWriterSize(w, 64<<10), term: '\n', esc: esc,
+		mode: mode, offsetDigits: offsetDigits, numericUser: numericUser,
 	}
 	for i := 0; i < len(set); i++ {
 		if set[i] < 128 {
@@ -115,15 +112,15 @@ func (w *FieldWriter) endSet() {
 	}
 }
 
-// Write writes file f of process p (and p's set first, if f is its first
-// file written); sock is the socket f is, or nil.
-func (w *FieldWriter) Write(p *fdscan.Process, f *fdscan.File, sock *netsock.Socket) error {
+// Write writes entry e (and its process's set first, if e is the
+// process's first entry written).
+func (w *FieldWriter) Write(e *join.Entry) error {
 	w.b = w.b[:0]
-	if p != w.last {
-		w.last = p
-		w.process(p)
+	if e.Process != w.last {
+		w.last = e.Process
+		w.process(e)
 	}
-	w.file(p, f, sock)
+	w.file(e)
 	_, err := w.bw.Write(w.b)
 	return err
 }
@@ -140,7 +137,8 @@ func (w *FieldWriter) Marker(text string) error {
 // Flush writes out what is buffered.
 func (w *FieldWriter) Flush() error { return w.bw.Flush() }
 
-func (w *FieldWriter) process(p *fdscan.Process) {
+func (w *FieldWriter) process(e *join.Entry) {
+	p := e.Process
 	w.field('p', strconv.Itoa(p.PID))
 	if p.TID != 0 {
 		w.field('K', strconv.Itoa(p.TID))
@@ -150,8 +148,8 @@ func (w *FieldWriter) process(p *fdscan.Process) {
 	w.field('R', strconv.Itoa(p.PPID))
 	w.field('c', w.esc.String(p.Command))
 	w.field('u', strconv.FormatUint(uint64(p.UID), 10))
-	if name, ok := w.users.Lookup(p.UID); ok && !w.numericUser {
-		w.field('L', name)
+	if e.User != "" && !w.numericUser {
+		w.field('L', e.User)
 	}
 	if w.set['w'] && p.NetNS != 0 {
 		w.field('w', strconv.FormatUint(p.NetNS, 10))
@@ -164,18 +162,21 @@ func (w *FieldWriter) process(p *fdscan.Process) {
 	w.endSet()
 }
 
-func (w *FieldWriter) file(p *fdscan.Process, f *fdscan.File, sock *netsock.Socket) {
+func (w *FieldWriter) file(e *join.Entry) {
+	f, sock := e.File, e.Socket
 	w.field('f', FD(f))
 	w.field('a', string(Mode(f)))
 	w.field('l', string(Lock(f)))
 	var sc Socket
-	typ, name := Type(f), Name(p, f, w.procRoot)
+	var typ, name string
 	if sock != nil {
-		sc = SocketColumns(sock, w.names)
+		sc = SocketColumns(e)
 		typ, name = sc.Type, sc.Addr
-		if f.Endpoints != "" {
-			name += " " + f.Endpoints
+		if e.Endpoints != "" {
+			name += " " + e.Endpoints
 		}
+	} else {
+		typ, name = Type(f), Name(e)
 	}
 	if typ != "" {
 		w.field('t', typ)

@@ -139,10 +139,11 @@ func TestFieldWriter(t *testing.T) {
 		},
 	} {
 		var out bytes.Buffer
-		w := NewFieldWriter(&out, tc.set, Escaper{UTF8: true}, "/proc", rootUsers, fixtureNamer(t), tc.mode, tc.digits, tc.numeric)
+		w := NewFieldWriter(&out, tc.set, Escaper{UTF8: true}, tc.mode, tc.digits, tc.numeric)
+		names := fixtureNamer(t)
 		for _, r := range tc.rows(t) {
 			f := r.f
-			if err := w.Write(r.p, &f, r.sock); err != nil {
+			if err := w.Write(entryOf(r.p, &f, r.sock, names)); err != nil {
 				t.Fatalf("%s: Write: %v", tc.cmd, err)
 			}
 		}
@@ -166,10 +167,10 @@ func TestFieldMarker(t *testing.T) {
 		{"lsof -r1m%s -F fn", "fn", "1796226873", lines("p17830", "f10", "n/dev/null", "m1796226873", "p17830", "f10", "n/dev/null", "m1796226873")},
 	} {
 		var out bytes.Buffer
-		w := NewFieldWriter(&out, tc.set, Escaper{}, "/proc", rootUsers, numericNamer(), SizeOffAuto, 8, false)
+		w := NewFieldWriter(&out, tc.set, Escaper{}, SizeOffAuto, 8, false)
 		for range 2 {
 			f := nullFile
-			if err := w.Write(holderProc, &f, nil); err != nil {
+			if err := w.Write(entryOf(holderProc, &f, nil, numericNamer())); err != nil {
 				t.Fatal(err)
 			}
 			if err := w.Marker(tc.text); err != nil {
@@ -210,9 +211,9 @@ func TestFieldDetails(t *testing.T) {
 		{"stat failed", "faGtDsikn", SizeOffAuto, statFailed, lines("p17830", "f5", "a ", "tunknown", "G0x8000;0x0", "n/mnt/x (stat: Permission denied)")},
 	} {
 		var out bytes.Buffer
-		w := NewFieldWriter(&out, tc.set, Escaper{}, "/proc", rootUsers, numericNamer(), tc.mode, 8, false)
+		w := NewFieldWriter(&out, tc.set, Escaper{}, tc.mode, 8, false)
 		f := tc.f
-		if err := w.Write(holderProc, &f, nil); err != nil {
+		if err := w.Write(entryOf(holderProc, &f, nil, numericNamer())); err != nil {
 			t.Fatal(err)
 		}
 		if err := w.Flush(); err != nil {

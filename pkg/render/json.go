@@ -11,6 +11,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/openfiles/openfiles/pkg/fdscan"
+	"github.com/openfiles/openfiles/pkg/join"
 	"github.com/openfiles/openfiles/pkg/netsock"
 	"golang.org/x/sys/unix"
 )
@@ -82,27 +83,24 @@ type JSONEndpoint struct {
 // JSONWriter writes one JSON object per line for each file, as the files
 // arrive: nothing is held back, so output streams.
 type JSONWriter struct {
-	bw       *bufio.Writer
-	enc      *json.Encoder // writes into line
-	line     bytes.Buffer
-	scratch  []byte
-	procRoot string
-	users    fdscan.Users
-	names    *netsock.Namer
+	bw      *bufio.Writer
+	enc     *json.Encoder // writes into line
+	line    bytes.Buffer
+	scratch []byte
 }
 
 // NewJSONWriter returns a writer to w.
-func NewJSONWriter(w io.Writer, procRoot string, users fdscan.Users, names *netsock.Namer) *JSONWriter {
-	j := &JSONWriter{bw: bufio.NewWriterSize(w, 64<<10), procRoot: procRoot, users: users, names: names}
+func NewJSONWriter(w io.Writer) *JSONWriter {
+	j := &JSONWriter{bw: bufio.NewWriterSize(w, 64<<10)}
 	j.enc = json.NewEncoder(&j.line)
 	j.enc.SetEscapeHTML(false)
 	return j
 }
 
-// Write writes file f of process p; sock is the socket it is, or nil.
-func (j *JSONWriter) Write(p *fdscan.Process, f *fdscan.File, sock *netsock.Socket) error {
+// Write writes entry e.
+func (j *JSONWriter) Write(e *join.Entry) error {
 	j.line.Reset()
-	if err := j.enc.Encode(j.record(p, f, sock)); err != nil {
+	if err := j.enc.Encode(j.record(e)); err != nil {
 		return err
 	}
 	j.scratch = AppendJSONControls(j.scratch[:0], j.line.Bytes())
@@ -134,11 +132,11 @@ func AppendJSONControls(dst, src []byte) []byte {
 // Flush writes out what is buffered.
 func (j *JSONWriter) Flush() error { return j.bw.Flush() }
 
-func (j *JSONWriter) record(p *fdscan.Process, f *fdscan.File, sock *netsock.Socket) *JSONFile {
-	user, _ := j.users.Lookup(p.UID)
+func (j *JSONWriter) record(e *join.Entry) *JSONFile {
+	p, f, sock := e.Process, e.File, e.Socket
 	r := &JSONFile{
 		Command: p.Command, PID: p.PID, TID: p.TID, TaskCmd: p.TaskCommand,
-		PPID: p.PPID, PGID: p.PGID, UID: p.UID, User: user,
+		PPID: p.PPID, PGID: p.PGID, UID: p.UID, User: userName(e),
 		FD: FD(f), Type: Type(f), Device: Device(f), Node: Node(f), NetNS: p.NetNS,
 	}
 	if p.Cgroup != "" {
@@ -183,12 +181,14 @@ func (j *JSONWriter) record(p *fdscan.Process, f *fdscan.File, sock *netsock.Soc
 		flags, mnt := f.Flags, f.MntID
 		r.Flags, r.MountID = &flags, &mnt
 	}
-	name := Name(p, f, j.procRoot)
+	var name string
 	if sock != nil {
-		c := SocketColumns(sock, j.names)
+		c := SocketColumns(e)
 		r.Type, r.Device, r.Node, name = c.Type, c.Device, c.Node, c.Name()
-		r.Socket = j.socket(sock)
+		r.Socket = j.socket(e)
 		r.Major, r.Minor, r.Size = nil, nil, nil
+	} else {
+		name = Name(e)
 	}
 	r.Name = name
 	if !utf8.ValidString(name) {
@@ -198,7 +198,8 @@ func (j *JSONWriter) record(p *fdscan.Process, f *fdscan.File, sock *netsock.Soc
 	return r
 }
 
-func (j *JSONWriter) socket(s *netsock.Socket) *JSONSocket {
+func (j *JSONWriter) socket(e *join.Entry) *JSONSocket {
+	s := e.Socket
 	js := &JSONSocket{Protocol: s.Proto.String()}
 	switch s.Proto {
 	case netsock.ProtoTCP, netsock.ProtoUDP, netsock.ProtoUDPLite, netsock.ProtoRaw, netsock.ProtoICMP:
@@ -206,16 +207,12 @@ func (j *JSONWriter) socket(s *netsock.Socket) *JSONSocket {
 		if s.IPv6 {
 			js.Family = "IPv6"
 		}
-		proto := ""
 		if s.Proto == netsock.ProtoTCP {
-			proto = "tcp"
 			js.State, _ = name(tcpStates[:], int(s.State))
-		} else if s.Proto == netsock.ProtoUDP {
-			proto = "udp"
 		}
-		js.Local = j.endpoint(s.Local, proto)
+		js.Local = endpoint(s.Local, e.Local)
 		if !s.Remote.Addr().IsUnspecified() || s.Remote.Port() != 0 {
-			js.Remote = j.endpoint(s.Remote, proto)
+			js.Remote = endpoint(s.Remote, e.Remote)
 		}
 	case netsock.ProtoUnix:
 		js.Path = s.Path
@@ -232,18 +229,14 @@ func (j *JSONWriter) socket(s *netsock.Socket) *JSONSocket {
 	return js
 }
 
-func (j *JSONWriter) endpoint(ap netip.AddrPort, proto string) *JSONEndpoint {
-	a := ap.Addr().Unmap()
-	e := &JSONEndpoint{Address: a.String(), Port: ap.Port()}
-	if !a.IsUnspecified() {
-		if h, ok := j.names.Host(a); ok {
-			e.Host = h
-		}
+func endpoint(ap netip.AddrPort, n join.Names) *JSONEndpoint {
+	return &JSONEndpoint{Address: ap.Addr().Unmap().String(), Port: ap.Port(), Host: n.Host, Service: n.Service}
+}
+
+// userName is the login name of e's user, or its number when it has none.
+func userName(e *join.Entry) string {
+	if e.User != "" {
+		return e.User
 	}
-	if proto != "" && ap.Port() != 0 {
-		if s := j.names.Port(ap.Port(), proto); s != strconv.Itoa(int(ap.Port())) {
-			e.Service = s
-		}
-	}
-	return e
+	return strconv.FormatUint(uint64(e.Process.UID), 10)
 }

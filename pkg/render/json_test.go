@@ -8,7 +8,6 @@ import (
 	"testing"
 
 	"github.com/openfiles/openfiles/pkg/fdscan"
-	"github.com/openfiles/openfiles/pkg/netsock"
 	"golang.org/x/sys/unix"
 )
 
@@ -97,9 +96,7 @@ func TestJSONWriter(t *testing.T) {
 			"socket":{"protocol":"PACKET","type":"RAW"}}`},
 		// Not in our tables: a file like any other, with stat's size.
 		{"socket of another namespace", func(*testing.T) tableRow {
-			f := sockFile(40, 5555)
-			f.SockProto = "TCP"
-			return tableRow{p: sockProc, f: f}
+			return tableRow{p: sockProc, f: sockFile(40, 5555), proto: "TCP"}
 		}, `{` + sockholder + `,"fd":"40","fd_number":40,"mode":"u","type":"sock","device":"0,9","major":0,"minor":9,"size":0,"offset":0,
 			"inode":5555,"node":"5555","name":"protocol: TCP","links":1,"open_flags":524290,"mount_id":0}`},
 		// A user with no login name is named by number, as in the table.
@@ -113,8 +110,8 @@ func TestJSONWriter(t *testing.T) {
 	} {
 		r := tc.row(t)
 		var out bytes.Buffer
-		w := NewJSONWriter(&out, "/proc", rootUsers, fixtureNamer(t))
-		if err := w.Write(r.p, &r.f, r.sock); err != nil {
+		w := NewJSONWriter(&out)
+		if err := w.Write(r.entry(fixtureNamer(t))); err != nil {
 			t.Fatalf("%s: Write: %v", tc.desc, err)
 		}
 		if err := w.Flush(); err != nil {
@@ -160,8 +157,8 @@ func TestJSONNames(t *testing.T) {
 	} {
 		f := fdFile(3, fdscan.ModeRead, fdscan.TypeReg, tc.link)
 		var out bytes.Buffer
-		w := NewJSONWriter(&out, "/proc", rootUsers, numericNamer())
-		if err := w.Write(holderProc, &f, nil); err != nil {
+		w := NewJSONWriter(&out)
+		if err := w.Write(entryOf(holderProc, &f, nil, numericNamer())); err != nil {
 			t.Fatal(err)
 		}
 		if err := w.Flush(); err != nil {
@@ -190,8 +187,8 @@ func TestJSONNames(t *testing.T) {
 func TestJSONOffsetsAndFlags(t *testing.T) {
 	f := fdscan.File{Kind: fdscan.KindFD, FD: 4, Type: fdscan.TypeReg, Link: "/x", Dev: unix.Mkdev(8, 1), Inode: 2, NLink: 1}
 	var out bytes.Buffer
-	w := NewJSONWriter(&out, "/proc", rootUsers, numericNamer())
-	if err := w.Write(holderProc, &f, (*netsock.Socket)(nil)); err != nil {
+	w := NewJSONWriter(&out)
+	if err := w.Write(entryOf(holderProc, &f, nil, numericNamer())); err != nil {
 		t.Fatal(err)
 	}
 	if err := w.Flush(); err != nil {

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/openfiles/openfiles/pkg/fdscan"
+	"github.com/openfiles/openfiles/pkg/join"
 	"github.com/openfiles/openfiles/pkg/netsock"
 	"golang.org/x/sys/unix"
 )
@@ -160,6 +161,14 @@ func fixtureNamer(t *testing.T) *netsock.Namer {
 func numericNamer() *netsock.Namer { return &netsock.Namer{NoHosts: true, NoPorts: true} }
 
 var rootUsers = fdscan.Users{0: "root"}
+
+// entryOf is the entry of file f of process p and socket s (nil for
+// none), named as the join stage names it, through n.
+func entryOf(p *fdscan.Process, f *fdscan.File, s *netsock.Socket, n *netsock.Namer) *join.Entry {
+	e := &join.Entry{Process: p, File: f, Socket: s}
+	(&join.Joiner{Users: rootUsers, Names: n, RawHosts: true}).Name(e)
+	return e
+}
 
 // failedFile is an entry the scanner could not read: op on path failed
 // with err.

@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/openfiles/openfiles/pkg/join"
 	"github.com/openfiles/openfiles/pkg/netsock"
 )
 
@@ -125,12 +126,13 @@ func (c Socket) NameWith(info TCPInfo) string {
 	return string(b)
 }
 
-// SocketColumns returns lsof's TYPE, DEVICE, NODE and NAME for socket s,
-// naming hosts and ports through n.
-func SocketColumns(s *netsock.Socket, n *netsock.Namer) Socket {
+// SocketColumns returns lsof's TYPE, DEVICE, NODE and NAME for the socket
+// of entry e, with the names the join stage gave its ends.
+func SocketColumns(e *join.Entry) Socket {
+	s := e.Socket
 	switch s.Proto {
 	case netsock.ProtoTCP, netsock.ProtoUDP, netsock.ProtoUDPLite:
-		return inetColumns(s, n)
+		return inetColumns(s, e.Local, e.Remote)
 	case netsock.ProtoRaw, netsock.ProtoICMP:
 		// lsof copies the address fields of these tables as they are.
 		c := Socket{Type: "icmp", Node: strconv.FormatUint(s.Inode, 10), Addr: s.LocalText + "->" + s.RemoteText}
@@ -168,7 +170,7 @@ func SocketColumns(s *netsock.Socket, n *netsock.Namer) Socket {
 	return Socket{Type: "sock", Node: strconv.FormatUint(s.Inode, 10)}
 }
 
-func inetColumns(s *netsock.Socket, n *netsock.Namer) Socket {
+func inetColumns(s *netsock.Socket, localNames, remoteNames join.Names) Socket {
 	c := Socket{Type: "IPv4", Device: strconv.FormatUint(s.Inode, 10), Inet: true, RxQueue: s.RxQueue, TxQueue: s.TxQueue}
 	if s.IPv6 {
 		c.Type = "IPv6"
@@ -188,11 +190,11 @@ func inetColumns(s *netsock.Socket, n *netsock.Namer) Socket {
 	}
 	var b []byte
 	if !local.Addr().IsUnspecified() || local.Port() != 0 {
-		b = appendEndpoint(b, local, proto, n)
+		b = appendEndpoint(b, local, proto != "", localNames)
 	}
 	if !remote.Addr().IsUnspecified() || remote.Port() != 0 {
 		b = append(b, "->"...)
-		b = appendEndpoint(b, remote, proto, n)
+		b = appendEndpoint(b, remote, proto != "", remoteNames)
 	}
 	if s.Proto == netsock.ProtoTCP {
 		st, ok := name(tcpStates[:], int(s.State))
@@ -205,30 +207,29 @@ func inetColumns(s *netsock.Socket, n *netsock.Namer) Socket {
 	return c
 }
 
-func appendEndpoint(b []byte, ap netip.AddrPort, proto string, n *netsock.Namer) []byte {
+// appendEndpoint appends one end of an Internet socket: its host's name
+// or address, and its port's service name (where services exist for the
+// protocol) or number.
+func appendEndpoint(b []byte, ap netip.AddrPort, services bool, n join.Names) []byte {
 	a := ap.Addr()
 	switch {
 	case a.IsUnspecified():
 		b = append(b, '*')
+	case n.Host != "":
+		b = append(b, n.Host...)
 	case a.Is6():
-		h, named := n.Host(a)
-		if named {
-			b = append(b, h...)
-		} else {
-			b = append(append(append(b, '['), h...), ']')
-		}
+		b = append(append(append(b, '['), a.String()...), ']')
 	default:
-		h, _ := n.Host(a)
-		b = append(b, h...)
+		b = append(b, a.String()...)
 	}
 	b = append(b, ':')
 	switch {
 	case ap.Port() == 0:
 		return append(b, '*')
-	case proto == "":
-		return strconv.AppendInt(b, int64(ap.Port()), 10)
+	case services && n.Service != "":
+		return append(b, n.Service...)
 	}
-	return append(b, n.Port(ap.Port(), proto)...)
+	return strconv.AppendInt(b, int64(ap.Port()), 10)
 }
 
 func unixColumns(s *netsock.Socket) Socket {

@@ -88,7 +88,7 @@ func TestSocketColumns(t *testing.T) {
 		{36, "pack", "198991", "ALL", "type=SOCK_RAW", "", "ALL"},
 	} {
 		s := sockholderSocket(t, tc.fd)
-		c := SocketColumns(s, named)
+		c := SocketColumns(entryOf(sockProc, nil, s, named))
 		got := [...]string{c.Type, c.Device, c.Node, c.Name(), c.Proto}
 		want := [...]string{tc.typ, tc.device, tc.node, tc.name, tc.proto}
 		if got != want {
@@ -98,7 +98,7 @@ func TestSocketColumns(t *testing.T) {
 		if numeric == "" {
 			numeric = tc.name // names of other sockets are not looked up
 		}
-		if got := SocketColumns(s, numericNamer()).Name(); got != numeric {
+		if got := SocketColumns(entryOf(sockProc, nil, s, numericNamer())).Name(); got != numeric {
 			t.Errorf("fd %d with -n -P: NAME %q, want %q", tc.fd, got, numeric)
 		}
 	}
@@ -134,7 +134,7 @@ func TestSocketNameParts(t *testing.T) {
 		{"TCP state CLOSE_WAIT", named, &netsock.Socket{Proto: netsock.ProtoTCP, Local: ap("127.0.0.1:99"), Remote: ap("127.0.0.1:100"), State: 8},
 			"localhost:99->localhost:100 (CLOSE_WAIT)"},
 	} {
-		if got := SocketColumns(tc.s, tc.n).Name(); got != tc.want {
+		if got := SocketColumns(entryOf(sockProc, nil, tc.s, tc.n)).Name(); got != tc.want {
 			t.Errorf("%s: NAME %q, want %q", tc.desc, got, tc.want)
 		}
 	}
@@ -164,7 +164,7 @@ func TestOtherSockets(t *testing.T) {
 			"unix", "0x0000000000000001", "11", "type=STREAM (DISCONNECTING)"},
 		{"unknown table", netsock.Socket{Inode: 12}, "sock", "", "12", ""},
 	} {
-		c := SocketColumns(&tc.s, numericNamer())
+		c := SocketColumns(entryOf(sockProc, nil, &tc.s, numericNamer()))
 		got := [...]string{c.Type, c.Device, c.Node, c.Name()}
 		want := [...]string{tc.typ, tc.device, tc.node, tc.name}
 		if got != want {

@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/openfiles/openfiles/pkg/fdscan"
+	"github.com/openfiles/openfiles/pkg/join"
 	"github.com/openfiles/openfiles/pkg/netsock"
 )
 
@@ -29,7 +30,6 @@ type Summary struct {
 	FDLimit func(pid int, start uint64) (soft uint64, ok bool)
 
 	esc    Escaper
-	users  fdscan.Users
 	mounts *fdscan.Mounts
 	procs  map[int]*procTally
 	// deleted holds each deleted file once, whoever holds it and
@@ -61,7 +61,7 @@ type procTally struct {
 	pid      int
 	start    uint64
 	command  string
-	uid      uint32
+	user     string // login name; "" when it has none
 	fds      int
 	kinds    [tallyKinds]int
 	deleted  map[devIno]int64 // each deleted file it holds, once
@@ -77,25 +77,26 @@ type listener struct {
 
 // NewSummary returns an empty summary. mounts names the file systems of
 // deleted files; it may be nil.
-func NewSummary(esc Escaper, users fdscan.Users, mounts *fdscan.Mounts) *Summary {
-	return &Summary{esc: esc, users: users, mounts: mounts, procs: map[int]*procTally{},
+func NewSummary(esc Escaper, mounts *fdscan.Mounts) *Summary {
+	return &Summary{esc: esc, mounts: mounts, procs: map[int]*procTally{},
 		deleted: map[devIno]int64{}, listen: map[listener]bool{}}
 }
 
-// Add counts one open file of p; sock is the socket it is, or nil. Task
-// entries are left out: a task shares its process's descriptors.
-func (s *Summary) Add(p *fdscan.Process, f *fdscan.File, sock *netsock.Socket) {
+// Add counts entry e. Task entries are left out: a task shares its
+// process's descriptors.
+func (s *Summary) Add(e *join.Entry) {
+	p, f, sock := e.Process, e.File, e.Socket
 	if p.TID != 0 {
 		return
 	}
 	t := s.procs[p.PID]
 	if t == nil {
-		t = &procTally{pid: p.PID, start: p.StartTime, command: p.Command, uid: p.UID}
+		t = &procTally{pid: p.PID, start: p.StartTime, command: p.Command, user: userName(e)}
 		s.procs[p.PID] = t
 	}
 	if f.Kind == fdscan.KindFD {
 		t.fds++
-		t.kinds[tallyKind(f, sock)]++
+		t.kinds[tallyKind(f, sock, e.Protocol)]++
 	}
 	// What +L1 lists: a file with no links left, held open or mapped
 	// (not a DEL mapping, whose file the scan could not stat).
@@ -140,7 +141,9 @@ func listening(sock *netsock.Socket) bool {
 	return false
 }
 
-func tallyKind(f *fdscan.File, sock *netsock.Socket) int {
+// tallyKind is the column f counts in; protocol names a socket no table
+// has.
+func tallyKind(f *fdscan.File, sock *netsock.Socket, protocol string) int {
 	switch f.Type {
 	case fdscan.TypeReg:
 		return tallyReg
@@ -153,7 +156,7 @@ func tallyKind(f *fdscan.File, sock *netsock.Socket) int {
 	case fdscan.TypeAnon:
 		return tallyAnon
 	case fdscan.TypeSock:
-		proto := f.SockProto
+		proto := protocol
 		if sock != nil {
 			proto = sock.Proto.String()
 		}
@@ -188,11 +191,6 @@ func (s *Summary) WriteTo(w io.Writer) (int64, error) {
 	s.writeListeners(&b)
 	n, err := w.Write(b.Bytes())
 	return int64(n), err
-}
-
-func (s *Summary) user(uid uint32) string {
-	name, _ := s.users.Lookup(uid)
-	return name
 }
 
 func (s *Summary) top(list []*procTally) []*procTally {
@@ -236,7 +234,7 @@ func (s *Summary) writeDescriptors(b *bytes.Buffer) {
 				}
 			}
 		}
-		row := []string{strconv.Itoa(t.pid), s.esc.String(t.command), s.user(t.uid), strconv.Itoa(t.fds), limit, use}
+		row := []string{strconv.Itoa(t.pid), s.esc.String(t.command), t.user, strconv.Itoa(t.fds), limit, use}
 		for _, n := range t.kinds {
 			row = append(row, blankZero(int64(n)))
 		}
@@ -299,7 +297,7 @@ func (s *Summary) writeDeleted(b *bytes.Buffer) {
 	b.WriteString("\n")
 	rows = rows[:0]
 	for _, t := range list {
-		rows = append(rows, []string{strconv.Itoa(t.pid), s.esc.String(t.command), s.user(t.uid),
+		rows = append(rows, []string{strconv.Itoa(t.pid), s.esc.String(t.command), t.user,
 			strconv.Itoa(len(t.deleted)), humanBytes(held[t.pid]), strconv.FormatInt(held[t.pid], 10), s.esc.String(t.largest)})
 	}
 	WriteReport(b, []Column{{"PID", true}, {"COMMAND", false}, {"USER", false}, {"FILES", true}, {"SIZE", true}, {"BYTES", true}, {"LARGEST", false}}, rows)
@@ -337,7 +335,7 @@ func (s *Summary) writeListeners(b *bytes.Buffer) {
 	rows := make([][]string, 0, len(list))
 	for _, l := range list {
 		t := s.procs[l.pid]
-		rows = append(rows, []string{strconv.Itoa(l.pid), s.esc.String(t.command), s.user(t.uid), l.proto, addrText(l.addr)})
+		rows = append(rows, []string{strconv.Itoa(l.pid), s.esc.String(t.command), t.user, l.proto, addrText(l.addr)})
 	}
 	WriteReport(b, []Column{{"PID", true}, {"COMMAND", false}, {"USER", false}, {"PROTO", false}, {"ADDRESS", false}}, rows)
 }

@@ -6,7 +6,7 @@ import (
 	"strconv"
 
 	"github.com/openfiles/openfiles/pkg/fdscan"
-	"github.com/openfiles/openfiles/pkg/netsock"
+	"github.com/openfiles/openfiles/pkg/join"
 )
 
 // TableOptions choose the optional columns and formats of lsof's table.
@@ -29,19 +29,16 @@ type TableOptions struct {
 // shared chunks, since a full listing holds a million of them; a row
 // holds no pointer, so the garbage collector need not look into them.
 type Table struct {
-	esc      Escaper
-	procRoot string
-	users    fdscan.Users
-	names    *netsock.Namer
-	opts     TableOptions
-	rows     [][]row    // chunks of rowChunk rows, never copied as they grow
-	texts    [][]byte   // chunks of row text; rows name them by index
-	procs    []procCols // the process columns rows name by index
-	scratch  []byte     // the row being made
-	n        int
-	w        widths
-	tasks    bool // some row is a task's: show TID and TASKCMD
-	last     *fdscan.Process
+	esc     Escaper
+	opts    TableOptions
+	rows    [][]row    // chunks of rowChunk rows, never copied as they grow
+	texts   [][]byte   // chunks of row text; rows name them by index
+	procs   []procCols // the process columns rows name by index
+	scratch []byte     // the row being made
+	n       int
+	w       widths
+	tasks   bool // some row is a task's: show TID and TASKCMD
+	last    *fdscan.Process
 }
 
 const (
@@ -99,10 +96,8 @@ type widths struct {
 // in.
 const unknownUserWidth = 8
 
-// NewTable returns an empty table. procRoot names the proc root in rows
-// for entries that could not be read; users names the owners, and names
-// the hosts and ports of sockets.
-func NewTable(esc Escaper, procRoot string, users fdscan.Users, names *netsock.Namer, opts TableOptions) *Table {
+// NewTable returns an empty table.
+func NewTable(esc Escaper, opts TableOptions) *Table {
 	if opts.CommandWidth == 0 {
 		opts.CommandWidth = 9
 	}
@@ -113,7 +108,7 @@ func NewTable(esc Escaper, procRoot string, users fdscan.Users, names *netsock.N
 		opts.OffsetDigits = 0 // never hexadecimal
 	}
 	return &Table{
-		esc: esc, procRoot: procRoot, users: users, names: names, opts: opts,
+		esc: esc, opts: opts,
 		w: widths{
 			command: len("COMMAND"), pid: len("PID"), tid: len("TID"),
 			taskCmd: len("TASKCMD"), ppid: len("PPID"), pgid: len("PGID"), user: len("USER"),
@@ -139,18 +134,19 @@ func (t *Table) Len() int { return t.n }
 
 // Reset empties the table for another listing.
 func (t *Table) Reset() {
-	*t = *NewTable(t.esc, t.procRoot, t.users, t.names, t.opts)
+	*t = *NewTable(t.esc, t.opts)
 }
 
-// processCols returns the index of the shared columns of p, making them
-// on p's first row.
-func (t *Table) processCols(p *fdscan.Process) uint32 {
+// processCols returns the index of the shared columns of e's process,
+// making them on the process's first row.
+func (t *Table) processCols(e *join.Entry) uint32 {
+	p := e.Process
 	if p == t.last && len(t.procs) > 0 {
 		return uint32(len(t.procs) - 1)
 	}
 	w := &t.w
-	user, ok := t.users.Lookup(p.UID)
-	if !ok || t.opts.NumericUsers {
+	user := e.User
+	if user == "" || t.opts.NumericUsers {
 		user = string(padLeft(nil, strconv.FormatUint(uint64(p.UID), 10), unknownUserWidth))
 	}
 	cmd, cmdWidth := Command(p.Command, t.opts.CommandWidth)
@@ -187,14 +183,14 @@ func (t *Table) processCols(p *fdscan.Process) uint32 {
 	return uint32(len(t.procs) - 1)
 }
 
-// Add adds a row for file f of process p. sock is the socket f is, when
-// it was found in the socket tables, and nil otherwise. The row is made
-// in a scratch buffer, column by column, then copied into the current
-// text chunk: no string is made for it.
-func (t *Table) Add(p *fdscan.Process, f *fdscan.File, sock *netsock.Socket) {
+// Add adds a row for entry e. The row is made in a scratch buffer,
+// column by column, then copied into the current text chunk: no string
+// is made for it.
+func (t *Table) Add(e *join.Entry) {
+	f, sock := e.File, e.Socket
 	var sc Socket
 	if sock != nil {
-		sc = SocketColumns(sock, t.names)
+		sc = SocketColumns(e)
 	}
 	var ends [nCols]int // where each column ends in b
 	b := appendFD(t.scratch[:0], f)
@@ -236,12 +232,12 @@ func (t *Table) Add(p *fdscan.Process, f *fdscan.File, sock *netsock.Socket) {
 	}
 	ends[colNode] = len(b)
 	if sock != nil {
-		if f.Endpoints != "" {
-			sc.Addr += " " + f.Endpoints // -E: the other ends, before the state
+		if e.Endpoints != "" {
+			sc.Addr += " " + e.Endpoints // -E: the other ends, before the state
 		}
 		b = t.esc.Append(b, sc.NameWith(t.opts.TCPInfo))
 	} else {
-		b = t.esc.Append(b, Name(p, f, t.procRoot))
+		b = t.esc.Append(b, Name(e))
 	}
 	ends[colName] = len(b)
 	t.scratch = b
@@ -250,7 +246,7 @@ func (t *Table) Add(p *fdscan.Process, f *fdscan.File, sock *netsock.Socket) {
 		t.texts = append(t.texts, make([]byte, 0, max(textChunk, len(b))))
 	}
 	text := &t.texts[len(t.texts)-1]
-	r := row{proc: t.processCols(p), chunk: uint32(len(t.texts) - 1), off: uint32(len(*text)), size: uint32(len(b)),
+	r := row{proc: t.processCols(e), chunk: uint32(len(t.texts) - 1), off: uint32(len(*text)), size: uint32(len(b)),
 		mode: Mode(f), lock: Lock(f)}
 	*text = append(*text, b...)
 	prev := 0

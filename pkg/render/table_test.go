@@ -9,14 +9,23 @@ import (
 	"testing"
 
 	"github.com/openfiles/openfiles/pkg/fdscan"
+	"github.com/openfiles/openfiles/pkg/join"
 	"github.com/openfiles/openfiles/pkg/netsock"
 )
 
 // tableRow is one row to add: a file of a process, and its socket.
 type tableRow struct {
-	p    *fdscan.Process
-	f    fdscan.File
-	sock *netsock.Socket
+	p     *fdscan.Process
+	f     fdscan.File
+	sock  *netsock.Socket
+	proto string // the protocol of a socket no table has
+}
+
+// entry is the row as the join stage hands it on, named through n.
+func (r *tableRow) entry(n *netsock.Namer) *join.Entry {
+	e := entryOf(r.p, &r.f, r.sock, n)
+	e.Protocol = r.proto
+	return e
 }
 
 func holderRows(files ...fdscan.File) []tableRow {
@@ -276,10 +285,10 @@ kthreadd    2 root  txt   unknown                      /proc/2/exe
 `,
 		},
 	} {
-		tab := NewTable(tc.esc, "/proc", rootUsers, fixtureNamer(t), tc.opts)
+		tab := NewTable(tc.esc, tc.opts)
+		names := fixtureNamer(t)
 		for _, r := range tc.rows {
-			f := r.f
-			tab.Add(r.p, &f, r.sock)
+			tab.Add(r.entry(names))
 		}
 		if tab.Len() != len(tc.rows) {
 			t.Errorf("%s: Len = %d after %d rows", tc.cmd, tab.Len(), len(tc.rows))
@@ -304,10 +313,10 @@ kthreadd    2 root  txt   unknown                      /proc/2/exe
 func TestTableUsers(t *testing.T) {
 	p := &fdscan.Process{PID: 300, Dir: "300", UID: 1000, Command: "sleep"}
 	q := &fdscan.Process{PID: 301, Dir: "301", UID: 0, Command: "sleep"}
-	tab := NewTable(Escaper{}, "/proc", rootUsers, numericNamer(), TableOptions{})
+	tab := NewTable(Escaper{}, TableOptions{})
 	f := cwdFile
-	tab.Add(p, &f, nil)
-	tab.Add(q, &f, nil)
+	tab.Add(entryOf(p, &f, nil, numericNamer()))
+	tab.Add(entryOf(q, &f, nil, numericNamer()))
 	var out bytes.Buffer
 	if _, err := tab.WriteTo(&out); err != nil {
 		t.Fatal(err)
@@ -324,9 +333,9 @@ func TestTableUsers(t *testing.T) {
 // TestTableSizeAndOffset covers --size-offset, beyond lsof: a SIZE and
 // an OFFSET column both.
 func TestTableSizeAndOffset(t *testing.T) {
-	tab := NewTable(Escaper{}, "/proc", rootUsers, numericNamer(), TableOptions{SizeOff: SizeAndOffset})
+	tab := NewTable(Escaper{}, TableOptions{SizeOff: SizeAndOffset})
 	for _, f := range []fdscan.File{cwdFile, readwriteFile, nullFile, delFile, failedFile(fdscan.KindFD, 3, "readlink", "/proc/17830/fd/3", unix.EACCES)} {
-		tab.Add(holderProc, &f, nil)
+		tab.Add(entryOf(holderProc, &f, nil, numericNamer()))
 	}
 	var out bytes.Buffer
 	if _, err := tab.WriteTo(&out); err != nil {
@@ -348,19 +357,19 @@ func TestTableSizeAndOffset(t *testing.T) {
 // header (lsof prints nothing when nothing matched); Reset starts a new
 // listing whose widths owe nothing to the last one.
 func TestTableResetAndEmpty(t *testing.T) {
-	tab := NewTable(Escaper{}, "/proc", rootUsers, numericNamer(), TableOptions{})
+	tab := NewTable(Escaper{}, TableOptions{})
 	var out bytes.Buffer
 	if n, err := tab.WriteTo(&out); n != 0 || err != nil || out.Len() != 0 {
 		t.Fatalf("empty table: wrote %d bytes %q, err %v; want nothing", n, out.String(), err)
 	}
 	wide := sockFile(25, 198980)
-	tab.Add(sockProc, &wide, sockholderSocket(t, 25))
+	tab.Add(entryOf(sockProc, &wide, sockholderSocket(t, 25), numericNamer()))
 	tab.Reset()
 	if tab.Len() != 0 {
 		t.Errorf("Len after Reset = %d, want 0", tab.Len())
 	}
 	f := nullFile
-	tab.Add(holderProc, &f, nil)
+	tab.Add(entryOf(holderProc, &f, nil, numericNamer()))
 	if _, err := tab.WriteTo(&out); err != nil {
 		t.Fatal(err)
 	}
@@ -375,7 +384,7 @@ func TestTableResetAndEmpty(t *testing.T) {
 // TestTableManyRows fills more than one chunk of rows and of text, and
 // checks that every row comes out, in order.
 func TestTableManyRows(t *testing.T) {
-	tab := NewTable(Escaper{}, "/proc", rootUsers, numericNamer(), TableOptions{})
+	tab := NewTable(Escaper{}, TableOptions{})
 	long := "/" + strings.Repeat("x", 200)
 	const n = 3*rowChunk + 17 // over textChunk bytes too
 	var procs [4]fdscan.Process
@@ -385,7 +394,7 @@ func TestTableManyRows(t *testing.T) {
 	for i := range n {
 		f := fdscan.File{Kind: fdscan.KindFD, FD: i % 10000, Mode: fdscan.ModeRead, Type: fdscan.TypeReg,
 			Link: long, Dev: rootDev, Inode: uint64(i), NLink: 1}
-		tab.Add(&procs[i*len(procs)/n], &f, nil)
+		tab.Add(entryOf(&procs[i*len(procs)/n], &f, nil, numericNamer()))
 	}
 	var out bytes.Buffer
 	if _, err := tab.WriteTo(&out); err != nil {
@@ -421,10 +430,10 @@ func (w *failingWriter) Write(p []byte) (int, error) {
 // TestTableWriteError: a failing writer's error comes back, with the
 // count of what it took.
 func TestTableWriteError(t *testing.T) {
-	tab := NewTable(Escaper{}, "/proc", rootUsers, numericNamer(), TableOptions{})
+	tab := NewTable(Escaper{}, TableOptions{})
 	for i := range 2000 { // more than the 64 KiB the writer buffers
 		f := fdscan.File{Kind: fdscan.KindFD, FD: i, Type: fdscan.TypeReg, Link: "/some/file/of/a/good/length", Dev: rootDev}
-		tab.Add(holderProc, &f, nil)
+		tab.Add(entryOf(holderProc, &f, nil, numericNamer()))
 	}
 	w := &failingWriter{after: 1000}
 	n, err := tab.WriteTo(w)
