@@ -1,3 +1,5 @@
+//go:build linux
+
 // Command compare runs our lsof and fuser side by side with the installed
 // reference tools on a workload it starts (bench/workload), alternating
 // them run by run, and prints the median wall time, CPU time and peak RSS

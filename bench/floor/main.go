@@ -10,7 +10,7 @@
 //
 // It uses the 64-bit stat system call directly, as pkg/fdscan does.
 //
-//go:build amd64 || arm64
+//go:build linux && (amd64 || arm64)
 
 package main
 

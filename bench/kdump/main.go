@@ -1,3 +1,5 @@
+//go:build linux
+
 // Command kdump lists every open file of every process through the
 // kernel iterator (pkg/fdscan/kiter), one line per descriptor with the
 // fields lsof shows (PID, descriptor, flags, device, size or offset,

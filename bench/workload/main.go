@@ -1,3 +1,5 @@
+//go:build linux
+
 // Command workload starts N processes that each hold about M open files
 // of mixed kinds, for benchmarks: regular files read, written and both,
 // directories, pipes, unix socket pairs, a TCP listener on loopback, UDP

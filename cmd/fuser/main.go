@@ -1,3 +1,5 @@
+//go:build linux
+
 // Command fuser shows which processes use the named files, file systems
 // or sockets, and can signal them, as psmisc's fuser 23.6 does: the PIDs
 // on standard output, the names and access letters on standard error,

@@ -1,3 +1,5 @@
+//go:build linux
+
 // Command lsof lists the open files of processes, as lsof(8) does, read
 // from /proc.
 package main

@@ -1,3 +1,5 @@
+//go:build linux
+
 // Command holder is a test fixture process: it opens one file of every kind
 // lsof distinguishes, reports readiness, and keeps them open until its
 // standard input closes. Tests start it, compare listings of its PID, and

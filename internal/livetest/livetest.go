@@ -1,3 +1,5 @@
+//go:build linux
+
 // Package livetest starts the processes that live tests list and compares
 // listings with the installed reference tools. Every process it starts is
 // ended when the test ends; it never touches a process it did not start.

@@ -1,3 +1,5 @@
+//go:build linux
+
 // Command sockholder is a test fixture process that holds one socket of
 // every kind lsof distinguishes: TCP and UDP over IPv4 and IPv6, on
 // loopback and on the wildcard address, listening, bound and connected;

@@ -1,3 +1,5 @@
+//go:build linux
+
 // Package fdscan reads a proc file system and reports, for each process,
 // the files it holds open: its working directory, root directory, program
 // text, memory-mapped files and file descriptors.

@@ -1,3 +1,5 @@
+//go:build linux
+
 package fdscan
 
 // OwnFiles reports whether p's Files are its own, not its process's.

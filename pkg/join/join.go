@@ -1,3 +1,5 @@
+//go:build linux
+
 // Package join is the stage between the scan and selection: it joins
 // each file the scanner found with what other sources know of it (a
 // socket with its entry in its network namespace's socket tables) into an

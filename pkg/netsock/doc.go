@@ -1,3 +1,5 @@
+//go:build linux
+
 // Package netsock answers what socket inode N is in network namespace X:
 // it reads the socket tables under /proc/PID/net (tcp, udp, udplite, raw,
 // icmp and their IPv6 twins, unix, netlink, packet) of one member process

@@ -1,3 +1,5 @@
+//go:build linux
+
 // Package selector holds what the commands select open files by, read
 // from their arguments and matched against the records the scan and the
 // socket tables give: lsof's -i specs (protocol, address and port) and

@@ -1,3 +1,5 @@
+//go:build linux
+
 // Package fdscantest runs package fdscan on fixture proc trees, as
 // net/http/httptest runs net/http without a network: a Kernel answers the
 // scanner's system calls from a tree under testdata/proc and its StatTable,

@@ -1,3 +1,5 @@
+//go:build linux
+
 // Package kiter reads every open file of every process in one pass
 // through the kernel's tables, with a BPF task_file iterator: no system
 // call per process or descriptor, and no file system asked anything (the

@@ -1,3 +1,5 @@
+//go:build linux
+
 package kiter
 
 // The objects and their Go bindings are committed, so that building needs
