@@ -5,7 +5,7 @@ package main
 import (
 	"golang.org/x/sys/unix"
 
-	"github.com/openfiles/openfiles/pkg/fdscan"
+	"github.com/openfiles/openfiles/pkg/pathlookup"
 )
 
 // fileID is what fuser compares files by: device and inode, with the
@@ -34,11 +34,11 @@ type fileSystem interface {
 }
 
 // liveFS is the machine's file system. Its lookups are made by a
-// helper process with a deadline (fdscan.Lookup), so that a file system
+// helper process with a deadline (pathlookup.Lookup), so that a file system
 // that stopped answering (a stuck FUSE daemon, a lost NFS server) costs
 // a message, never a process that cannot exit.
 type liveFS struct {
-	lookup *fdscan.Lookup
+	lookup *pathlookup.Lookup
 }
 
 func (l liveFS) stat(path string) (fileID, error) {

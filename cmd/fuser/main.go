@@ -15,11 +15,13 @@ package main
 
 import (
 	"bufio"
-	"github.com/openfiles/openfiles/internal/profile"
 	"io"
 	"os"
 
+	"github.com/openfiles/openfiles/internal/profile"
+
 	"github.com/openfiles/openfiles/pkg/fdscan"
+	"github.com/openfiles/openfiles/pkg/pathlookup"
 	"github.com/openfiles/openfiles/pkg/render"
 )
 
@@ -68,7 +70,7 @@ type trace struct {
 }
 
 func main() {
-	fdscan.ServeLookups()
+	pathlookup.Serve()
 	e := env{
 		procRoot: "/proc", netDir: "/proc/net", ownNetDir: true, mounts: "/proc/self/mountinfo",
 		swaps: "/proc/swaps", exports: "/proc/fs/nfs/exports",
@@ -79,7 +81,7 @@ func main() {
 	if m, err := fdscan.ReadMounts(e.procRoot, "self"); err == nil {
 		e.mountTab = m
 	}
-	lookup := &fdscan.Lookup{Mounts: e.mountTab}
+	lookup := &pathlookup.Lookup{Mounts: e.mountTab}
 	e.fs = liveFS{lookup: lookup}
 	code := profile.Run(func() int { return run(os.Args[1:], os.Stdout, os.Stderr, e) })
 	lookup.Close()

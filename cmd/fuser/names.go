@@ -8,7 +8,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
-	"github.com/openfiles/openfiles/pkg/fdscan"
+	"github.com/openfiles/openfiles/pkg/pathlookup"
 	"github.com/openfiles/openfiles/pkg/render"
 )
 
@@ -177,7 +177,7 @@ func expandPath(fs fileSystem, path string) (string, bool, error) {
 				if errors.Is(err, unix.EINVAL) {
 					continue // not a link
 				}
-				if errors.Is(err, fdscan.ErrNotResponding) {
+				if errors.Is(err, pathlookup.ErrNotResponding) {
 					return "", false, err
 				}
 				return "", false, nil

@@ -12,7 +12,7 @@ import (
 	"testing"
 
 	"github.com/openfiles/openfiles/internal/livetest"
-	"github.com/openfiles/openfiles/pkg/fdscan"
+	"github.com/openfiles/openfiles/pkg/pathlookup"
 )
 
 // liveEnv runs fuser in this process on the live system, listing this
@@ -22,7 +22,7 @@ func liveEnv(tr *trace) env {
 		procRoot: "/proc", netDir: "/proc/net", ownNetDir: true, mounts: "/proc/self/mountinfo",
 		swaps: "/proc/swaps", exports: "/proc/fs/nfs/exports",
 		passwd: "/etc/passwd", services: "/etc/services",
-		argv0: "fuser", self: -1, fs: liveFS{lookup: &fdscan.Lookup{}}, trace: tr,
+		argv0: "fuser", self: -1, fs: liveFS{lookup: &pathlookup.Lookup{}}, trace: tr,
 	}
 }
 

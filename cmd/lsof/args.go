@@ -299,7 +299,7 @@ func (o *options) option(c, sign byte, v *optValue, e env) error {
 		}
 	case 'S':
 		// A bare -S means the default, as in lsof (whose default is 15
-		// s): fdscan.DefaultLookupTimeout.
+		// s): pathlookup.DefaultTimeout.
 		o.statWait = 0
 		if v.missing() {
 			return nil

@@ -8,10 +8,12 @@ import (
 	"path/filepath"
 	"strings"
 
+	"golang.org/x/sys/unix"
+
 	"github.com/openfiles/openfiles/pkg/fdscan"
 	"github.com/openfiles/openfiles/pkg/netsock"
+	"github.com/openfiles/openfiles/pkg/pathlookup"
 	"github.com/openfiles/openfiles/pkg/render"
-	"golang.org/x/sys/unix"
 )
 
 // searchItem is a file lsof was asked about: by device and inode, or, for
@@ -45,7 +47,7 @@ func (s *fileSearch) active() bool { return s != nil && s.given }
 // cannot be walked is a usage error, as in lsof (dirsOK false). Each name
 // that cannot be stat'ed gets lsof's message on stderr, unless -Q; usable
 // reports whether any argument remains.
-func newFileSearch(o *options, lookup *fdscan.Lookup, mounts *fdscan.Mounts, stderr io.Writer, esc render.Escaper) (s *fileSearch, usable, dirsOK bool) {
+func newFileSearch(o *options, lookup *pathlookup.Lookup, mounts *fdscan.Mounts, stderr io.Writer, esc render.Escaper) (s *fileSearch, usable, dirsOK bool) {
 	s = &fileSearch{
 		given: o.names != nil || o.dirs != nil,
 		byKey: map[[2]uint64]*searchItem{}, fs: map[uint64]*searchItem{}, sockets: map[string]*searchItem{},
@@ -96,7 +98,7 @@ func (s *fileSearch) add(it *searchItem) {
 // addName adds file name argument name, meant as mode says: with +f a
 // name that is not a file system is an error, as is, then, a name that
 // cannot be stat'ed; with -f a mount point is only its directory.
-func (s *fileSearch) addName(name string, mode fileSysMode, lookup *fdscan.Lookup, mounts *fdscan.Mounts, stderr io.Writer) bool {
+func (s *fileSearch) addName(name string, mode fileSysMode, lookup *pathlookup.Lookup, mounts *fdscan.Mounts, stderr io.Writer) bool {
 	st, err := lookup.Stat(name)
 	notFS := func() bool {
 		s.esc.Fprintf(stderr, "lsof: not a file system: %s\n", name)
@@ -144,7 +146,7 @@ func (s *fileSearch) addName(name string, mode fileSysMode, lookup *fdscan.Looku
 
 // isMountPoint reports whether directory path (with stat st) is the root
 // of a file system: its parent is on another device, or is itself.
-func isMountPoint(path string, st fdscan.PathStat, lookup *fdscan.Lookup) bool {
+func isMountPoint(path string, st pathlookup.Stat, lookup *pathlookup.Lookup) bool {
 	parent, err := lookup.Stat(filepath.Join(path, ".."))
 	if err != nil {
 		return false
@@ -155,7 +157,7 @@ func isMountPoint(path string, st fdscan.PathStat, lookup *fdscan.Lookup) bool {
 // addTree adds a directory and the files in it (recursively for +D), not
 // following symbolic links nor, unless cross, crossing into other file
 // systems.
-func (s *fileSearch) addTree(d dirArg, cross bool, lookup *fdscan.Lookup, stderr io.Writer) bool {
+func (s *fileSearch) addTree(d dirArg, cross bool, lookup *pathlookup.Lookup, stderr io.Writer) bool {
 	st, err := lookup.Stat(d.path)
 	if err != nil {
 		s.esc.Fprintf(stderr, "lsof: WARNING: can't stat(%s): %s\n", d.path, render.Strerror(err))
@@ -178,7 +180,7 @@ func (s *fileSearch) addTree(d dirArg, cross bool, lookup *fdscan.Lookup, stderr
 // walker walks a +d or +D tree.
 type walker struct {
 	s              *fileSearch
-	lookup         *fdscan.Lookup
+	lookup         *pathlookup.Lookup
 	stderr         io.Writer
 	dev            uint64 // the tree's file system
 	recurse, cross bool
@@ -188,9 +190,9 @@ type walker struct {
 // does not answer is reported and left out, and the walk goes on with
 // the rest; when it is the root of a mount, every file on that file
 // system is under it, and they are searched for instead.
-func (w *walker) walk(dir string, st fdscan.PathStat) {
+func (w *walker) walk(dir string, st pathlookup.Stat) {
 	entries, err := w.lookup.ReadDir(dir)
-	if errors.Is(err, fdscan.ErrNotResponding) {
+	if errors.Is(err, pathlookup.ErrNotResponding) {
 		w.s.esc.Fprintf(w.stderr, "lsof: WARNING: can't read directory %s: %s\n", dir, render.Strerror(err))
 		if st.MountRoot {
 			w.s.add(&searchItem{dev: st.Dev, wholeFS: true})

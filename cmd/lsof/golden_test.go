@@ -5,10 +5,11 @@ package main
 import (
 	"bytes"
 	"fmt"
-	"github.com/openfiles/openfiles/internal/golden"
 	"path/filepath"
 	"strconv"
 	"testing"
+
+	"github.com/openfiles/openfiles/internal/golden"
 
 	"github.com/openfiles/openfiles/pkg/fdscan/fdscantest"
 	"github.com/openfiles/openfiles/pkg/render"

@@ -12,8 +12,9 @@ import (
 	"time"
 	"unsafe"
 
-	"github.com/openfiles/openfiles/internal/livetest"
 	"golang.org/x/sys/unix"
+
+	"github.com/openfiles/openfiles/internal/livetest"
 )
 
 // startWithFiles starts argv with files as its descriptors 3 and up (and

@@ -12,8 +12,9 @@ import (
 	"testing"
 	"unsafe"
 
-	"github.com/openfiles/openfiles/internal/livetest"
 	"golang.org/x/sys/unix"
+
+	"github.com/openfiles/openfiles/internal/livetest"
 )
 
 // firstLine is a command's first line of stderr: the message of a usage

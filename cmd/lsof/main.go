@@ -19,6 +19,7 @@ import (
 	"github.com/openfiles/openfiles/pkg/fdscan"
 	"github.com/openfiles/openfiles/pkg/join"
 	"github.com/openfiles/openfiles/pkg/netsock"
+	"github.com/openfiles/openfiles/pkg/pathlookup"
 	"github.com/openfiles/openfiles/pkg/render"
 )
 
@@ -64,7 +65,7 @@ func (e env) lookupService(name, proto string) (int, bool) {
 }
 
 func main() {
-	fdscan.ServeLookups()
+	pathlookup.Serve()
 	e := env{
 		watchOut: true, stderrTTY: render.IsTerminal(2), root: os.Geteuid() == 0, procRoot: "/proc", passwd: "/etc/passwd",
 		hosts: "/etc/hosts", services: "/etc/services", dns: true,
@@ -124,7 +125,7 @@ func run(args []string, stdout, stderr io.Writer, e env) int {
 	// Names are looked up where no stalled file system can hold us: in
 	// a helper process, with -S's deadline, unless nothing mounted may
 	// stall.
-	lookup := &fdscan.Lookup{Timeout: time.Duration(opts.statWait) * time.Second, Mounts: so.Mounts}
+	lookup := &pathlookup.Lookup{Timeout: time.Duration(opts.statWait) * time.Second, Mounts: so.Mounts}
 	files, usable, dirsOK := newFileSearch(&opts, lookup, so.Mounts, stderr, e.esc)
 	lookup.Close()
 	switch {

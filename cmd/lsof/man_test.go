@@ -9,7 +9,7 @@ import (
 	"testing"
 
 	"github.com/openfiles/openfiles/internal/manpage"
-	"github.com/openfiles/openfiles/pkg/fdscan"
+	"github.com/openfiles/openfiles/pkg/pathlookup"
 )
 
 const manPage = "../../man/lsof.8"
@@ -27,7 +27,7 @@ func TestHelpOptionsDocumented(t *testing.T) {
 // TestStatWaitDefault checks that -S's default is one number: the one
 // the lookups use, in the usage, the man page and the README.
 func TestStatWaitDefault(t *testing.T) {
-	secs := strconv.Itoa(int(fdscan.DefaultLookupTimeout.Seconds()))
+	secs := strconv.Itoa(int(pathlookup.DefaultTimeout.Seconds()))
 	for _, args := range [][]string{nil, {"-S"}} {
 		o, err := parseArgs(args, env{})
 		if err != nil || o.statWait != 0 {

@@ -11,7 +11,8 @@ import "golang.org/x/sys/unix"
 // AT_STATX_DONT_SYNC: FUSE, NFS, CIFS and Ceph then answer from the
 // attributes the kernel holds, without asking a server or daemon that
 // may never answer. On local file systems the flag changes nothing.
-const statxFlags = unix.AT_STATX_DONT_SYNC | unix.AT_NO_AUTOMOUNT
+// Package pathlookup stats the names users give with the same flags.
+const StatxNoBlock = unix.AT_STATX_DONT_SYNC | unix.AT_NO_AUTOMOUNT
 
 // statxMask is what the scan needs of a stat.
 const statxMask = unix.STATX_TYPE | unix.STATX_MODE | unix.STATX_NLINK | unix.STATX_INO | unix.STATX_SIZE

@@ -39,7 +39,7 @@ func (liveKernel) StatAt(dirfd int, name string) (unix.Stat_t, error) {
 	}
 	var stx unix.Statx_t
 	_, _, errno := unix.Syscall6(unix.SYS_STATX, uintptr(dirfd), uintptr(unsafe.Pointer(p)),
-		statxFlags, statxMask, uintptr(unsafe.Pointer(&stx)), 0)
+		StatxNoBlock, statxMask, uintptr(unsafe.Pointer(&stx)), 0)
 	if errno != 0 {
 		return st, errno
 	}

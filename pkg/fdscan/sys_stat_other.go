@@ -19,7 +19,7 @@ func (liveKernel) LstatAt(dirfd int, name string) (unix.Stat_t, error) {
 func (liveKernel) StatAt(dirfd int, name string) (unix.Stat_t, error) {
 	var st unix.Stat_t
 	var stx unix.Statx_t
-	if err := unix.Statx(dirfd, name, statxFlags, statxMask, &stx); err != nil {
+	if err := unix.Statx(dirfd, name, StatxNoBlock, statxMask, &stx); err != nil {
 		return st, err
 	}
 	statFromStatx(&stx, &st)

@@ -1,6 +1,6 @@
 //go:build linux
 
-package fdscan
+package pathlookup
 
 import (
 	"errors"
@@ -9,17 +9,19 @@ import (
 	"time"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/openfiles/openfiles/pkg/fdscan"
 )
 
 // TestMain lets the test binary serve as the lookup helper.
 func TestMain(m *testing.M) {
-	ServeLookups()
+	Serve()
 	os.Exit(m.Run())
 }
 
 var (
-	calmMounts     = ParseMountinfo([]byte("21 1 254:0 / / rw - ext4 /dev/vda rw\n"))
-	stallingMounts = ParseMountinfo([]byte("21 1 254:0 / / rw - ext4 /dev/vda rw\n40 21 0:50 / /mnt/remote rw - fuse.sshfs host: rw\n"))
+	calmMounts     = fdscan.ParseMountinfo([]byte("21 1 254:0 / / rw - ext4 /dev/vda rw\n"))
+	stallingMounts = fdscan.ParseMountinfo([]byte("21 1 254:0 / / rw - ext4 /dev/vda rw\n40 21 0:50 / /mnt/remote rw - fuse.sshfs host: rw\n"))
 )
 
 // TestLookupWhere checks where lookups are made: in our own process when
@@ -31,7 +33,7 @@ func TestLookupWhere(t *testing.T) {
 		t.Skip(err)
 	}
 	for _, c := range []struct {
-		mounts *Mounts
+		mounts *fdscan.Mounts
 		path   string
 		helper bool
 	}{
@@ -57,7 +59,7 @@ func TestLookupWhere(t *testing.T) {
 // TestLookupLinks checks lstat and readlink of proc's magic links, which
 // are answered without passing through them, and of plain names.
 func TestLookupLinks(t *testing.T) {
-	for _, mounts := range []*Mounts{calmMounts, stallingMounts} {
+	for _, mounts := range []*fdscan.Mounts{calmMounts, stallingMounts} {
 		l := &Lookup{Mounts: mounts}
 		st, err := l.Lstat("/proc/self/root")
 		if err != nil || st.Mode&unix.S_IFMT != unix.S_IFLNK {

@@ -1,6 +1,6 @@
 //go:build linux
 
-package fdscan
+package pathlookup
 
 import (
 	"errors"

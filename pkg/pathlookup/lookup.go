@@ -1,6 +1,12 @@
 //go:build linux
 
-package fdscan
+// Package pathlookup looks up the paths a user names (files, the trees of
+// +d and +D, mount points) so that no file system can hold our process:
+// in our own process where nothing mounted may stall, otherwise in a
+// helper process with a deadline. Every stat is a statx with
+// fdscan.StatxNoBlock, the scanner's own flags. Both commands use it; the
+// scanner itself never looks a path up.
+package pathlookup
 
 import (
 	"encoding/gob"
@@ -16,6 +22,8 @@ import (
 	"time"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/openfiles/openfiles/pkg/fdscan"
 )
 
 // ErrNotResponding is the error of a lookup that did not finish within
@@ -23,13 +31,13 @@ import (
 // server that went away) is not answering.
 var ErrNotResponding = errors.New("file system not responding")
 
-// DefaultLookupTimeout bounds a lookup when Lookup.Timeout is 0.
-const DefaultLookupTimeout = 5 * time.Second
+// DefaultTimeout bounds a lookup when Lookup.Timeout is 0.
+const DefaultTimeout = 5 * time.Second
 
-// PathStat is what a lookup tells of a file, from statx(2) made with
+// Stat is what a lookup tells of a file, from statx(2) made with
 // AT_STATX_DONT_SYNC: on FUSE, NFS and the like, the attributes the
 // kernel holds, without asking the server.
-type PathStat struct {
+type Stat struct {
 	Dev, Ino, Rdev uint64
 	Mode           uint32
 	Size           int64
@@ -42,7 +50,7 @@ type PathStat struct {
 // lstat of it, or Err when that failed.
 type DirEntry struct {
 	Name string
-	Stat PathStat
+	Stat Stat
 	Err  error
 }
 
@@ -52,7 +60,7 @@ type DirEntry struct {
 // thread that asks can wait for ever, uninterruptibly: not even SIGKILL
 // ends it, and a process with such a thread cannot exit. So no lookup is
 // made by our own process. They are made by a helper, our own program
-// started again in helper mode (see ServeLookups), which answers over a
+// started again in helper mode (see Serve), which answers over a
 // pipe; when it has not answered within Timeout, the lookup fails with
 // ErrNotResponding, the helper is left to the kernel, and the next
 // lookup starts a new one. A path under one that did not answer fails at
@@ -61,13 +69,13 @@ type DirEntry struct {
 // A Lookup is safe for concurrent use; lookups are made one at a time.
 // Close ends its helper.
 type Lookup struct {
-	Timeout time.Duration // DefaultLookupTimeout when 0
+	Timeout time.Duration // DefaultTimeout when 0
 	// Mounts, when set, is our mount namespace's table. Where no mount
 	// in it may stall, lookups are made in our own process, refusing to
 	// pass through proc's magic links (the only way out of our mount
 	// namespace, into one that may have such mounts); a path that needs
 	// one goes to the helper.
-	Mounts *Mounts
+	Mounts *fdscan.Mounts
 
 	mu      sync.Mutex
 	h       *helper
@@ -91,7 +99,7 @@ type lookupRequest struct {
 
 type lookupReply struct {
 	Errno   uint32
-	Stat    PathStat
+	Stat    Stat
 	Link    string
 	Entries []helperEntry
 }
@@ -99,17 +107,17 @@ type lookupReply struct {
 type helperEntry struct {
 	Name  string
 	Errno uint32
-	Stat  PathStat
+	Stat  Stat
 }
 
 // Stat stats path, following links, without triggering an automount.
-func (l *Lookup) Stat(path string) (PathStat, error) {
+func (l *Lookup) Stat(path string) (Stat, error) {
 	r, err := l.ask(opStat, path)
 	return r.Stat, err
 }
 
 // Lstat stats path itself, a symbolic link not followed.
-func (l *Lookup) Lstat(path string) (PathStat, error) {
+func (l *Lookup) Lstat(path string) (Stat, error) {
 	r, err := l.ask(opLstat, path)
 	return r.Stat, err
 }
@@ -195,7 +203,7 @@ func (l *Lookup) ask(op byte, path string) (lookupReply, error) {
 	}
 	timeout := l.Timeout
 	if timeout <= 0 {
-		timeout = DefaultLookupTimeout
+		timeout = DefaultTimeout
 	}
 	r, err := l.h.ask(lookupRequest{Op: op, Path: ownProc(path)}, timeout)
 	if err != nil {
@@ -251,7 +259,7 @@ func ownProc(path string) string {
 	return path
 }
 
-// helperEnv, set in a program's environment, makes ServeLookups serve.
+// helperEnv, set in a program's environment, makes Serve serve.
 const helperEnv = "OPENFILES_LOOKUP_HELPER"
 
 // helper is a running helper process.
@@ -342,11 +350,11 @@ func (h *helper) stop() {
 	_ = h.cmd.Process.Kill()
 }
 
-// ServeLookups makes the program a lookup helper when Lookup started it:
+// Serve makes the program a lookup helper when Lookup started it:
 // it answers requests on standard input until it closes, then exits.
 // Commands that use Lookup call it first thing in main (and test
 // binaries in TestMain); it returns at once in any other process.
-func ServeLookups() {
+func Serve() {
 	if os.Getenv(helperEnv) != "1" {
 		return
 	}
@@ -414,18 +422,18 @@ func readDir(dir string) ([]helperEntry, error) {
 
 // statxPath is statx(2) of name relative to dirfd, from the kernel's
 // cached attributes and without triggering an automount.
-func statxPath(dirfd int, name string, flags int) (PathStat, error) {
+func statxPath(dirfd int, name string, flags int) (Stat, error) {
 	var stx unix.Statx_t
-	err := unix.Statx(dirfd, name, flags|unix.AT_STATX_DONT_SYNC|unix.AT_NO_AUTOMOUNT,
+	err := unix.Statx(dirfd, name, flags|fdscan.StatxNoBlock,
 		unix.STATX_BASIC_STATS|unix.STATX_MNT_ID, &stx)
 	if err != nil {
-		return PathStat{}, err
+		return Stat{}, err
 	}
 	return pathStatOf(&stx), nil
 }
 
-func pathStatOf(stx *unix.Statx_t) PathStat {
-	return PathStat{
+func pathStatOf(stx *unix.Statx_t) Stat {
+	return Stat{
 		Dev:   unix.Mkdev(stx.Dev_major, stx.Dev_minor),
 		Rdev:  unix.Mkdev(stx.Rdev_major, stx.Rdev_minor),
 		Ino:   stx.Ino,
