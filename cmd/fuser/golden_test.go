@@ -5,11 +5,12 @@ package main
 import (
 	"bytes"
 	"fmt"
-	"github.com/openfiles/openfiles/internal/golden"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/openfiles/openfiles/internal/golden"
 
 	"golang.org/x/sys/unix"
 
@@ -91,6 +92,29 @@ func TestGolden(t *testing.T) {
 		t.Run(tc.golden, func(t *testing.T) {
 			var stdout, stderr bytes.Buffer
 			code := run(tc.args, &stdout, &stderr, fixtureEnv(t, ""))
+			got := stdout.String() + "\n--- stderr\n" + stderr.String() + "--- exit " + strconv.Itoa(code) + "\n"
+			golden.Check(t, filepath.Join(testdata, tc.golden+".golden"), fmt.Sprintf("%s %v", "fuser", tc.args), got)
+		})
+	}
+}
+
+// TestGoldenKernelUses: what the kernel itself holds, a swap file and an
+// NFS export (testdata/proc/fuser-basic.swaps and .exports, in the forms
+// of /proc/swaps and /proc/fs/nfs/exports), is named as psmisc names it.
+func TestGoldenKernelUses(t *testing.T) {
+	for _, tc := range []struct {
+		golden string
+		args   []string
+	}{
+		{"fuser-basic-kernel-m", []string{"-v", "-m", "/srv"}},
+		{"fuser-basic-kernel-swap", []string{"-v", "/srv/swapfile", "/srv"}},
+	} {
+		t.Run(tc.golden, func(t *testing.T) {
+			e := fixtureEnv(t, "")
+			e.swaps = filepath.Join(testdata, "proc", "fuser-basic.swaps")
+			e.exports = filepath.Join(testdata, "proc", "fuser-basic.exports")
+			var stdout, stderr bytes.Buffer
+			code := run(tc.args, &stdout, &stderr, e)
 			got := stdout.String() + "\n--- stderr\n" + stderr.String() + "--- exit " + strconv.Itoa(code) + "\n"
 			golden.Check(t, filepath.Join(testdata, tc.golden+".golden"), fmt.Sprintf("%s %v", "fuser", tc.args), got)
 		})
