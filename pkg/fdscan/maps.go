@@ -24,20 +24,11 @@ type Mapping struct {
 // file has been unlinked.
 const deletedSuffix = " (deleted)"
 
-// ParseMapsLine parses one line of /proc/PID/maps. It reports false for
-// lines that map no file (anonymous memory, [heap], [stack] and the like,
-// whose inode is 0) and for malformed lines.
-func ParseMapsLine(line []byte) (Mapping, bool) {
-	_, dev, ino, path, ok := parseMapsLine(line)
-	if !ok {
-		return Mapping{Dev: dev, Inode: ino}, false
-	}
-	return Mapping{Dev: dev, Inode: ino, Path: string(path)}, true
-}
-
-// parseMapsLine is ParseMapsLine with the path left in line, so that
-// the lines of a file already seen cost no copy; rng is the line's
-// address range, the name of the mapping in map_files.
+// parseMapsLine parses one line of /proc/PID/maps, with the path left in
+// line, so that the lines of a file already seen cost no copy; rng is the
+// line's address range, the name of the mapping in map_files. It reports
+// false for lines that map no file (anonymous memory, [heap], [stack] and
+// the like, whose inode is 0) and for malformed lines.
 func parseMapsLine(line []byte) (rng []byte, dev, ino uint64, path []byte, ok bool) {
 	// start-end perms offset dev inode [path]
 	rest := line

@@ -204,9 +204,6 @@ func (s *Scanner) giveBack(list []*Process) {
 	}
 }
 
-// Root returns the proc root the Scanner reads.
-func (s *Scanner) Root() string { return s.root }
-
 // PIDs returns the IDs of all processes under the proc root, in ascending
 // order.
 //
