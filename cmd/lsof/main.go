@@ -110,6 +110,8 @@ func run(args []string, stdout, stderr io.Writer, e env) int {
 		// them; otherwise the namespace of those holding a socket only.
 		NetNS:  opts.netns || opts.fields.has('w'),
 		Cgroup: opts.container || opts.fields.has('j'),
+		// The summary shows each process's limit beside its count.
+		FDLimits: opts.summary,
 	}
 	// One mount table for the names and the first listing; an empty
 	// one when it cannot be read.

@@ -25,10 +25,6 @@ type summaryOutput struct {
 func newSummaryOutput(o *options, e env, w io.Writer, sc *fdscan.Scanner) *summaryOutput {
 	s := render.NewSummary(e.esc, sc.Mounts())
 	s.Top = o.summaryTop
-	s.FDLimit = func(pid int, start uint64) (uint64, bool) {
-		soft, _, err := sc.FDLimit(pid, start)
-		return soft, err == nil
-	}
 	return &summaryOutput{s: s, w: w}
 }
 

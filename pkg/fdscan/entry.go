@@ -125,7 +125,11 @@ type Process struct {
 	// Cgroup is the text of the process's cgroup file, read only when
 	// Options.Cgroup asks: what ContainerOf reads a container from.
 	Cgroup string
-	Files  []File
+	// FDLimit is the soft limit on open descriptors (RLIMIT_NOFILE),
+	// Unlimited for none, read only when Options.FDLimits asks; 0 when
+	// it was not read.
+	FDLimit uint64
+	Files   []File
 
 	fdStart  int  // index in Files of the first descriptor entry
 	ownFiles bool // Files is this entry's own, not its process's

@@ -4,38 +4,12 @@ package fdscan
 
 import (
 	"bytes"
-	"fmt"
 	"math"
-	"os"
-	"path/filepath"
 	"strconv"
 )
 
 // Unlimited is a limit of RLIM_INFINITY.
 const Unlimited = math.MaxUint64
-
-// FDLimit returns the soft and hard limits on open descriptors
-// (RLIMIT_NOFILE) of process pid, from its limits file, Unlimited for
-// "unlimited". start is the process's start time as the scan read it:
-// a process that took the PID since is not reported on, and the call
-// fails as for one that is gone.
-func (s *Scanner) FDLimit(pid int, start uint64) (soft, hard uint64, err error) {
-	path := filepath.Join(s.root, strconv.Itoa(pid), "limits")
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return 0, 0, fmt.Errorf("read %s: %w", path, err)
-	}
-	// The file was read from the process holding the PID now: it must
-	// still be the one scanned.
-	if p, err := s.Identity(pid); err != nil || p.StartTime != start {
-		return 0, 0, fmt.Errorf("read %s: process %d is not the one scanned", path, pid)
-	}
-	soft, hard, ok := parseFDLimit(b)
-	if !ok {
-		return 0, 0, fmt.Errorf("read %s: no Max open files line", path)
-	}
-	return soft, hard, nil
-}
 
 // parseFDLimit finds "Max open files  SOFT  HARD  files" in the text of
 // a limits file.

@@ -30,25 +30,31 @@ func TestParseFDLimit(t *testing.T) {
 	}
 }
 
-// TestFDLimitLive reads our own limit and compares it with getrlimit.
+// TestFDLimitLive scans our own process and compares its limit with
+// getrlimit; without Options.FDLimits no limit is read.
 func TestFDLimitLive(t *testing.T) {
-	s, err := New(Options{Root: "/proc"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	me, err := s.Identity(os.Getpid())
-	if err != nil {
-		t.Fatal(err)
-	}
 	var want unix.Rlimit
 	if err := unix.Getrlimit(unix.RLIMIT_NOFILE, &want); err != nil {
 		t.Fatal(err)
 	}
-	soft, hard, err := s.FDLimit(os.Getpid(), me.StartTime)
-	if err != nil || soft != want.Cur || hard != want.Max {
-		t.Errorf("FDLimit(self): want %d %d, got %d %d %v", want.Cur, want.Max, soft, hard, err)
-	}
-	if _, _, err := s.FDLimit(os.Getpid(), me.StartTime+1); err == nil {
-		t.Errorf("FDLimit with another start time: want an error, got none")
+	for _, read := range []bool{true, false} {
+		s, err := New(Options{Root: "/proc", FDLimits: read})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got uint64
+		seen := false
+		err = s.Scan([]int{os.Getpid()}, func(p *Process) error {
+			if p.TID == 0 {
+				got, seen = p.FDLimit, true
+			}
+			return nil
+		})
+		if err != nil || !seen {
+			t.Fatalf("Scan(self): %v, process seen %v", err, seen)
+		}
+		if w := map[bool]uint64{true: want.Cur, false: 0}[read]; got != w {
+			t.Errorf("FDLimits %v: FDLimit %d, want %d", read, got, w)
+		}
 	}
 }

@@ -107,7 +107,7 @@ func (r *reader) entity(pid, tid int, rel string, main *Process) *Process {
 		if r.s.netNSAll && p.NetNS == 0 {
 			p.NetNS = main.NetNS
 		}
-		p.Cgroup = main.Cgroup
+		p.Cgroup, p.FDLimit = main.Cgroup, main.FDLimit
 	default:
 		if r.s.netNSAll && p.NetNS == 0 {
 			p.NetNS = r.netNS(dirfd)
@@ -115,6 +115,13 @@ func (r *reader) entity(pid, tid int, rel string, main *Process) *Process {
 		if r.s.cgroup {
 			if b, err := r.readFile(dirfd, "cgroup"); err == nil {
 				p.Cgroup = string(b)
+			}
+		}
+		if r.s.fdLimits {
+			// Read through the directory the scan opened: the limit is
+			// that process's, whoever has its PID by now.
+			if b, err := r.readFile(dirfd, "limits"); err == nil {
+				p.FDLimit, _, _ = parseFDLimit(b)
 			}
 		}
 	}

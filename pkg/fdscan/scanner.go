@@ -64,6 +64,9 @@ type Options struct {
 	NetNS bool
 	// Cgroup reads every process's cgroup file (Process.Cgroup).
 	Cgroup bool
+	// FDLimits reads every process's limit on open descriptors from
+	// its limits file (Process.FDLimit).
+	FDLimits bool
 }
 
 // Probe is how much the scanner reads of an entry before Options.Keep
@@ -99,8 +102,8 @@ type Scanner struct {
 	keep    func(*Process, *File) bool
 	fdinfo  bool
 	// netNSAll and cgroup are Options.NetNS and Options.Cgroup.
-	netNSAll, cgroup bool
-	exempt           func(path string) bool
+	netNSAll, cgroup, fdLimits bool
+	exempt                     func(path string) bool
 	// spare holds Files slices given back after delivery, with
 	// Options.Reuse; nil without it.
 	spare chan []File
@@ -161,7 +164,7 @@ func New(opts Options) (*Scanner, error) {
 		k = liveKernel{}
 	}
 	s := &Scanner{root: root, workers: w, kernel: k, tasks: opts.Tasks, probe: opts.Probe, keep: opts.Keep, fdinfo: opts.Fdinfo,
-		netNSAll: opts.NetNS, cgroup: opts.Cgroup, exempt: opts.Exempt}
+		netNSAll: opts.NetNS, cgroup: opts.Cgroup, fdLimits: opts.FDLimits, exempt: opts.Exempt}
 	s.newListing(opts.Mounts)
 	if opts.Reuse {
 		// Enough for every process in flight: the window, and one

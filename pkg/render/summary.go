@@ -25,12 +25,7 @@ import (
 // Its tables are drawn by WriteReport.
 type Summary struct {
 	// Top is how many processes the tables by process show; 0 shows all.
-	Top int
-	// FDLimit returns the soft limit on open descriptors of the process
-	// that had pid at start; ok is false when it cannot be read. It is
-	// asked only for the processes shown. Nil shows no limits.
-	FDLimit func(pid int, start uint64) (soft uint64, ok bool)
-
+	Top    int
 	esc    Escaper
 	mounts *fdscan.Mounts
 	procs  map[int]*procTally
@@ -61,7 +56,7 @@ var tallyNames = [tallyKinds]string{"REG", "DIR", "DEV", "FIFO", "INET", "UNIX",
 
 type procTally struct {
 	pid      int
-	start    uint64
+	limit    uint64 // soft limit on descriptors; 0 when unknown
 	command  string
 	user     string // login name; "" when it has none
 	fds      int
@@ -93,7 +88,7 @@ func (s *Summary) Add(e *join.Entry) {
 	}
 	t := s.procs[p.PID]
 	if t == nil {
-		t = &procTally{pid: p.PID, start: p.StartTime, command: p.Command, user: userName(e)}
+		t = &procTally{pid: p.PID, limit: p.FDLimit, command: p.Command, user: userName(e)}
 		s.procs[p.PID] = t
 	}
 	if f.Kind == fdscan.KindFD {
@@ -162,10 +157,10 @@ func tallyKind(f *fdscan.File, sock *netsock.Socket, protocol string) int {
 		if sock != nil {
 			proto = sock.Proto.String()
 		}
-		switch proto {
-		case "TCP", "UDP", "UDPLITE", "TCPv6", "UDPv6", "UDPLITEv6":
+		switch {
+		case proto == "TCP" || proto == "UDP" || proto == "UDPLITE" || proto == "TCPv6" || proto == "UDPv6" || proto == "UDPLITEv6":
 			return tallyInet
-		case "UNIX":
+		case strings.HasPrefix(proto, "UNIX"): // UNIX, or the kernel's UNIX-STREAM
 			return tallyUnix
 		}
 		return tallySock
@@ -225,16 +220,13 @@ func (s *Summary) writeDescriptors(b *bytes.Buffer) {
 	rows := make([][]string, 0, len(shown))
 	for _, t := range shown {
 		limit, use := "", ""
-		if s.FDLimit != nil {
-			if soft, ok := s.FDLimit(t.pid, t.start); ok {
-				limit = "unlimited"
-				if soft != fdscan.Unlimited {
-					limit = strconv.FormatUint(soft, 10)
-					if soft > 0 {
-						use = strconv.FormatUint(uint64(t.fds)*100/soft, 10) + "%"
-					}
-				}
-			}
+		switch soft := t.limit; soft {
+		case 0: // not read
+		case fdscan.Unlimited:
+			limit = "unlimited"
+		default:
+			limit = strconv.FormatUint(soft, 10)
+			use = strconv.FormatUint(uint64(t.fds)*100/soft, 10) + "%"
 		}
 		row := []string{strconv.Itoa(t.pid), s.esc.String(t.command), t.user, strconv.Itoa(t.fds), limit, use}
 		for _, n := range t.kinds {
