@@ -101,7 +101,8 @@ type Scanner struct {
 	probe   Probe
 	keep    func(*Process, *File) bool
 	fdinfo  bool
-	// netNSAll and cgroup are Options.NetNS and Options.Cgroup.
+	// netNSAll, cgroup and fdLimits are Options.NetNS, .Cgroup and
+	// .FDLimits.
 	netNSAll, cgroup, fdLimits bool
 	exempt                     func(path string) bool
 	// spare holds Files slices given back after delivery, with
