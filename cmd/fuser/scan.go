@@ -19,7 +19,7 @@ func (f *fuser) search() bool {
 		netdev = f.netDevice()
 	}
 	if f.hasConns() {
-		f.findSockets(f.e.netDir, true)
+		f.findSockets(f.e.netDir)
 	}
 	if !f.hasConns() && len(f.inodes) == 0 && len(f.devices) == 0 {
 		return true
