@@ -244,47 +244,33 @@ func lookupHost(host string, fam family) ([]netip.Addr, string) {
 	return ips, ""
 }
 
-// findSockets reads the socket tables of our own network namespace in
-// dir as psmisc reads them (IPv4 unless -6, IPv6 unless -4, each only
-// when a name needs it), and records the inode of every socket a
-// pattern matches. It says, as psmisc does, that an IPv4 table cannot
-// be read.
-func (f *fuser) findSockets(dir string) {
-	for t, conns := range f.conns {
-		v6 := t == tableTCP6 || t == tableUDP6
-		if len(conns) == 0 || (v6 && f.ipv4) || (!v6 && f.ipv6) {
+// findSockets reads the socket tables of our own network namespace, in
+// f.e.netDir, through res, and records the inode of every socket a
+// pattern matches. As psmisc does, it says that an IPv4 table a name
+// needs cannot be read, unless -6 leaves it out.
+func (f *fuser) findSockets(res *netsock.Resolver) {
+	t, _ := res.TablesAt(f.ownNetNS, f.e.netDir)
+	for _, tb := range [...]int{tableTCP, tableUDP} {
+		if len(f.conns[tb]) == 0 || f.ipv6 {
 			continue
 		}
-		proto := netsock.ProtoUDP
-		if t == tableTCP || t == tableTCP6 {
-			proto = netsock.ProtoTCP
-		}
-		path := filepath.Join(dir, tableFiles[t])
-		err := netsock.ReadTable(path, proto, v6, func(s *netsock.Socket) {
-			for _, c := range conns {
-				if c.matches(s) {
-					f.addSocket(c.name, s.Inode)
-				}
-			}
-		})
-		if err != nil && !v6 {
-			f.out.errorf("Cannot open protocol file \"%s\": %s\n", path, errText(err))
+		if err := t.Err(tableFiles[tb]); err != nil {
+			f.out.errorf("Cannot open protocol file \"%s\": %s\n", filepath.Join(f.e.netDir, tableFiles[tb]), errText(err))
 		}
 	}
+	f.matchSockets(t)
 }
 
-// findSocketsElsewhere reads the tables of every other network
-// namespace a process of pids is in, once each, from the first of its
-// members whose tables can be read, and records the sockets the
+// findSocketsElsewhere reads, through res, the tables of every other
+// network namespace a process of pids is in, once each, from the first
+// of its members whose tables can be read, and records the sockets the
 // patterns match. psmisc reads its own namespace's only, and misses the
 // sockets of containers. Socket inodes are unique across namespaces, so
 // a descriptor is matched by inode whatever the namespace of the
 // process holding it. The namespaces are learnt before the scan, so
 // that a port no table has reads no process; the scan takes each
 // process's namespace from what sc read here.
-func (f *fuser) findSocketsElsewhere(sc *fdscan.Scanner, pids []int) {
-	res := netsock.NewResolver(f.e.procRoot)
-	res.Protos = f.connProtos()
+func (f *fuser) findSocketsElsewhere(res *netsock.Resolver, sc *fdscan.Scanner, pids []int) {
 	done := map[uint64]bool{f.ownNetNS: true}
 	for _, pid := range pids {
 		ns, err := sc.NetNS(pid)

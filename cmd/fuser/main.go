@@ -63,8 +63,8 @@ type env struct {
 type trace struct {
 	linkSearch bool // descriptors were matched by their link text alone
 	fullScan   bool // processes were read by pkg/fdscan
-	// netnsTables and tableFiles count the other network namespaces
-	// whose socket tables were read, and their table files.
+	// netnsTables and tableFiles count the network namespaces whose
+	// socket tables were read, ours included, and their table files.
 	netnsTables, tableFiles int
 }
 

@@ -114,6 +114,25 @@ func netnsTree(t *testing.T, own uint64, procs []netnsProc, listen map[uint64]ui
 	return root, netDir, stats
 }
 
+// netnsEnv runs fuser on a tree of netnsTree, counting its ns/net reads.
+func netnsEnv(t *testing.T, root, netDir string, stats fdscantest.StatTable, own uint64) (env, *countingKernel) {
+	t.Helper()
+	k, err := fdscantest.NewKernel(root, stats)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ck := &countingKernel{Kernel: k, netns: map[string]int{}}
+	return env{
+		procRoot: k.Root(), netDir: netDir,
+		mounts: filepath.Join(testdata, "proc", "fuser-basic.mountinfo"),
+		swaps:  filepath.Join(root, "no-swaps"), exports: filepath.Join(root, "no-exports"),
+		passwd: filepath.Join(testdata, "proc", "basic.passwd"), services: filepath.Join(testdata, "proc", "basic.services"),
+		argv0: "fuser", fs: fixtureFS{names: fdscantest.StatTable{"/": {Stat: unix.Stat_t{Mode: unix.S_IFDIR | 0o755, Dev: unix.Mkdev(254, 0), Ino: 2}}}, wd: "/"},
+		kernel: ck, netDev: unix.Mkdev(0, 8), netNS: own, self: -1,
+		trace: &trace{},
+	}, ck
+}
+
 // TestNetNSReadOnce looks for a port held in our own network namespace
 // and in two others: the holders in each are listed, with the others'
 // namespaces under -v, and each process's ns/net link is read once,
@@ -164,20 +183,7 @@ func TestNetNSReadOnce(t *testing.T) {
 		// No table has the port: no process is read beyond its ns/net.
 		{[]string{"8081/tcp"}, "", ""},
 	} {
-		k, err := fdscantest.NewKernel(root, stats)
-		if err != nil {
-			t.Fatal(err)
-		}
-		ck := &countingKernel{Kernel: k, netns: map[string]int{}}
-		e := env{
-			procRoot: k.Root(), netDir: netDir,
-			mounts: filepath.Join(testdata, "proc", "fuser-basic.mountinfo"),
-			swaps:  filepath.Join(root, "no-swaps"), exports: filepath.Join(root, "no-exports"),
-			passwd: filepath.Join(testdata, "proc", "basic.passwd"), services: filepath.Join(testdata, "proc", "basic.services"),
-			argv0: "fuser", fs: fixtureFS{names: fdscantest.StatTable{"/": {Stat: unix.Stat_t{Mode: unix.S_IFDIR | 0o755, Dev: unix.Mkdev(254, 0), Ino: 2}}}, wd: "/"},
-			kernel: ck, netDev: unix.Mkdev(0, 8), netNS: own, self: -1,
-			trace: &trace{},
-		}
+		e, ck := netnsEnv(t, root, netDir, stats, own)
 		var stdout, stderr bytes.Buffer
 		run(tc.args, &stdout, &stderr, e)
 		if got := stdout.String(); got != tc.stdout {
@@ -193,14 +199,42 @@ func TestNetNSReadOnce(t *testing.T) {
 				t.Errorf("fuser %v: %s/ns/net read %d times, want once", tc.args, dir, n)
 			}
 		}
-		t.Logf("fuser %v: %d ns/net reads of %d processes; %d other namespaces' tables read, %d table files",
+		t.Logf("fuser %v: %d ns/net reads of %d processes; %d namespaces' tables read, %d table files",
 			tc.args, total, len(procs), e.trace.netnsTables, e.trace.tableFiles)
-		// Each of the two other namespaces once: its tcp and tcp6.
-		if e.trace.netnsTables != 2 || e.trace.tableFiles != 4 {
-			t.Errorf("fuser %v: the tables of %d other namespaces read, %d files; want 2, once each, and 4 files", tc.args, e.trace.netnsTables, e.trace.tableFiles)
+		// Each of the three namespaces once: its tcp and tcp6.
+		if e.trace.netnsTables != 3 || e.trace.tableFiles != 6 {
+			t.Errorf("fuser %v: the tables of %d namespaces read, %d files; want 3, once each, and 6 files", tc.args, e.trace.netnsTables, e.trace.tableFiles)
 		}
 		if scanned := e.trace.linkSearch || e.trace.fullScan; scanned != (tc.stdout != "") {
 			t.Errorf("fuser %v: processes scanned: %v, want %v", tc.args, scanned, tc.stdout != "")
+		}
+	}
+}
+
+// TestProtocolFileMissing runs fuser where our own namespace's tables
+// cannot be read: as psmisc does, it says so of each IPv4 table a name
+// needs (not with -6), and the other namespaces' holders are still
+// found.
+func TestProtocolFileMissing(t *testing.T) {
+	const own, other = 4026531840, 4026532001
+	root, _, stats := netnsTree(t, own, []netnsProc{{200, own, []uint64{7000}, false}, {201, other, []uint64{7100}, false}},
+		map[uint64]uint64{own: 7000, other: 7100})
+	netDir := filepath.Join(root, "no-net")
+	for _, tc := range []struct {
+		args           []string
+		stdout, stderr string
+	}{
+		{[]string{"8080/tcp"}, "   201", "Cannot open protocol file \"" + netDir + "/tcp\": No such file or directory\n8080/tcp:           \n"},
+		{[]string{"53/udp", "8080/tcp"}, "   201",
+			"Cannot open protocol file \"" + netDir + "/tcp\": No such file or directory\n" +
+				"Cannot open protocol file \"" + netDir + "/udp\": No such file or directory\n8080/tcp:           \n"},
+		{[]string{"-6", "8080/tcp"}, "", ""},
+	} {
+		e, _ := netnsEnv(t, root, netDir, stats, own)
+		var stdout, stderr bytes.Buffer
+		run(tc.args, &stdout, &stderr, e)
+		if stdout.String() != tc.stdout || stderr.String() != tc.stderr {
+			t.Errorf("fuser %v: stdout %q, stderr\n%s\nwant stdout %q, stderr\n%s", tc.args, stdout.String(), stderr.String(), tc.stdout, tc.stderr)
 		}
 	}
 }
