@@ -5,7 +5,6 @@ package main
 import (
 	"net/netip"
 	"path/filepath"
-	"strconv"
 	"strings"
 
 	"github.com/openfiles/openfiles/pkg/fdscan"
@@ -247,57 +246,89 @@ func lookupHost(host string, fam family) ([]netip.Addr, string) {
 	return ips, ""
 }
 
-// findSockets reads the socket tables in dir (a /proc/PID/net directory)
-// as psmisc reads those of its own namespace (IPv4 unless -6, IPv6
-// unless -4, each only when a name needs it), and records the inode of
-// every socket a pattern matches. Only for our own namespace does it
-// say, as psmisc does, that an IPv4 table cannot be read. It reports
-// whether any table was read.
-func (f *fuser) findSockets(dir string, own bool) bool {
-	read := false
-	for t, conns := range f.conns {
-		v6 := t == tableTCP6 || t == tableUDP6
-		if len(conns) == 0 || (v6 && f.ipv4) || (!v6 && f.ipv6) {
+// findSockets reads the socket tables of our own network namespace, in
+// f.e.netDir, through res, and records the inode of every socket a
+// pattern matches. As psmisc does, it says that an IPv4 table a name
+// needs cannot be read, unless -6 leaves it out.
+func (f *fuser) findSockets(res *netsock.Resolver) {
+	t, _ := res.TablesAt(f.ownNetNS, f.e.netDir)
+	for _, tb := range [...]int{tableTCP, tableUDP} {
+		if len(f.conns[tb]) == 0 || f.ipv6 {
 			continue
 		}
-		proto := netsock.ProtoUDP
-		if t == tableTCP || t == tableTCP6 {
-			proto = netsock.ProtoTCP
-		}
-		path := filepath.Join(dir, tableFiles[t])
-		err := netsock.ReadTable(path, proto, v6, func(s *netsock.Socket) {
-			for _, c := range conns {
-				if c.matches(s) {
-					f.addSocket(c.name, s.Inode)
-				}
-			}
-		})
-		if err == nil {
-			read = true
-		} else if own && !v6 {
-			f.out.errorf("Cannot open protocol file \"%s\": %s\n", path, errText(err))
+		if err := t.Err(tableFiles[tb]); err != nil {
+			f.out.errorf("Cannot open protocol file \"%s\": %s\n", filepath.Join(f.e.netDir, tableFiles[tb]), errText(err))
 		}
 	}
-	return read
+	f.matchSockets(t)
 }
 
-// findSocketsElsewhere reads the tables of every other network
-// namespace a process of pids is in, once each, from the first of its
-// members whose tables can be read. psmisc reads its own namespace's
-// only, and misses the sockets of containers. Socket inodes are unique
-// across namespaces, so a descriptor is matched by inode whatever the
-// namespace of the process holding it.
-func (f *fuser) findSocketsElsewhere(sc *fdscan.Scanner, pids []int) {
+// findSocketsElsewhere reads, through res, the tables of every other
+// network namespace a process of pids is in, once each, from the first
+// of its members whose tables can be read, and records the sockets the
+// patterns match. psmisc reads its own namespace's only, and misses the
+// sockets of containers. Socket inodes are unique across namespaces, so
+// a descriptor is matched by inode whatever the namespace of the
+// process holding it. The namespaces are learnt before the scan, so
+// that a port no table has reads no process; the scan takes each
+// process's namespace from what sc read here.
+func (f *fuser) findSocketsElsewhere(res *netsock.Resolver, sc *fdscan.Scanner, pids []int) {
 	done := map[uint64]bool{f.ownNetNS: true}
 	for _, pid := range pids {
 		ns, err := sc.NetNS(pid)
 		if err != nil || done[ns] {
 			continue
 		}
-		if f.findSockets(filepath.Join(f.e.procRoot, strconv.Itoa(pid), "net"), false) {
+		// Tables that cannot be read from pid are tried again from the
+		// next member of the namespace.
+		if t := res.Tables(ns, pid); t != nil {
 			done[ns] = true
+			f.matchSockets(t)
 		}
 	}
+	if f.e.trace != nil {
+		f.e.trace.netnsTables, f.e.trace.tableFiles = res.Counts()
+	}
+}
+
+// connProtos returns the protocols of the tables the patterns need.
+func (f *fuser) connProtos() []netsock.Proto {
+	var protos []netsock.Proto
+	if len(f.conns[tableTCP]) > 0 || len(f.conns[tableTCP6]) > 0 {
+		protos = append(protos, netsock.ProtoTCP)
+	}
+	if len(f.conns[tableUDP]) > 0 || len(f.conns[tableUDP6]) > 0 {
+		protos = append(protos, netsock.ProtoUDP)
+	}
+	return protos
+}
+
+// matchSockets records the inode of every socket of t a pattern of its
+// table matches, IPv4 ones unless -6 and IPv6 ones unless -4.
+func (f *fuser) matchSockets(t *netsock.Tables) {
+	t.Each(func(s *netsock.Socket) {
+		if (s.IPv6 && f.ipv4) || (!s.IPv6 && f.ipv6) {
+			return
+		}
+		var table int
+		switch {
+		case s.Proto == netsock.ProtoTCP && !s.IPv6:
+			table = tableTCP
+		case s.Proto == netsock.ProtoTCP:
+			table = tableTCP6
+		case s.Proto == netsock.ProtoUDP && !s.IPv6:
+			table = tableUDP
+		case s.Proto == netsock.ProtoUDP:
+			table = tableUDP6
+		default:
+			return
+		}
+		for _, c := range f.conns[table] {
+			if c.matches(s) {
+				f.addSocket(c.name, s.Inode)
+			}
+		}
+	})
 }
 
 func (f *fuser) addSocket(n *name, ino uint64) {

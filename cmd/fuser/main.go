@@ -67,6 +67,9 @@ type env struct {
 type trace struct {
 	linkSearch bool // descriptors were matched by their link text alone
 	fullScan   bool // processes were read by pkg/fdscan
+	// netnsTables and tableFiles count the network namespaces whose
+	// socket tables were read, ours included, and their table files.
+	netnsTables, tableFiles int
 }
 
 func main() {

@@ -7,21 +7,20 @@ import (
 	"slices"
 
 	"github.com/openfiles/openfiles/pkg/fdscan"
+	"github.com/openfiles/openfiles/pkg/netsock"
 )
 
 // search finds the processes using the names: the sockets matching the
 // PORT/tcp and PORT/udp names first, in our own network namespace and
-// then in every other one, then the processes, then the kernel's own
-// uses. Like psmisc it reads no process at all when no name came to
+// then in every other one (each namespace's tables read once, through a
+// netsock.Resolver, and each process's ns/net link once, shared with the
+// scan), then the processes, then the kernel's own uses. Like psmisc it reads no process at all when no name came to
 // anything to look for. It reports false, after the message, when /proc
 // cannot be read.
 func (f *fuser) search() bool {
 	var netdev uint64
 	if f.hasConns() || f.needUnix || len(f.devices) > 0 {
 		netdev = f.netDevice()
-	}
-	if f.hasConns() {
-		f.findSockets(f.e.netDir, true)
 	}
 	if !f.hasConns() && len(f.inodes) == 0 && len(f.devices) == 0 {
 		return true
@@ -39,6 +38,15 @@ func (f *fuser) search() bool {
 		// outside ours, not only of those holding a socket.
 		NetNS: f.verbose || f.json,
 	})
+	f.ownNetNS = f.e.netNS
+	if f.ownNetNS == 0 && err == nil {
+		f.ownNetNS, _ = sc.NetNS(os.Getpid())
+	}
+	res := netsock.NewResolver(f.e.procRoot)
+	res.Protos = f.connProtos()
+	if f.hasConns() {
+		f.findSockets(res)
+	}
 	var pids []int
 	if err == nil {
 		pids, err = sc.PIDs()
@@ -53,12 +61,8 @@ func (f *fuser) search() bool {
 	// Never ourselves, nor our lookup helpers.
 	skip := append([]int{f.e.self}, f.e.fs.helpers()...)
 	pids = slices.DeleteFunc(pids, func(pid int) bool { return slices.Contains(skip, pid) })
-	f.ownNetNS = f.e.netNS
-	if f.ownNetNS == 0 {
-		f.ownNetNS, _ = sc.NetNS(os.Getpid())
-	}
 	if f.hasConns() {
-		f.findSocketsElsewhere(sc, pids)
+		f.findSocketsElsewhere(res, sc, pids)
 	}
 	if len(f.sockets) == 0 && len(f.inodes) == 0 && len(f.devices) == 0 {
 		return true

@@ -120,7 +120,8 @@ type Process struct {
 	UID       uint32
 	Command   string
 	// NetNS is the inode of the process's network namespace, read only
-	// when it holds a socket or Options.NetNS asks (0 otherwise).
+	// when it holds a socket or Options.NetNS asks (0 otherwise, or when
+	// it cannot be read).
 	NetNS uint64
 	// Cgroup is the text of the process's cgroup file, read only when
 	// Options.Cgroup asks: what ContainerOf reads a container from.
@@ -131,9 +132,10 @@ type Process struct {
 	FDLimit uint64
 	Files   []File
 
-	fdStart  int  // index in Files of the first descriptor entry
-	ownFiles bool // Files is this entry's own, not its process's
-	threads  int  // num_threads of stat, 0 when unknown
+	fdStart   int  // index in Files of the first descriptor entry
+	ownFiles  bool // Files is this entry's own, not its process's
+	netNSRead bool // NetNS was read, or tried: it is not read again
+	threads   int  // num_threads of stat, 0 when unknown
 }
 
 // vanished reports whether f could not be read because its process or

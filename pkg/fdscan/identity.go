@@ -13,17 +13,21 @@ import (
 
 // NetNS returns the inode of the network namespace of process pid, from
 // its ns/net link, reading nothing else: it lets a caller learn which
-// namespaces there are, and a member of each, before a scan. It fails
-// when the link cannot be read, as when the process is gone.
+// namespaces there are, and a member of each, before a scan. Scans of
+// the same listing (until Refresh) take the process's namespace from
+// what it read, failure included, rather than read the link again. It
+// fails when the link cannot be read, as when the process is gone.
 func (s *Scanner) NetNS(pid int) (uint64, error) {
 	var buf [64]byte
 	path := filepath.Join(s.root, strconv.Itoa(pid), "ns", "net")
 	n, err := s.kernel.ReadlinkAt(unix.AT_FDCWD, path, buf[:])
 	if err != nil {
+		s.cur.netNS.Store(pid, uint64(0))
 		return 0, fmt.Errorf("readlink %s: %w", path, err)
 	}
 	link := string(buf[:n])
 	ino, ok := netNSInode(link)
+	s.cur.netNS.Store(pid, ino)
 	if !ok {
 		return 0, fmt.Errorf("readlink %s: not a network namespace: %q", path, link)
 	}

@@ -109,8 +109,8 @@ func (r *reader) entity(pid, tid int, rel string, main *Process) *Process {
 		}
 		p.Cgroup, p.FDLimit = main.Cgroup, main.FDLimit
 	default:
-		if r.s.netNSAll && p.NetNS == 0 {
-			p.NetNS = r.netNS(dirfd)
+		if r.s.netNSAll {
+			r.readNetNS(dirfd, p)
 		}
 		if r.s.cgroup {
 			if b, err := r.readFile(dirfd, "cgroup"); err == nil {
@@ -172,7 +172,7 @@ func (r *reader) entityAt(dirfd, tid int, main *Process, p *Process) *Process {
 	r.fdEntries(dirfd, p)
 	for i := range p.Files {
 		if p.Files[i].Type == TypeSock {
-			p.NetNS = r.netNS(dirfd)
+			r.readNetNS(dirfd, p)
 			break
 		}
 	}
@@ -185,7 +185,7 @@ func (r *reader) probed(dirfd int, p *Process) *Process {
 	p.Files, p.ownFiles = r.s.files(), true
 	switch r.s.probe {
 	case ProbeSockets:
-		p.NetNS = r.netNS(dirfd)
+		r.readNetNS(dirfd, p)
 	case ProbeLinks:
 	default:
 		for _, sp := range [...]struct {
@@ -209,7 +209,7 @@ func (r *reader) probed(dirfd int, p *Process) *Process {
 	if r.s.probe == ProbeStat {
 		for i := range p.Files {
 			if p.Files[i].Type == TypeSock {
-				p.NetNS = r.netNS(dirfd)
+				r.readNetNS(dirfd, p)
 				break
 			}
 		}
@@ -252,6 +252,22 @@ func (r *reader) probeMaps(dirfd int, p *Process) {
 			p.Files = append(p.Files, r.mapped(dirfd, m, rng))
 		}
 	})
+}
+
+// readNetNS sets p.NetNS from the ns/net link of its directory dirfd,
+// unless it has been read, for p or by Scanner.NetNS.
+func (r *reader) readNetNS(dirfd int, p *Process) {
+	if p.netNSRead {
+		return
+	}
+	p.netNSRead = true
+	// Only a process's own link is known: a task of it (Dir
+	// PID/task/TID) can be in another namespace.
+	if ns, ok := r.s.cur.netNS.Load(p.PID); ok && strings.IndexByte(p.Dir, '/') < 0 {
+		p.NetNS = ns.(uint64)
+		return
+	}
+	p.NetNS = r.netNS(dirfd)
 }
 
 // netNS returns the inode of the network namespace from the ns/net link

@@ -122,6 +122,11 @@ type listingState struct {
 
 	locksOnce sync.Once
 	locks     map[lockKey]byte
+
+	// netNS holds what Scanner.NetNS read, by PID (0 for a link it
+	// could not read): a scan takes it from there rather than read the
+	// link again.
+	netNS sync.Map
 }
 
 func (s *Scanner) newListing(mounts *Mounts) {

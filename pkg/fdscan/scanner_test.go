@@ -6,6 +6,7 @@ import (
 	"errors"
 	"reflect"
 	"slices"
+	"strings"
 	"sync/atomic"
 	"testing"
 
@@ -197,5 +198,53 @@ func TestScanReuse(t *testing.T) {
 	}
 	if reused == 0 {
 		t.Error("Reuse: no Files were used again")
+	}
+}
+
+// netNSCounter counts the readlinks of ns/net links.
+type netNSCounter struct {
+	fdscan.Kernel
+	n atomic.Int32
+}
+
+func (k *netNSCounter) ReadlinkAt(dirfd int, name string, buf []byte) (int, error) {
+	if strings.HasSuffix(name, "ns/net") {
+		k.n.Add(1)
+	}
+	return k.Kernel.ReadlinkAt(dirfd, name, buf)
+}
+
+// TestNetNSReadOnce reads a process's network namespace with
+// Scanner.NetNS before scanning it: the scan takes it from there, under
+// every probe. Refresh forgets it.
+func TestNetNSReadOnce(t *testing.T) {
+	for _, probe := range []fdscan.Probe{fdscan.ProbeSockets, fdscan.ProbeStat, fdscan.ProbeFull} {
+		opts := basicOptions(t)
+		k := &netNSCounter{Kernel: opts.Kernel}
+		opts.Kernel, opts.Probe, opts.NetNS = k, probe, true
+		if probe != fdscan.ProbeFull {
+			opts.Keep = func(_ *fdscan.Process, f *fdscan.File) bool { return f.Inode == 6200 }
+		}
+		s := scanner(t, opts)
+		if ns, err := s.NetNS(100); err != nil || ns != 4026531840 {
+			t.Fatalf("NetNS(100) = %d, %v", ns, err)
+		}
+		for _, refresh := range []bool{false, true} {
+			if refresh {
+				s.Refresh()
+			}
+			k.n.Store(0)
+			var got uint64
+			if err := s.Scan([]int{100}, func(p *fdscan.Process) error { got = p.NetNS; return nil }); err != nil {
+				t.Fatal(err)
+			}
+			want := int32(0)
+			if refresh {
+				want = 1
+			}
+			if got != 4026531840 || k.n.Load() != want {
+				t.Errorf("probe %d, refreshed %v: NetNS %d after %d reads of ns/net; want 4026531840 after %d", probe, refresh, got, k.n.Load(), want)
+			}
+		}
 	}
 }

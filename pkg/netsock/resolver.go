@@ -63,7 +63,7 @@ func (r *Resolver) Tables(netns uint64, pid int) *Tables {
 	for {
 		e, mine := r.entry(netns)
 		if mine {
-			r.read(netns, pid, e)
+			r.read(netns, r.netDir(pid), e)
 			return e.t
 		}
 		<-e.ready
@@ -74,14 +74,38 @@ func (r *Resolver) Tables(netns uint64, pid int) *Tables {
 	}
 }
 
+// TablesAt returns the tables of network namespace netns, reading them
+// from dir (a net directory: /proc/net for our own namespace) if they
+// have not been read yet. The error, when no table could be read, is
+// the first one's; the tables returned are then empty, say by Err why
+// each could not be read, and are not kept, so that the next caller
+// reads them again.
+func (r *Resolver) TablesAt(netns uint64, dir string) (*Tables, error) {
+	for {
+		e, mine := r.entry(netns)
+		if mine {
+			return r.read(netns, dir, e)
+		}
+		<-e.ready
+		if e.t != nil {
+			return e.t, nil
+		}
+	}
+}
+
 // Prefetch starts reading the tables of network namespace netns from
 // process pid's net directory, if nobody has yet, so that they are ready
 // by the time the first socket in it is looked up: a scan need not wait
 // for tables, which can take long to read (a big UDP table).
 func (r *Resolver) Prefetch(netns uint64, pid int) {
 	if e, mine := r.entry(netns); mine {
-		go r.read(netns, pid, e)
+		go r.read(netns, r.netDir(pid), e)
 	}
+}
+
+// netDir returns the net directory of process pid.
+func (r *Resolver) netDir(pid int) string {
+	return filepath.Join(r.procRoot, strconv.Itoa(pid), "net")
 }
 
 // entry returns netns's entry, and whether it is new: the caller must
@@ -97,10 +121,11 @@ func (r *Resolver) entry(netns uint64) (*nsTables, bool) {
 	return e, true
 }
 
-// read reads the tables of e's namespace. When they cannot be read, the
-// entry is dropped, so that the next member asked about is tried.
-func (r *Resolver) read(netns uint64, pid int, e *nsTables) {
-	t, err := readTables(filepath.Join(r.procRoot, strconv.Itoa(pid), "net"), r.Own != 0 && netns == r.Own, r.UnixPeers, r.Protos)
+// read reads the tables of e's namespace from dir. When they cannot be
+// read, the entry is dropped, so that the next member asked about is
+// tried.
+func (r *Resolver) read(netns uint64, dir string, e *nsTables) (*Tables, error) {
+	t, err := readTables(dir, r.Own != 0 && netns == r.Own, r.UnixPeers, r.Protos)
 	r.mu.Lock()
 	if err != nil {
 		delete(r.byNS, netns)
@@ -111,6 +136,7 @@ func (r *Resolver) read(netns uint64, pid int, e *nsTables) {
 	}
 	r.mu.Unlock()
 	close(e.ready)
+	return t, err
 }
 
 // Counts returns how many namespaces' tables were read, and how many

@@ -64,13 +64,16 @@ type Tables struct {
 	byInode map[uint64]int32
 	// Files is how many table files were read to build it.
 	Files int
+	// errs holds why table files asked for could not be read, by name.
+	errs map[string]error
 }
 
 // readTables reads the socket tables in dir (a /proc/PID/net
 // directory): those of the given protocols, or all of them when protos
-// is nil. A table the kernel does not have is skipped, and so is a line
-// that does not parse; it fails only when no table can be read, as when
-// the process is gone. With own, dir is our own network namespace's,
+// is nil. A table the kernel does not have is skipped (Err tells why),
+// and so is a line that does not parse; it fails only when no table can
+// be read, as when the process is gone, and then returns the empty
+// tables too, for Err. With own, dir is our own network namespace's,
 // and the tables sock_diag can dump are read through it, those it fails
 // on from dir. unixPeers asks for the peers of unix sockets.
 func readTables(dir string, own, unixPeers bool, protos []Proto) (*Tables, error) {
@@ -87,6 +90,7 @@ func readTables(dir string, own, unixPeers bool, protos []Proto) (*Tables, error
 		if tb.proto == ProtoUnix {
 			if err := ReadUnix(dir, own, unixPeers, t.addSocket); err != nil {
 				firstErr = cmp.Or(firstErr, err)
+				t.setErr(tb.name, err)
 			} else {
 				t.Files++
 			}
@@ -94,19 +98,29 @@ func readTables(dir string, own, unixPeers bool, protos []Proto) (*Tables, error
 		}
 		b, err := os.ReadFile(filepath.Join(dir, tb.name))
 		if err != nil {
-			if firstErr == nil {
-				firstErr = err
-			}
+			firstErr = cmp.Or(firstErr, err)
+			t.setErr(tb.name, err)
 			continue
 		}
 		t.Files++
 		t.add(b, lineParser(tb.proto, tb.v6))
 	}
 	if t.Files == 0 {
-		return nil, firstErr
+		return t, firstErr
 	}
 	return t, nil
 }
+
+func (t *Tables) setErr(name string, err error) {
+	if t.errs == nil {
+		t.errs = map[string]error{}
+	}
+	t.errs[name] = err
+}
+
+// Err returns why the table file name ("tcp", "udp6") could not be read
+// into t, and nil when it was read or not asked for.
+func (t *Tables) Err(name string) error { return t.errs[name] }
 
 func (t *Tables) add(b []byte, parse func([]byte) (Socket, error)) {
 	eachSocket(b, parse, t.addSocket)
