@@ -40,6 +40,7 @@ const (
 type match struct {
 	pid     int
 	start   uint64 // the process's start time, which -k checks before signalling
+	id      uint64 // its pidfs identity, which -k checks too; 0 when unknown
 	netns   uint64 // its network namespace, where it holds a socket; 0 when unknown
 	uid     uint32
 	access  render.FuserAccess
@@ -69,6 +70,7 @@ func (f *fuser) addInode(n *name, dev, ino uint64) {
 type procInfo struct {
 	pid     int
 	start   uint64
+	id      uint64
 	netns   uint64
 	uid     uint32
 	command string
@@ -97,7 +99,7 @@ func (m *matcher) add(n *name, access render.FuserAccess) {
 		m.info.uid = m.owner
 		m.info.command = m.command()
 	}
-	n.procs = append(n.procs, &match{pid: m.info.pid, start: m.info.start, netns: m.info.netns, uid: m.info.uid, access: access, command: m.info.command})
+	n.procs = append(n.procs, &match{pid: m.info.pid, start: m.info.start, id: m.info.id, netns: m.info.netns, uid: m.info.uid, access: access, command: m.info.command})
 }
 
 // file matches one reference of a process to a file by its device and
@@ -247,7 +249,7 @@ func reportable(err error) bool {
 }
 
 func (pm *processMatcher) match(p *fdscan.Process) bool {
-	m := &matcher{f: pm.f, info: procInfo{pid: p.PID, start: p.StartTime, netns: p.NetNS}, owner: p.UID}
+	m := &matcher{f: pm.f, info: procInfo{pid: p.PID, start: p.StartTime, id: p.ProcessID, netns: p.NetNS}, owner: p.UID}
 	m.command = func() string { return commandName(p.Command) }
 	for i := range p.Files {
 		fl := &p.Files[i]

@@ -173,12 +173,14 @@ func (f *fuser) spareNetNS(n *name, m *match) bool {
 	return true
 }
 
-// signalProcess sends the signal to the process m names: the one that
-// had m's PID at m's start time. A pidfd is opened first, then the
-// process holding the PID is checked to be the one read: it has held the
-// PID all along, so the pidfd names it, and the signal cannot reach
-// another process that took the PID since. One descriptor is open at a
-// time, however many processes there are and whatever ulimit -n says.
+// signalProcess sends the signal to the process m names: the one the
+// scan read. A pidfd is opened first, then checked to name the process
+// read: by its pidfs identity, which the scan pinned with a pidfd of its
+// own (Linux 6.9 and later), and by its start time. The start time alone
+// is in clock ticks, so a process that took the PID within the tick the
+// one read started in would pass it; the identity does not. One
+// descriptor is open at a time, however many processes there are and
+// whatever ulimit -n says.
 // Where the kernel has no pidfds (or forbids them), kill(2) follows the
 // same check, as psmisc's kill does with none. A process gone since it
 // was read is ESRCH.
@@ -193,6 +195,11 @@ func (f *fuser) signalProcess(m *match) error {
 	}
 	if p, err := f.scanner.Identity(m.pid); err != nil || p.StartTime != m.start {
 		return unix.ESRCH
+	}
+	if m.id != 0 && !noPidfd {
+		if id, ok := fdscan.PidfdID(fd); !ok || id != m.id {
+			return unix.ESRCH
+		}
 	}
 	if noPidfd {
 		return unix.Kill(m.pid, unix.Signal(f.sig))

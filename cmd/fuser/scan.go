@@ -37,6 +37,8 @@ func (f *fuser) search() bool {
 		// -v and --json show the network namespace of every process
 		// outside ours, not only of those holding a socket.
 		NetNS: f.verbose || f.json,
+		// -k checks each process it signals against the one read.
+		ProcessIDs: f.kill,
 	})
 	f.ownNetNS = f.e.netNS
 	if f.ownNetNS == 0 && err == nil {

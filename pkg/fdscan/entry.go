@@ -117,6 +117,12 @@ type Process struct {
 	// (stat's starttime): with the PID it names the process for good,
 	// since no other can hold the PID at that time.
 	StartTime uint64
+	// ProcessID is the inode of the process's pidfd in pidfs (Linux
+	// 6.9 and later), which no other process has before a reboot: read
+	// only when Options.ProcessIDs asks, 0 when it could not be. Unlike
+	// StartTime, in clock ticks, it tells apart two processes that had
+	// the same PID within one tick.
+	ProcessID uint64
 	UID       uint32
 	Command   string
 	// NetNS is the inode of the process's network namespace, read only

@@ -59,3 +59,22 @@ func (s *Scanner) Identity(pid int) (*Process, error) {
 	}
 	return p, nil
 }
+
+// pidfsMagic is pidfs's f_type (PID_FS_MAGIC).
+const pidfsMagic = 0x50494446
+
+// PidfdID returns the identity of the process pidfd refers to: its
+// inode in pidfs, unique to the process until reboot (Linux 6.9 and
+// later). Before pidfs, pidfds share one anonymous inode, which tells
+// nothing: then it reports false.
+func PidfdID(pidfd int) (uint64, bool) {
+	var fs unix.Statfs_t
+	if err := unix.Fstatfs(pidfd, &fs); err != nil || fs.Type != pidfsMagic {
+		return 0, false
+	}
+	var st unix.Stat_t
+	if err := unix.Fstat(pidfd, &st); err != nil {
+		return 0, false
+	}
+	return st.Ino, true
+}

@@ -43,6 +43,9 @@ type Kernel interface {
 	// Getxattr reads the extended attribute attr of path into dest
 	// and returns its length: a socket's system.sockprotoname.
 	Getxattr(path, attr string, dest []byte) (int, error)
+	// PidfdOpen opens a pidfd of process pid, as pidfd_open(2) does:
+	// what Options.ProcessIDs pins a process's identity with.
+	PidfdOpen(pid int) (int, error)
 }
 
 // The kcmp(2) resources a task may share with its process: where a
@@ -84,6 +87,8 @@ func (liveKernel) Kcmp(pid1, pid2, kind int) (bool, error) {
 func (liveKernel) Getxattr(path, attr string, dest []byte) (int, error) {
 	return unix.Getxattr(path, attr, dest)
 }
+
+func (liveKernel) PidfdOpen(pid int) (int, error) { return unix.PidfdOpen(pid, 0) }
 
 // cnameLen bounds the names made NUL-terminated on the stack: those of
 // proc's entries ("3", "cwd", "map_files/7f1c2a000000-7f1c2a028000") are

@@ -91,6 +91,15 @@ func (r *reader) shares(main *Process, tid, kind int) bool {
 // under the proc root, or returns nil when it is gone or a zombie. For a
 // task, main is its process, whose entries it reuses where they share.
 func (r *reader) entity(pid, tid int, rel string, main *Process) *Process {
+	pidfd := -1
+	if r.s.processIDs && main == nil {
+		// Opened first: if the process is alive once read, it held
+		// the PID all along, and what was read is its.
+		if fd, err := r.s.kernel.PidfdOpen(pid); err == nil {
+			pidfd = fd
+			defer unix.Close(pidfd)
+		}
+	}
 	dirfd, err := unix.Open(filepath.Join(r.s.root, rel), unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
 	if err != nil {
 		return nil
@@ -99,6 +108,9 @@ func (r *reader) entity(pid, tid int, rel string, main *Process) *Process {
 	p := r.entityAt(dirfd, tid, main, &Process{PID: pid, Dir: rel})
 	if p == nil {
 		return nil
+	}
+	if pidfd >= 0 && unix.PidfdSendSignal(pidfd, 0, nil, 0) == nil {
+		p.ProcessID, _ = PidfdID(pidfd)
 	}
 	switch {
 	case main != nil:

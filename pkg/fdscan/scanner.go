@@ -64,6 +64,10 @@ type Options struct {
 	NetNS bool
 	// Cgroup reads every process's cgroup file (Process.Cgroup).
 	Cgroup bool
+	// ProcessIDs pins each process's identity (Process.ProcessID) with
+	// a pidfd opened before its directory is read: what a command that
+	// signals later checks the process against.
+	ProcessIDs bool
 	// FDLimits reads every process's limit on open descriptors from
 	// its limits file (Process.FDLimit).
 	FDLimits bool
@@ -103,8 +107,8 @@ type Scanner struct {
 	fdinfo  bool
 	// netNSAll, cgroup and fdLimits are Options.NetNS, .Cgroup and
 	// .FDLimits.
-	netNSAll, cgroup, fdLimits bool
-	exempt                     func(path string) bool
+	netNSAll, cgroup, fdLimits, processIDs bool
+	exempt                                 func(path string) bool
 	// spare holds Files slices given back after delivery, with
 	// Options.Reuse; nil without it.
 	spare chan []File
@@ -170,7 +174,7 @@ func New(opts Options) (*Scanner, error) {
 		k = liveKernel{}
 	}
 	s := &Scanner{root: root, workers: w, kernel: k, tasks: opts.Tasks, probe: opts.Probe, keep: opts.Keep, fdinfo: opts.Fdinfo,
-		netNSAll: opts.NetNS, cgroup: opts.Cgroup, fdLimits: opts.FDLimits, exempt: opts.Exempt}
+		netNSAll: opts.NetNS, cgroup: opts.Cgroup, fdLimits: opts.FDLimits, processIDs: opts.ProcessIDs, exempt: opts.Exempt}
 	s.newListing(opts.Mounts)
 	if opts.Reuse {
 		// Enough for every process in flight: the window, and one

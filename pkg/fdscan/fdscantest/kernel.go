@@ -291,3 +291,7 @@ func (k *Kernel) Getxattr(path, attr string, dest []byte) (int, error) {
 	}
 	return copy(dest, e.Proto+"\x00"), nil
 }
+
+// PidfdOpen fails as on a kernel without pidfds: a fixture's processes
+// are not this machine's, and no Process.ProcessID is read of them.
+func (k *Kernel) PidfdOpen(int) (int, error) { return -1, unix.ENOSYS }
