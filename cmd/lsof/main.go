@@ -306,7 +306,10 @@ func listOnce(sc *fdscan.Scanner, sel *selection, out output, j *join.Joiner, ho
 		pids = slices.DeleteFunc(slices.Clone(pids), func(pid int) bool { return slices.Contains(skip, pid) })
 	}
 	watch := newStdoutWatch(e.watchOut)
-	var s netsock.Socket // one for the whole scan: outputs copy what they need
+	// One socket and one entry for the whole scan: outputs copy what
+	// they need, and an entry made per file would be garbage per file.
+	var s netsock.Socket
+	var en join.Entry
 	err := sc.Scan(pids, func(p *fdscan.Process) error {
 		if watch.gone() {
 			return syscall.EPIPE // nobody reads the listing any more
@@ -318,7 +321,7 @@ func listOnce(sc *fdscan.Scanner, sel *selection, out output, j *join.Joiner, ho
 		for i := range p.Files {
 			f := &p.Files[i]
 			holes.Note(p.PID, f)
-			en := j.Join(p, f, &s)
+			en = j.Join(p, f, &s)
 			if sel.ends != nil {
 				switch sock := en.Socket; {
 				case sock == nil:
