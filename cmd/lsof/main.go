@@ -152,18 +152,18 @@ func run(args []string, stdout, stderr io.Writer, e env) int {
 	if sel.socketsOnly() {
 		so.Probe = fdscan.ProbeSockets
 		if sel.socketsDecide() {
-			// Look sockets up from their links alone, and read nothing
-			// more of processes without a selected one.
+			// Decide from the links alone, against the sockets
+			// selected in the tables as the scan starts (listOnce), and
+			// read nothing more of processes without one.
+			sel.wantSocket = func(s *netsock.Socket) bool {
+				return !(opts.skipInet && skippedByX(s)) && sel.socketSelected(s)
+			}
 			so.Keep = func(p *fdscan.Process, f *fdscan.File) bool {
 				if f.Err != nil {
 					holes.Note(p.PID, f)
 					return false
 				}
-				if p.NetNS == 0 {
-					return false
-				}
-				s, ok := sockets.Lookup(p.NetNS, p.PID, f.Inode)
-				return ok && !(opts.skipInet && skippedByX(&s)) && sel.socketSelected(&s)
+				return sel.wanted(f.Inode)
 			}
 		}
 	}
@@ -305,6 +305,9 @@ func listOnce(sc *fdscan.Scanner, sel *selection, out output, j *join.Joiner, ho
 	if len(skip) > 0 {
 		pids = slices.DeleteFunc(slices.Clone(pids), func(pid int) bool { return slices.Contains(skip, pid) })
 	}
+	if sel.wantSocket != nil {
+		sel.wanted = join.WantedSockets(sc, sockets, pids, sel.wantSocket)
+	}
 	watch := newStdoutWatch(e.watchOut)
 	// One socket and one entry for the whole scan: outputs copy what
 	// they need, and an entry made per file would be garbage per file.
@@ -361,6 +364,9 @@ func listOnce(sc *fdscan.Scanner, sel *selection, out output, j *join.Joiner, ho
 		}
 		return nil
 	})
+	if sel.wanted != nil {
+		sel.wanted(0) // the tables are read: nothing reads on past the listing
+	}
 	if e.trace != nil {
 		e.trace.netnsReads, e.trace.tableFiles = sockets.Counts()
 	}

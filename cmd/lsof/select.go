@@ -20,8 +20,14 @@ type selection struct {
 	all   bool         // no inclusion: every file
 	found map[int]bool // -p and -g items found
 	// nfsDevs are the devices of the NFS file systems, for -N.
-	nfsDevs  map[uint64]bool
-	nfsFound bool
+	nfsDevs map[uint64]bool
+	// wantSocket, set when the sockets alone decide, selects a socket
+	// of the tables; wanted reports whether it selected the socket of
+	// an inode, for the scan's Keep (join.WantedSockets, made anew for
+	// each listing).
+	wantSocket func(*netsock.Socket) bool
+	wanted     func(inode uint64) bool
+	nfsFound   bool
 	// ends are the ends of pipes, sockets, ptys, eventfds and message
 	// queues of the current listing, for -E.
 	ends *endpointIndex

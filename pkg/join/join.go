@@ -13,6 +13,7 @@ package join
 
 import (
 	"net/netip"
+	"slices"
 	"strconv"
 
 	"github.com/openfiles/openfiles/pkg/fdscan"
@@ -140,4 +141,47 @@ func (j *Joiner) names(ap netip.AddrPort, proto string) Names {
 		}
 	}
 	return n
+}
+
+// WantedSockets returns, at once, a function that reports whether a
+// socket inode is one want accepts, among the sockets of the network
+// namespaces of processes pids: what a scan for sockets alone keeps of
+// the processes it reads (fdscan's Keep). The tables are read and the
+// set made in a goroutine of its own, while the scan starts; the first
+// calls wait for it. So the scan's workers ask nothing of the tables or
+// of selection, only of the set. Each namespace's tables are read once,
+// from the first of its members whose tables can be read; each
+// process's namespace is read once, and the scan reuses it.
+func WantedSockets(sc *fdscan.Scanner, r *netsock.Resolver, pids []int, want func(*netsock.Socket) bool) func(inode uint64) bool {
+	// A sorted slice, not a map: a listing of every Internet socket
+	// wants tens of thousands, at 8 bytes each rather than about 40.
+	var wanted []uint64
+	ready := make(chan struct{})
+	go func() {
+		defer close(ready)
+		done := map[uint64]bool{}
+		for _, pid := range pids {
+			ns, err := sc.NetNS(pid)
+			if err != nil || ns == 0 || done[ns] {
+				continue
+			}
+			t := r.Tables(ns, pid)
+			if t == nil {
+				continue // unreadable from this member: try the next
+			}
+			done[ns] = true
+			t.Each(func(s *netsock.Socket) {
+				if want(s) {
+					wanted = append(wanted, s.Inode)
+				}
+			})
+		}
+		slices.Sort(wanted)
+		wanted = slices.Clip(slices.Compact(wanted))
+	}()
+	return func(inode uint64) bool {
+		<-ready
+		_, found := slices.BinarySearch(wanted, inode)
+		return found
+	}
 }

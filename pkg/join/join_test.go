@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/openfiles/openfiles/pkg/fdscan"
+	"github.com/openfiles/openfiles/pkg/fdscan/fdscantest"
 	"github.com/openfiles/openfiles/pkg/netsock"
 )
 
@@ -119,3 +120,33 @@ func TestName(t *testing.T) {
 }
 
 func ap(s string) netip.AddrPort { return netip.MustParseAddrPort(s) }
+
+// TestWantedSockets selects, as a scan of the basic fixture starts, the
+// TCP sockets in the LISTEN state of its processes' namespaces: those
+// with state 0A in 100/net/tcp and tcp6.
+func TestWantedSockets(t *testing.T) {
+	k, err := fdscantest.Load(fixtureRoot)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sc, err := fdscan.New(k.Options())
+	if err != nil {
+		t.Fatal(err)
+	}
+	pids, err := sc.PIDs()
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := netsock.NewResolver(fixtureRoot)
+	wanted := WantedSockets(sc, r, pids, func(s *netsock.Socket) bool {
+		return s.Proto == netsock.ProtoTCP && s.State == 10
+	})
+	for ino, want := range map[uint64]bool{6000: true, 6100: true, 6200: true, 6001: false, 999999: false} {
+		if got := wanted(ino); got != want {
+			t.Errorf("wanted(%d) = %v, want %v", ino, got, want)
+		}
+	}
+	if ns, _ := r.Counts(); ns != 1 {
+		t.Errorf("namespaces' tables read: %d, want 1", ns)
+	}
+}
