@@ -168,12 +168,13 @@ func (t *Tables) Lookup(inode uint64) (Socket, bool) {
 }
 
 // Each calls fn with every socket of the tables, in the order of the
-// tables, then of their lines.
+// tables, then of their lines. The socket is the tables' own, not a
+// copy (a copy per socket would escape, an allocation each): fn must
+// neither change nor keep it.
 func (t *Tables) Each(fn func(*Socket)) {
 	for _, chunk := range t.socks {
 		for i := range chunk {
-			s := chunk[i]
-			fn(&s)
+			fn(&chunk[i])
 		}
 	}
 }
