@@ -16,6 +16,9 @@ import (
 type fixtureFS struct {
 	names fdscantest.StatTable
 	wd    string
+	// mountRoots are the paths that are mount points, with their
+	// mount IDs (statx's STATX_ATTR_MOUNT_ROOT and stx_mnt_id).
+	mountRoots map[string]uint64
 }
 
 func (f fixtureFS) stat(path string) (fileID, error) {
@@ -29,7 +32,8 @@ func (f fixtureFS) stat(path string) (fileID, error) {
 	if e.Err != nil {
 		return fileID{}, e.Err
 	}
-	return fileID{dev: e.Stat.Dev, rdev: e.Stat.Rdev, ino: e.Stat.Ino, mode: e.Stat.Mode}, nil
+	id, root := f.mountRoots[path]
+	return fileID{dev: e.Stat.Dev, rdev: e.Stat.Rdev, ino: e.Stat.Ino, mode: e.Stat.Mode, mountRoot: root, mntID: id}, nil
 }
 
 func (f fixtureFS) readlink(path string) (string, error) {

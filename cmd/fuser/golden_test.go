@@ -120,3 +120,30 @@ func TestGoldenKernelUses(t *testing.T) {
 		})
 	}
 }
+
+// TestGoldenBindMount: -k -m on a bind mount of a directory
+// (testdata/proc/fuser-bind.mountinfo: /srv bound on /mnt/bind) is
+// refused, naming the file system, where it is mounted whole and how
+// many processes -m would signal; with --widen the plan lists them. Both
+// are dry runs: no fixture PID is ever signalled on this machine.
+func TestGoldenBindMount(t *testing.T) {
+	for _, tc := range []struct {
+		golden string
+		args   []string
+	}{
+		{"fuser-bind-refused", []string{"-k", "--dry-run", "-m", "/mnt/bind"}},
+		{"fuser-bind-widen", []string{"-k", "--dry-run", "--widen", "-m", "/mnt/bind"}},
+	} {
+		t.Run(tc.golden, func(t *testing.T) {
+			e := fixtureEnv(t, "")
+			e.mounts = filepath.Join(testdata, "proc", "fuser-bind.mountinfo")
+			fs := e.fs.(fixtureFS)
+			fs.mountRoots = map[string]uint64{"/": 21, "/mnt/bind": 24}
+			e.fs = fs
+			var stdout, stderr bytes.Buffer
+			code := run(tc.args, &stdout, &stderr, e)
+			got := stdout.String() + "\n--- stderr\n" + stderr.String() + "--- exit " + strconv.Itoa(code) + "\n"
+			golden.Check(t, filepath.Join(testdata, tc.golden+".golden"), fmt.Sprintf("%s %v", "fuser", tc.args), got)
+		})
+	}
+}

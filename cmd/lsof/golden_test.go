@@ -63,6 +63,16 @@ func TestGolden(t *testing.T) {
 		{"lsof-basic-state-missing", []string{"-i", "-s", "TCP:SYN_SENT"}, false},
 		{"lsof-usage-illegal", []string{"-Y"}, false},
 		{"lsof-basic-summary", []string{"--summary"}, false},
+		// The fixture's mount table (basic/self/mountinfo): +e exempts
+		// the file system at /var/cache, whose files are not stat'ed;
+		// +m lists the mount points.
+		{"lsof-basic-exempt", []string{"+e", "/var/cache", "-a", "-p", "100", "-d", "mem"}, false},
+		{"lsof-basic-mounts", []string{"+m"}, false},
+		// A name no machine has: looked up in our own process, since no
+		// mount of the fixture's table may stall.
+		{"lsof-basic-name-missing", []string{"/nonexistent/openfiles-fixture"}, false},
+		// Two listings a second apart, each scanning the tree afresh.
+		{"lsof-basic-repeat", []string{"-r1c2", "-a", "-p", "100", "-d", "cwd,txt"}, false},
 	} {
 		t.Run(tc.golden, func(t *testing.T) {
 			var stdout, stderr bytes.Buffer
