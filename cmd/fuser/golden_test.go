@@ -90,10 +90,7 @@ func TestGolden(t *testing.T) {
 		{"fuser-version", []string{"-V"}},
 	} {
 		t.Run(tc.golden, func(t *testing.T) {
-			var stdout, stderr bytes.Buffer
-			code := run(tc.args, &stdout, &stderr, fixtureEnv(t, ""))
-			got := stdout.String() + "\n--- stderr\n" + stderr.String() + "--- exit " + strconv.Itoa(code) + "\n"
-			golden.Check(t, filepath.Join(testdata, tc.golden+".golden"), fmt.Sprintf("%s %v", "fuser", tc.args), got)
+			checkGolden(t, tc.golden, tc.args, fixtureEnv(t, ""))
 		})
 	}
 }
@@ -113,10 +110,7 @@ func TestGoldenKernelUses(t *testing.T) {
 			e := fixtureEnv(t, "")
 			e.swaps = filepath.Join(testdata, "proc", "fuser-basic.swaps")
 			e.exports = filepath.Join(testdata, "proc", "fuser-basic.exports")
-			var stdout, stderr bytes.Buffer
-			code := run(tc.args, &stdout, &stderr, e)
-			got := stdout.String() + "\n--- stderr\n" + stderr.String() + "--- exit " + strconv.Itoa(code) + "\n"
-			golden.Check(t, filepath.Join(testdata, tc.golden+".golden"), fmt.Sprintf("%s %v", "fuser", tc.args), got)
+			checkGolden(t, tc.golden, tc.args, e)
 		})
 	}
 }
@@ -140,10 +134,17 @@ func TestGoldenBindMount(t *testing.T) {
 			fs := e.fs.(fixtureFS)
 			fs.mountRoots = map[string]uint64{"/": 21, "/mnt/bind": 24}
 			e.fs = fs
-			var stdout, stderr bytes.Buffer
-			code := run(tc.args, &stdout, &stderr, e)
-			got := stdout.String() + "\n--- stderr\n" + stderr.String() + "--- exit " + strconv.Itoa(code) + "\n"
-			golden.Check(t, filepath.Join(testdata, tc.golden+".golden"), fmt.Sprintf("%s %v", "fuser", tc.args), got)
+			checkGolden(t, tc.golden, tc.args, e)
 		})
 	}
+}
+
+// checkGolden runs fuser with args in e and compares stdout, stderr and
+// the exit status with testdata/NAME.golden.
+func checkGolden(t *testing.T, name string, args []string, e env) {
+	t.Helper()
+	var stdout, stderr bytes.Buffer
+	code := run(args, &stdout, &stderr, e)
+	got := stdout.String() + "\n--- stderr\n" + stderr.String() + "--- exit " + strconv.Itoa(code) + "\n"
+	golden.Check(t, filepath.Join(testdata, name+".golden"), fmt.Sprintf("%s %v", "fuser", args), got)
 }
