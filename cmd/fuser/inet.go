@@ -273,19 +273,7 @@ func (f *fuser) findSockets(res *netsock.Resolver) {
 // that a port no table has reads no process; the scan takes each
 // process's namespace from what sc read here.
 func (f *fuser) findSocketsElsewhere(res *netsock.Resolver, sc *fdscan.Scanner, pids []int) {
-	done := map[uint64]bool{f.ownNetNS: true}
-	for _, pid := range pids {
-		ns, err := sc.NetNS(pid)
-		if err != nil || done[ns] {
-			continue
-		}
-		// Tables that cannot be read from pid are tried again from the
-		// next member of the namespace.
-		if t := res.Tables(ns, pid); t != nil {
-			done[ns] = true
-			f.matchSockets(t)
-		}
-	}
+	res.EachNamespace(pids, sc.NetNS, f.ownNetNS, f.matchSockets)
 	if f.e.trace != nil {
 		f.e.trace.netnsTables, f.e.trace.tableFiles = res.Counts()
 	}

@@ -74,6 +74,26 @@ func (r *Resolver) Tables(netns uint64, pid int) *Tables {
 	}
 }
 
+// EachNamespace calls fn with the tables of every network namespace a
+// process of pids is in, but except (0 for none), once each: read from
+// the first member whose tables can be read, a member they cannot be
+// read from being passed over for the next. netnsOf gives a process's
+// namespace (fdscan.Scanner.NetNS, whose reading a scan of the same
+// listing reuses); a process it fails on is passed over.
+func (r *Resolver) EachNamespace(pids []int, netnsOf func(pid int) (uint64, error), except uint64, fn func(*Tables)) {
+	done := map[uint64]bool{}
+	for _, pid := range pids {
+		ns, err := netnsOf(pid)
+		if err != nil || ns == 0 || ns == except || done[ns] {
+			continue
+		}
+		if t := r.Tables(ns, pid); t != nil {
+			done[ns] = true
+			fn(t)
+		}
+	}
+}
+
 // TablesAt returns the tables of network namespace netns, reading them
 // from dir (a net directory: /proc/net for our own namespace) if they
 // have not been read yet. The error, when no table could be read, is

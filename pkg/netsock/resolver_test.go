@@ -54,3 +54,45 @@ func TestTablesAt(t *testing.T) {
 		t.Errorf("TablesAt(3) of udp alone: %v, %d files, tcp %v, udp %v; want 1 file and tcp missing", err, tb.Files, tb.Err("tcp"), tb.Err("udp"))
 	}
 }
+
+// TestEachNamespace walks the namespaces of processes 10 to 14 once
+// each: namespace 1 from 11, since 10's tables cannot be read; 2 from
+// 12; neither namespace 3, the one excepted, nor 14, whose namespace
+// cannot be told.
+func TestEachNamespace(t *testing.T) {
+	root := t.TempDir()
+	abs, err := filepath.Abs(fixtureNet)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, pid := range []string{"11", "12", "13"} {
+		if err := os.MkdirAll(filepath.Join(root, pid), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Symlink(abs, filepath.Join(root, pid, "net")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	netns := map[int]uint64{10: 1, 11: 1, 12: 2, 13: 3}
+	netnsOf := func(pid int) (uint64, error) {
+		if ns, ok := netns[pid]; ok {
+			return ns, nil
+		}
+		return 0, os.ErrNotExist
+	}
+	r := NewResolver(root)
+	r.Protos = []Proto{ProtoTCP}
+	calls := 0
+	r.EachNamespace([]int{10, 11, 12, 13, 14, 11, 12}, netnsOf, 3, func(tb *Tables) {
+		if _, ok := tb.Lookup(6000); !ok {
+			t.Errorf("tables handed over without socket 6000")
+		}
+		calls++
+	})
+	if calls != 2 {
+		t.Errorf("fn called %d times, want 2 (namespaces 1 and 2)", calls)
+	}
+	if ns, _ := r.Counts(); ns != 2 {
+		t.Errorf("namespaces read: %d, want 2", ns)
+	}
+}
