@@ -149,6 +149,13 @@ func run(args []string, stdout, stderr io.Writer, e env) int {
 	}
 	// A summary counts each process once: its tasks share its files.
 	so.Tasks = sel.tasks() && !opts.summary
+	// The join stage: sockets with their tables (the resolver is new
+	// for each listing), and the names of what is selected; -X leaves
+	// TCP, UDP and raw IPv6 sockets unjoined.
+	j := &join.Joiner{RawHosts: opts.json}
+	if opts.skipInet {
+		j.Skip, j.SkipNote = skippedByX, "-X specified"
+	}
 	if sel.socketsOnly() {
 		so.Probe = fdscan.ProbeSockets
 		if sel.socketsDecide() {
@@ -156,7 +163,7 @@ func run(args []string, stdout, stderr io.Writer, e env) int {
 			// selected in the tables as the scan starts (listOnce), and
 			// read nothing more of processes without one.
 			sel.wantSocket = func(s *netsock.Socket) bool {
-				return !(opts.skipInet && skippedByX(s)) && sel.socketSelected(s)
+				return j.Keeps(s) && sel.socketSelected(s)
 			}
 			so.Keep = func(p *fdscan.Process, f *fdscan.File) bool {
 				if f.Err != nil {
@@ -177,12 +184,7 @@ func run(args []string, stdout, stderr io.Writer, e env) int {
 	if !e.dns {
 		names.Timeout = 0
 	}
-	// The join stage: sockets with their tables (the resolver is new
-	// for each listing), and the names of what is selected.
-	j := &join.Joiner{Protocols: sc.SocketProtocol, Users: fdscan.LoadUsers(e.passwd), Names: names, RawHosts: opts.json}
-	if opts.skipInet {
-		j.Skip, j.SkipNote = skippedByX, "-X specified"
-	}
+	j.Protocols, j.Users, j.Names = sc.SocketProtocol, fdscan.LoadUsers(e.passwd), names
 	out := newOutput(&opts, e, stdout)
 	if opts.summary {
 		out = newSummaryOutput(&opts, e, stdout, sc)
@@ -332,7 +334,7 @@ func listOnce(sc *fdscan.Scanner, sel *selection, out output, j *join.Joiner, ho
 				case sock.Proto == netsock.ProtoUnix:
 					en.Endpoints = sel.ends.unixEnds(sock)
 				case sock.Proto.Inet():
-					sock.Peer = sel.ends.inetPeer(p.NetNS, j.Sockets.Tables(p.NetNS, p.PID), sock)
+					sock.Peer = sel.ends.inetPeer(p.NetNS, sockets.Tables(p.NetNS, p.PID), sock)
 					if sock.Peer != 0 {
 						en.Endpoints = sel.ends.inetEnds(sock.Peer)
 					}

@@ -93,7 +93,7 @@ func (j *Joiner) Join(p *fdscan.Process, f *fdscan.File, s *netsock.Socket) Entr
 		*s, found = j.Sockets.Lookup(p.NetNS, p.PID, f.Inode)
 	}
 	switch {
-	case found && (j.Skip == nil || !j.Skip(s)):
+	case found && j.Keeps(s):
 		e.Socket = s
 	case j.Skip != nil:
 		e.Note = j.SkipNote
@@ -102,6 +102,10 @@ func (j *Joiner) Join(p *fdscan.Process, f *fdscan.File, s *netsock.Socket) Entr
 	}
 	return e
 }
+
+// Keeps reports whether Join joins a socket found in the tables with
+// its file: unless Skip leaves it out.
+func (j *Joiner) Keeps(s *netsock.Socket) bool { return j.Skip == nil || !j.Skip(s) }
 
 // Name names e's user and, for an Internet socket, its ends' hosts and
 // services.
@@ -159,23 +163,13 @@ func WantedSockets(sc *fdscan.Scanner, r *netsock.Resolver, pids []int, want fun
 	ready := make(chan struct{})
 	go func() {
 		defer close(ready)
-		done := map[uint64]bool{}
-		for _, pid := range pids {
-			ns, err := sc.NetNS(pid)
-			if err != nil || ns == 0 || done[ns] {
-				continue
-			}
-			t := r.Tables(ns, pid)
-			if t == nil {
-				continue // unreadable from this member: try the next
-			}
-			done[ns] = true
+		r.EachNamespace(pids, sc.NetNS, 0, func(t *netsock.Tables) {
 			t.Each(func(s *netsock.Socket) {
 				if want(s) {
 					wanted = append(wanted, s.Inode)
 				}
 			})
-		}
+		})
 		slices.Sort(wanted)
 		wanted = slices.Clip(slices.Compact(wanted))
 	}()
