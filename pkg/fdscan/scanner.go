@@ -105,8 +105,8 @@ type Scanner struct {
 	probe   Probe
 	keep    func(*Process, *File) bool
 	fdinfo  bool
-	// netNSAll, cgroup and fdLimits are Options.NetNS, .Cgroup and
-	// .FDLimits.
+	// netNSAll, cgroup, fdLimits and processIDs are Options.NetNS,
+	// .Cgroup, .FDLimits and .ProcessIDs.
 	netNSAll, cgroup, fdLimits, processIDs bool
 	exempt                                 func(path string) bool
 	// spare holds Files slices given back after delivery, with

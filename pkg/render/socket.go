@@ -179,11 +179,6 @@ func inetColumns(s *netsock.Socket, localNames, remoteNames join.Names) Socket {
 	}
 	c.Node = s.Proto.String()
 	c.Proto = c.Node
-	// Service names are looked up for TCP and UDP only.
-	proto := ""
-	if s.Proto == netsock.ProtoTCP || s.Proto == netsock.ProtoUDP {
-		proto = strings.ToLower(c.Node)
-	}
 	local, remote := s.Local, s.Remote
 	// When either end is an IPv4-mapped address, lsof shows both as IPv4.
 	if local.Addr().Is4In6() || remote.Addr().Is4In6() {
@@ -192,11 +187,11 @@ func inetColumns(s *netsock.Socket, localNames, remoteNames join.Names) Socket {
 	}
 	var b []byte
 	if !local.Addr().IsUnspecified() || local.Port() != 0 {
-		b = appendEndpoint(b, local, proto != "", localNames)
+		b = appendEndpoint(b, local, localNames)
 	}
 	if !remote.Addr().IsUnspecified() || remote.Port() != 0 {
 		b = append(b, "->"...)
-		b = appendEndpoint(b, remote, proto != "", remoteNames)
+		b = appendEndpoint(b, remote, remoteNames)
 	}
 	if s.Proto == netsock.ProtoTCP {
 		st, ok := name(tcpStates[:], int(s.State))
@@ -210,9 +205,9 @@ func inetColumns(s *netsock.Socket, localNames, remoteNames join.Names) Socket {
 }
 
 // appendEndpoint appends one end of an Internet socket: its host's name
-// or address, and its port's service name (where services exist for the
-// protocol) or number.
-func appendEndpoint(b []byte, ap netip.AddrPort, services bool, n join.Names) []byte {
+// or address, and its port's service name or number, as the join stage
+// named them (services for TCP and UDP only).
+func appendEndpoint(b []byte, ap netip.AddrPort, n join.Names) []byte {
 	a := ap.Addr()
 	switch {
 	case a.IsUnspecified():
@@ -228,7 +223,7 @@ func appendEndpoint(b []byte, ap netip.AddrPort, services bool, n join.Names) []
 	switch {
 	case ap.Port() == 0:
 		return append(b, '*')
-	case services && n.Service != "":
+	case n.Service != "":
 		return append(b, n.Service...)
 	}
 	return strconv.AppendInt(b, int64(ap.Port()), 10)

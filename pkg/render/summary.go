@@ -58,7 +58,7 @@ type procTally struct {
 	pid      int
 	limit    uint64 // soft limit on descriptors; 0 when unknown
 	command  string
-	user     string // login name; "" when it has none
+	user     string // login name, or the UID where it has none
 	fds      int
 	kinds    [tallyKinds]int
 	deleted  map[devIno]int64 // each deleted file it holds, once
