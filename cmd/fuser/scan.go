@@ -84,6 +84,10 @@ func (f *fuser) search() bool {
 		pm.match(p)
 		return nil
 	})
+	sc.Close()
+	if os.Getenv(fdscan.DebugEnv) != "" {
+		f.out.errorf("fuser: descriptors read from %v\n", sc.Source())
+	}
 	f.specials()
 	return true
 }

@@ -166,6 +166,7 @@ func scanEndpoints(so fdscan.Options, skip []int, cmdWidth int) (*endpointIndex,
 	if err != nil {
 		return nil, err
 	}
+	defer sc.Close()
 	pids, err := sc.PIDs()
 	if err != nil {
 		return nil, err

@@ -179,6 +179,7 @@ func run(args []string, stdout, stderr io.Writer, e env) int {
 		e.esc.Fprintf(stderr, "lsof: can't open %s: %v\n", e.procRoot, err)
 		return 1
 	}
+	defer sc.Close()
 	names := netsock.NewNamer(opts.noHosts, opts.noPorts)
 	names.HostsFile, names.ServicesFile = e.hosts, e.services
 	if !e.dns {
@@ -211,6 +212,9 @@ func run(args []string, stdout, stderr io.Writer, e env) int {
 		}
 		if opts.verbose {
 			sel.writeMisses(stdout, e.esc)
+		}
+		if os.Getenv(fdscan.DebugEnv) != "" {
+			fmt.Fprintf(stderr, "lsof: descriptors read from %v\n", sc.Source())
 		}
 		switch {
 		case sel.missed() || (sel.all && !listed):

@@ -33,7 +33,7 @@ func (r *reader) fdEntries(dirfd int, p *Process) {
 	}
 	// The fdinfo directory is opened when a first entry needs it: with a
 	// probe, most processes have none.
-	info := &fdinfoDir{parent: dirfd, fd: -2}
+	info := &lazyDir{parent: dirfd, name: "fdinfo", fd: -2}
 	defer info.close()
 	for _, fd := range r.fds {
 		// The entry is read in place, in a slot that is dropped again
@@ -109,14 +109,17 @@ func appendDirentNumbers(fds []int, buf []byte) []int {
 	return fds
 }
 
-// fdinfoDir opens a process's fdinfo directory on first use.
-type fdinfoDir struct {
-	parent, fd int // fd is -2 before the first use, -1 when it failed
+// lazyDir opens a directory of a process's, its fdinfo or fd, on first
+// use.
+type lazyDir struct {
+	parent int
+	name   string
+	fd     int // -2 before the first use, -1 when it failed
 }
 
-func (d *fdinfoDir) get() int {
+func (d *lazyDir) get() int {
 	if d.fd == -2 {
-		fd, err := unix.Openat(d.parent, "fdinfo", unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+		fd, err := unix.Openat(d.parent, d.name, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
 		if err != nil {
 			fd = -1
 		}
@@ -125,7 +128,7 @@ func (d *fdinfoDir) get() int {
 	return d.fd
 }
 
-func (d *fdinfoDir) close() {
+func (d *lazyDir) close() {
 	if d.fd >= 0 {
 		unix.Close(d.fd)
 	}
@@ -134,7 +137,7 @@ func (d *fdinfoDir) close() {
 // fdEntry reads descriptor name of p into f, which holds its number. It
 // reports false when the entry is not kept: the descriptor was closed
 // while it was read, or Keep rejected it.
-func (r *reader) fdEntry(fdDir int, info *fdinfoDir, name string, p *Process, f *File) bool {
+func (r *reader) fdEntry(fdDir int, info *lazyDir, name string, p *Process, f *File) bool {
 	pid := p.PID
 	if r.s.probe == ProbeStat {
 		st, err := r.s.kernel.StatAt(fdDir, name)
@@ -174,6 +177,10 @@ func (r *reader) fdEntry(fdDir int, info *fdinfoDir, name string, p *Process, f 
 	}
 	link := string(lb)
 	f.Link = link
+	if r.s.probe == ProbeStat && f.Type == TypeUnknown && strings.HasPrefix(link, "anon_inode:") {
+		// Stat'ed before its link was known: an anonymous inode.
+		f.Type = TypeAnon
+	}
 	if (r.s.probe == ProbeSockets || r.s.probe == ProbeLinks) && !r.keep(p, f) {
 		return false
 	}
@@ -271,7 +278,7 @@ func (r *reader) pseudoStat(link string, f *File) bool {
 
 // fdinfo reads a descriptor's fdinfo into f. It reports false when the
 // descriptor was closed meanwhile.
-func (r *reader) fdinfo(info *fdinfoDir, name string, f *File) bool {
+func (r *reader) fdinfo(info *lazyDir, name string, f *File) bool {
 	infoDir := info.get()
 	if infoDir < 0 {
 		return true

@@ -11,6 +11,8 @@ import (
 	"strings"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/openfiles/openfiles/pkg/fdscan/kiter"
 )
 
 var errESRCH = unix.ESRCH
@@ -25,6 +27,13 @@ type reader struct {
 	paths map[string]pathStat
 	ents  []byte // directory entries
 	fds   []int
+
+	// walk is the scan's walk of the kernel's tables, nil when it reads
+	// proc; recs are the descriptors it gave of the process being
+	// read, when ok.
+	walk *kernelWalk
+	recs []kiter.Record
+	ok   bool
 }
 
 func newReader(s *Scanner) *reader {
@@ -40,6 +49,11 @@ func newReader(s *Scanner) *reader {
 // its other tasks. It returns nil when the process does not exist, is a
 // zombie, or vanished before its identity could be read.
 func (r *reader) process(pid int) []*Process {
+	if r.walk != nil {
+		// Taken first, whatever becomes of the process: the walk holds
+		// no more than a bounded number.
+		r.recs, r.ok = r.walk.take(pid)
+	}
 	rel := strconv.Itoa(pid)
 	p := r.entity(pid, 0, rel, nil)
 	if p == nil {
@@ -181,7 +195,11 @@ func (r *reader) entityAt(dirfd, tid int, main *Process, p *Process) *Process {
 		p.NetNS = main.NetNS
 		return p
 	}
-	r.fdEntries(dirfd, p)
+	if main == nil && r.ok && p.StartTime < r.walk.start {
+		r.kernelEntries(dirfd, p)
+	} else {
+		r.fdEntries(dirfd, p)
+	}
 	for i := range p.Files {
 		if p.Files[i].Type == TypeSock {
 			r.readNetNS(dirfd, p)
@@ -211,12 +229,28 @@ func (r *reader) probed(dirfd int, p *Process) *Process {
 		r.probeMaps(dirfd, p)
 	}
 	p.fdStart = len(p.Files)
-	r.fdEntries(dirfd, p)
+	// The process's start time is read after its entries, and only if
+	// one is kept: where they came from the kernel's walk and it
+	// started since, they are read again from proc.
+	kernel := r.ok
+	if kernel {
+		r.kernelEntries(dirfd, p)
+	} else {
+		r.fdEntries(dirfd, p)
+	}
 	if r.s.keep != nil && len(p.Files) == 0 {
 		return nil
 	}
 	if !r.readStat(dirfd, p) || !r.readOwner(dirfd, p) {
 		return nil
+	}
+	if kernel && p.StartTime >= r.walk.start {
+		// Another process than the one walked may have its PID now.
+		p.Files = p.Files[:p.fdStart]
+		r.fdEntries(dirfd, p)
+		if r.s.keep != nil && len(p.Files) == 0 {
+			return nil
+		}
 	}
 	if r.s.probe == ProbeStat {
 		for i := range p.Files {
@@ -442,7 +476,12 @@ func (r *reader) exempted(link string) bool {
 
 func (f *File) setStat(st *unix.Stat_t) {
 	f.Dev, f.Rdev, f.Inode, f.Size, f.NLink = st.Dev, st.Rdev, st.Ino, st.Size, uint64(st.Nlink)
-	switch st.Mode & unix.S_IFMT {
+	f.setType(st.Mode)
+}
+
+// setType sets f's type from its mode, as a stat reports it.
+func (f *File) setType(mode uint32) {
+	switch mode & unix.S_IFMT {
 	case unix.S_IFREG:
 		f.Type = TypeReg
 	case unix.S_IFDIR:
@@ -460,7 +499,7 @@ func (f *File) setStat(st *unix.Stat_t) {
 	}
 	// Only a link into the anonymous inode file system, with no file type
 	// in its mode, is an anonymous inode: lsof's rule.
-	if st.Mode&unix.S_IFMT == 0 && strings.HasPrefix(f.Link, "anon_inode:") {
+	if mode&unix.S_IFMT == 0 && strings.HasPrefix(f.Link, "anon_inode:") {
 		f.Type = TypeAnon
 	}
 }

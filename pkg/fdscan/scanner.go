@@ -4,6 +4,7 @@ package fdscan
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"runtime"
 	"sync"
@@ -71,6 +72,12 @@ type Options struct {
 	// FDLimits reads every process's limit on open descriptors from
 	// its limits file (Process.FDLimit).
 	FDLimits bool
+	// Source is where descriptors are read from (source.go). With
+	// SourceAuto, the kernel's iterators serve a live scan of many
+	// processes when they load, and proc the rest, silently;
+	// $OPENFILES_SOURCE can force either. SourceKernel makes New fail
+	// when they cannot be loaded.
+	Source Source
 }
 
 // Probe is how much the scanner reads of an entry before Options.Keep
@@ -114,6 +121,13 @@ type Scanner struct {
 	spare chan []File
 
 	pseudoDevs pseudoDevs
+
+	// source is the one asked for, SourceProc where the kernel's cannot
+	// serve; used is the one the last Scan read from; iter is the
+	// kernel iterator, loaded on first use.
+	source, used Source
+	iter         kernelState
+	narrowToo    bool // SourceAuto uses the kernel's for any scan
 
 	// cur is what the scanner knows of the machine for one listing.
 	cur *listingState
@@ -174,7 +188,32 @@ func New(opts Options) (*Scanner, error) {
 		k = liveKernel{}
 	}
 	s := &Scanner{root: root, workers: w, kernel: k, tasks: opts.Tasks, probe: opts.Probe, keep: opts.Keep, fdinfo: opts.Fdinfo,
-		netNSAll: opts.NetNS, cgroup: opts.Cgroup, fdLimits: opts.FDLimits, processIDs: opts.ProcessIDs, exempt: opts.Exempt}
+		netNSAll: opts.NetNS, cgroup: opts.Cgroup, fdLimits: opts.FDLimits, processIDs: opts.ProcessIDs, exempt: opts.Exempt,
+		source: opts.Source, used: SourceProc}
+	if s.source == SourceAuto {
+		env, err := sourceFromEnv()
+		if err != nil {
+			return nil, err
+		}
+		// The environment's "kernel" makes every scan the kernel's can
+		// serve read from it, however few processes it reads; where it
+		// cannot, proc serves as with SourceAuto.
+		s.narrowToo = env == SourceKernel
+		if env == SourceProc {
+			s.source = SourceProc
+		}
+	}
+	if !kernelAllowed(root, k) {
+		if s.source == SourceKernel {
+			return nil, fmt.Errorf("%s: the kernel's iterators read the running kernel's processes, in our own PID namespace", root)
+		}
+		s.source = SourceProc
+	}
+	if s.source == SourceKernel {
+		if _, err := s.iter.load(); err != nil {
+			return nil, err
+		}
+	}
 	s.newListing(opts.Mounts)
 	if opts.Reuse {
 		// Enough for every process in flight: the window, and one
@@ -246,6 +285,10 @@ func (s *Scanner) Scan(pids []int, fn func(*Process) error) error {
 		return nil
 	}
 	workers := min(s.workers, len(pids))
+	walk := s.walkFor(pids)
+	if walk != nil {
+		defer walk.end()
+	}
 	// A worker takes a credit before it claims the next process, and
 	// one is given back for each process delivered: workers run no more
 	// than window ahead of delivery, so memory stays bounded however
@@ -260,6 +303,7 @@ func (s *Scanner) Scan(pids []int, fn func(*Process) error) error {
 		go func() {
 			defer wg.Done()
 			r := newReader(s)
+			r.walk = walk
 			for {
 				select {
 				case d.credit <- struct{}{}:

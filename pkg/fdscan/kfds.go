@@ -1,0 +1,120 @@
+//go:build linux
+
+package fdscan
+
+import (
+	"slices"
+	"strings"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/openfiles/openfiles/pkg/fdscan/kiter"
+)
+
+// kernelEntries adds an entry for each descriptor the kernel's walk gave
+// of process p, whose directory is dirfd, as fdEntries does from proc:
+// the same File for each, so that a listing does not depend on the
+// source. Where the kernel's fields may differ from what stat reports,
+// the descriptor is read from proc instead.
+func (r *reader) kernelEntries(dirfd int, p *Process) {
+	// The kernel shows the descriptors of every process; proc only
+	// those a ptrace check lets us see, as it checks when the
+	// directory is opened. Where it does not, proc's source tells why.
+	fd, err := r.s.kernel.OpenDirAt(dirfd, "fd")
+	if err != nil {
+		r.fdEntries(dirfd, p)
+		return
+	}
+	fdDir := &lazyDir{parent: dirfd, name: "fd", fd: fd}
+	defer fdDir.close()
+	if r.s.probe == ProbeFull {
+		p.Files = slices.Grow(p.Files, len(r.recs))
+	}
+	info := &lazyDir{parent: dirfd, name: "fdinfo", fd: -2}
+	defer info.close()
+	for i := range r.recs {
+		rec := &r.recs[i]
+		p.Files = append(p.Files, File{Kind: KindFD, FD: rec.FD, EventfdID: -1, TTYIndex: -1})
+		f := &p.Files[len(p.Files)-1]
+		var kept bool
+		if r.trusted(rec) {
+			kept = r.kernelEntry(info, rec, p, f)
+		} else if fd := fdDir.get(); fd >= 0 {
+			kept = r.fdEntry(fd, info, fdName(rec.FD), p, f)
+		}
+		if !kept {
+			p.Files = p.Files[:len(p.Files)-1]
+		}
+	}
+	r.recs = nil
+}
+
+// trusted reports whether a record says what proc would: a socket, a
+// pipe or an anonymous inode other than a pidfd (whose inode has
+// S_IFREG where stat shows no type), or a file on a mount of ours whose
+// file system reports its inodes' fields as they are (not overlayfs,
+// which reports a layer's device, nor btrfs a subvolume's, nor proc or
+// sysfs, which make up link counts and sizes, nor a network file system,
+// which asks its server). A file the scan must not stat (Options.Exempt)
+// is read from proc too, which does not stat it either.
+func (r *reader) trusted(rec *kiter.Record) bool {
+	if rec.PathErr != nil {
+		return false
+	}
+	path := rec.Path
+	if path == "" || path[0] != '/' {
+		return strings.HasPrefix(path, "socket:[") || strings.HasPrefix(path, "pipe:[") ||
+			strings.HasPrefix(path, "anon_inode:") && path != "anon_inode:[pidfd]"
+	}
+	if r.exempted(path) {
+		return false
+	}
+	m := r.s.cur.mounts.ByID(rec.MountID)
+	return m != nil && m.Dev == rec.Dev && slices.Contains(plainFileSystems, m.FSType)
+}
+
+// plainFileSystems are the file systems whose stat reports an inode's
+// own fields.
+var plainFileSystems = []string{"ext2", "ext3", "ext4", "xfs", "tmpfs", "devtmpfs", "devpts", "ramfs", "mqueue", "hugetlbfs", "vfat"}
+
+// kernelEntry fills f from record rec of process p, as fdEntry does from
+// proc. It reports false when the entry is not kept: Keep rejected it,
+// or the descriptor was closed before its fdinfo could be read.
+func (r *reader) kernelEntry(info *lazyDir, rec *kiter.Record, p *Process, f *File) bool {
+	if r.s.probe == ProbeSockets && !strings.HasPrefix(rec.Path, "socket:[") {
+		return false
+	}
+	f.Link = rec.Path
+	f.Dev, f.Rdev, f.Inode, f.Size, f.NLink = rec.Dev, rec.Rdev, rec.Ino, rec.Size, uint64(rec.Nlink)
+	f.setType(rec.Mode)
+	if f.Type == TypeReg && r.s.cur.mounts.IsMQueue(f.Dev) {
+		f.Type = TypeMQueue
+	}
+	if !r.keep(p, f) {
+		return false
+	}
+	r.s.pseudoDevs.learn(f.Link, f.Dev)
+	f.Mode = modeOf(rec.Flags)
+	acc := rec.Flags & unix.O_ACCMODE
+	f.Writable = rec.Flags&unix.O_PATH == 0 && (acc == unix.O_WRONLY || acc == unix.O_RDWR)
+	switch {
+	case needsFdinfo(f):
+		// Its details (an eventfd's ID, a tty's index...) are in
+		// fdinfo alone: read it, as proc's source does.
+		if !r.fdinfo(info, fdName(rec.FD), f) {
+			return false
+		}
+	case r.s.fdinfo:
+		f.Pos, f.HasPos = rec.Pos, true
+		f.Flags, f.MntID, f.HasFlags = rec.Flags, rec.MountID, true
+	case f.Type == TypeFIFO || f.Type == TypeSock || f.Type == TypeChr:
+		// The device is /dev/null: always at offset 0, as are pipes
+		// and sockets.
+		f.Pos, f.HasPos = 0, true
+	}
+	if f.HasFlags {
+		f.Mode = modeOf(f.Flags)
+	}
+	f.Lock = r.s.lockChar(p.PID, f.Dev, f.Inode)
+	return true
+}

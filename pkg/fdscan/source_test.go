@@ -1,0 +1,203 @@
+//go:build linux
+
+package fdscan_test
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"reflect"
+	"testing"
+
+	"github.com/openfiles/openfiles/internal/livetest"
+	"github.com/openfiles/openfiles/pkg/fdscan"
+	"github.com/openfiles/openfiles/pkg/fdscan/fdscantest"
+	"github.com/openfiles/openfiles/pkg/fdscan/kiter"
+)
+
+// needKernelSource skips a test where the kernel's iterators cannot be
+// loaded: not root, no BTF.
+func needKernelSource(t *testing.T) {
+	t.Helper()
+	it, err := kiter.Open()
+	if err != nil {
+		t.Skipf("kernel iterators cannot load here: %v", err)
+	}
+	it.Close()
+}
+
+// scanWith scans pids with the source and options given and returns what
+// it read, by PID and task, after checking that the scan read from that
+// source.
+func scanWith(t *testing.T, src fdscan.Source, o fdscan.Options, pids []int) map[string]fdscan.Process {
+	t.Helper()
+	o.Source = src
+	s, err := fdscan.New(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	got := map[string]fdscan.Process{}
+	err = s.Scan(pids, func(p *fdscan.Process) error {
+		c := *p
+		c.Files = append([]fdscan.File(nil), p.Files...)
+		got[fmt.Sprint(p.PID, "/", p.TID)] = c
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.Source() != src {
+		t.Fatalf("scan read from %v, not %v", s.Source(), src)
+	}
+	return got
+}
+
+// TestSourcesAgree reads the holder, which has one file of every kind
+// lsof tells apart (regular files in every mode, a directory, devices, a
+// FIFO, pipes, deleted and mapped files, locks, an eventfd, epoll,
+// inotify, a timerfd, a signalfd, a pidfd, a memfd, an O_PATH
+// descriptor, hostile names), from proc and from the kernel's tables,
+// with each probe: every field of every entry must be the same.
+func TestSourcesAgree(t *testing.T) {
+	needKernelSource(t)
+	h := livetest.StartHolder(t)
+	sh, _ := livetest.StartSockHolder(t)
+	pids := []int{h.PID, sh.PID}
+	all := func(*fdscan.Process, *fdscan.File) bool { return true }
+	for _, tc := range []struct {
+		name string
+		o    fdscan.Options
+	}{
+		{"full", fdscan.Options{}},
+		{"full-fdinfo", fdscan.Options{Fdinfo: true}},
+		{"tasks", fdscan.Options{Tasks: true}},
+		{"stat", fdscan.Options{Probe: fdscan.ProbeStat, Keep: all}},
+		{"sockets", fdscan.Options{Probe: fdscan.ProbeSockets, Keep: all}},
+		{"links", fdscan.Options{Probe: fdscan.ProbeLinks, Keep: all}},
+		{"exempt", fdscan.Options{Exempt: func(string) bool { return true }}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			proc := scanWith(t, fdscan.SourceProc, tc.o, pids)
+			kern := scanWith(t, fdscan.SourceKernel, tc.o, pids)
+			if len(proc) == 0 || len(proc) != len(kern) {
+				t.Fatalf("proc read %d processes, the kernel %d", len(proc), len(kern))
+			}
+			for k, p := range proc {
+				q := kern[k]
+				if len(p.Files) < 10 {
+					t.Errorf("%s: only %d entries", k, len(p.Files))
+				}
+				if len(p.Files) != len(q.Files) {
+					t.Errorf("%s: proc has %d entries, the kernel %d", k, len(p.Files), len(q.Files))
+					continue
+				}
+				for i := range p.Files {
+					if !reflect.DeepEqual(p.Files[i], q.Files[i]) {
+						t.Errorf("%s: entry %d:\nproc   %+v\nkernel %+v", k, i, p.Files[i], q.Files[i])
+					}
+				}
+				p.Files, q.Files = nil, nil
+				if !reflect.DeepEqual(p, q) {
+					t.Errorf("%s:\nproc   %+v\nkernel %+v", k, p, q)
+				}
+			}
+		})
+	}
+}
+
+// TestSourceAutoWide checks that a scan of every process uses the
+// kernel's tables where they load, and one of a few processes proc; and
+// that $OPENFILES_SOURCE forces either.
+func TestSourceAutoWide(t *testing.T) {
+	needKernelSource(t)
+	t.Setenv(fdscan.SourceEnv, "")
+	s, err := fdscan.New(fdscan.Options{Source: fdscan.SourceAuto, Probe: fdscan.ProbeLinks,
+		Keep: func(*fdscan.Process, *fdscan.File) bool { return false }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	pids, err := s.PIDs()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		env  string
+		pids []int
+		want fdscan.Source
+	}{
+		{"", []int{os.Getpid()}, fdscan.SourceProc},
+		{"kernel", []int{os.Getpid()}, fdscan.SourceKernel},
+		{"proc", pids, fdscan.SourceProc},
+		{"auto", pids[:1], fdscan.SourceProc},
+	} {
+		t.Setenv(fdscan.SourceEnv, tc.env)
+		s, err := fdscan.New(fdscan.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := s.Scan(tc.pids, func(*fdscan.Process) error { return nil }); err != nil {
+			t.Fatal(err)
+		}
+		if s.Source() != tc.want {
+			t.Errorf("%s=%q, %d processes: read from %v, want %v", fdscan.SourceEnv, tc.env, len(tc.pids), s.Source(), tc.want)
+		}
+		s.Close()
+	}
+	if len(pids) >= 64 {
+		if err := s.Scan(pids, func(*fdscan.Process) error { return nil }); err != nil {
+			t.Fatal(err)
+		}
+		if s.Source() != fdscan.SourceKernel {
+			t.Errorf("a scan of %d processes read from %v", len(pids), s.Source())
+		}
+	}
+	// A fixture is no running kernel: proc's source reads it, whatever
+	// the environment says.
+	t.Setenv(fdscan.SourceEnv, "kernel")
+	k, err := fdscantest.Load("../../testdata/proc/basic")
+	if err != nil {
+		t.Fatal(err)
+	}
+	fx, err := fdscan.New(k.Options())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := fx.Scan([]int{100}, func(*fdscan.Process) error { return nil }); err != nil || fx.Source() != fdscan.SourceProc {
+		t.Errorf("a fixture's scan read from %v (%v)", fx.Source(), err)
+	}
+	o := k.Options()
+	o.Source = fdscan.SourceKernel
+	if _, err := fdscan.New(o); err == nil {
+		t.Errorf("SourceKernel accepted for a fixture")
+	}
+	t.Setenv(fdscan.SourceEnv, "bpf")
+	if _, err := fdscan.New(fdscan.Options{}); err == nil {
+		t.Errorf("%s=bpf accepted", fdscan.SourceEnv)
+	}
+}
+
+// TestSourceKernelStops checks that a scan that stops early, at an error
+// of its callback, ends its walk of the kernel's tables and returns.
+func TestSourceKernelStops(t *testing.T) {
+	needKernelSource(t)
+	s, err := fdscan.New(fdscan.Options{Source: fdscan.SourceKernel, Workers: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	pids, err := s.PIDs()
+	if err != nil {
+		t.Fatal(err)
+	}
+	stop := errors.New("stop")
+	n := 0
+	err = s.Scan(pids, func(*fdscan.Process) error {
+		n++
+		return stop
+	})
+	if err != stop || n != 1 {
+		t.Errorf("Scan returned %v after %d processes, want the callback's error after 1", err, n)
+	}
+}
