@@ -28,6 +28,23 @@ type sample struct {
 type pair struct {
 	name      string
 	ours, ref []string
+	env       []string // added to ours's environment
+	src       string   // the source ours reads descriptors from, when forced
+}
+
+// bothSources makes two pairs of each: ours reading descriptors from
+// proc, and from the kernel's iterators (fdscan's two sources).
+func bothSources(pairs ...pair) []pair {
+	var out []pair
+	for _, p := range pairs {
+		for _, src := range []string{"proc", "kernel"} {
+			q := p
+			q.src = src
+			q.env = []string{"OPENFILES_SOURCE=" + src}
+			out = append(out, q)
+		}
+	}
+	return out
 }
 
 func main() {
@@ -66,44 +83,44 @@ func run(procs, files, runs int, bin string) error {
 		return err
 	}
 	lsof, fuser := filepath.Join(bin, "lsof"), filepath.Join(bin, "fuser")
-	pairs := []pair{
-		{"lsof -n -P", []string{lsof, "-n", "-P"}, []string{"/usr/bin/lsof", "-n", "-P"}},
-		{"lsof -n -P -i :PORT", []string{lsof, "-n", "-P", "-i", ":" + port}, []string{"/usr/bin/lsof", "-n", "-P", "-i", ":" + port}},
-		{"lsof -p PID", []string{lsof, "-p", fmt.Sprint(wl.Process.Pid)}, []string{"/usr/bin/lsof", "-p", fmt.Sprint(wl.Process.Pid)}},
-	}
+	pairs := bothSources(
+		pair{name: "lsof -n -P", ours: []string{lsof, "-n", "-P"}, ref: []string{"/usr/bin/lsof", "-n", "-P"}},
+		pair{name: "lsof -n -P -i :PORT", ours: []string{lsof, "-n", "-P", "-i", ":" + port}, ref: []string{"/usr/bin/lsof", "-n", "-P", "-i", ":" + port}},
+	)
+	pairs = append(pairs, pair{name: "lsof -p PID", ours: []string{lsof, "-p", fmt.Sprint(wl.Process.Pid)}, ref: []string{"/usr/bin/lsof", "-p", fmt.Sprint(wl.Process.Pid)}})
 	if fileExists(fuser) {
-		pairs = append(pairs,
-			pair{"fuser FILE", []string{fuser, file}, []string{"/usr/bin/fuser", file}},
-			pair{"fuser PORT/tcp", []string{fuser, port + "/tcp"}, []string{"/usr/bin/fuser", port + "/tcp"}},
-		)
+		pairs = append(pairs, bothSources(
+			pair{name: "fuser FILE", ours: []string{fuser, file}, ref: []string{"/usr/bin/fuser", file}},
+			pair{name: "fuser -m DIR", ours: []string{fuser, "-m", filepath.Dir(file)}, ref: []string{"/usr/bin/fuser", "-m", filepath.Dir(file)}},
+			pair{name: "fuser PORT/tcp", ours: []string{fuser, port + "/tcp"}, ref: []string{"/usr/bin/fuser", port + "/tcp"}},
+		)...)
 	}
 	if floor := filepath.Join(bin, "floor"); fileExists(floor) {
 		// Not ours against theirs: the system calls alone, on every
 		// core, against psmisc, for the lowest ratio any fuser can have.
 		pairs = append(pairs,
-			pair{"floor: a stat per descriptor vs fuser FILE", []string{floor, "-mode", "stats"}, []string{"/usr/bin/fuser", file}},
-			pair{"floor: a readlink per descriptor vs fuser PORT/tcp", []string{floor, "-mode", "links"}, []string{"/usr/bin/fuser", port + "/tcp"}},
+			pair{name: "floor: a stat per descriptor vs fuser FILE", ours: []string{floor, "-mode", "stats"}, ref: []string{"/usr/bin/fuser", file}},
+			pair{name: "floor: a readlink per descriptor vs fuser PORT/tcp", ours: []string{floor, "-mode", "links"}, ref: []string{"/usr/bin/fuser", port + "/tcp"}},
 		)
 	}
 	if kdump := filepath.Join(bin, "kdump"); fileExists(kdump) {
-		// The kernel iterator (pkg/fdscan/kiter), not yet behind our
-		// commands: its whole listing beside lsof's, ours and the floor,
-		// and its in-kernel search beside psmisc's. It loads only as
-		// root (or with CAP_BPF and CAP_PERFMON).
+		// The kernel iterator (pkg/fdscan/kiter) alone: its whole
+		// listing beside lsof's, ours and the floor, and its in-kernel
+		// search beside psmisc's. It loads only as root (or with CAP_BPF
+		// and CAP_PERFMON).
 		if err := exec.Command(kdump, "-wanted", "/").Run(); err != nil {
 			fmt.Fprintf(os.Stderr, "compare: no kernel iterator rows: %s cannot load (%v)\n", kdump, err)
 		} else {
 			floor := filepath.Join(bin, "floor")
 			pairs = append(pairs,
-				pair{"kiter: every descriptor vs lsof -n -P", []string{kdump}, []string{"/usr/bin/lsof", "-n", "-P"}},
-				pair{"kiter: every descriptor vs our lsof -n -P", []string{kdump}, []string{lsof, "-n", "-P"}},
-				pair{"kiter: every descriptor vs floor -mode stats", []string{kdump}, []string{floor, "-mode", "stats"}},
-				pair{"kiter: FILE filtered in the kernel vs fuser FILE", []string{kdump, "-wanted", file}, []string{"/usr/bin/fuser", file}},
+				pair{name: "kiter: every descriptor vs lsof -n -P", ours: []string{kdump}, ref: []string{"/usr/bin/lsof", "-n", "-P"}},
+				pair{name: "kiter: every descriptor vs floor -mode stats", ours: []string{kdump}, ref: []string{floor, "-mode", "stats"}},
+				pair{name: "kiter: FILE filtered in the kernel vs fuser FILE", ours: []string{kdump, "-wanted", file}, ref: []string{"/usr/bin/fuser", file}},
 			)
 		}
 	}
 	if _, err := exec.LookPath("lsfd"); err == nil {
-		pairs = append(pairs, pair{"lsof -n -P vs lsfd", []string{lsof, "-n", "-P"}, []string{"lsfd"}})
+		pairs = append(pairs, pair{name: "lsof -n -P vs lsfd", ours: []string{lsof, "-n", "-P"}, ref: []string{"lsfd"}})
 	}
 	fmt.Printf("Workload: %d processes x %d open files; %d runs each, alternating; medians.\n\n", procs, files, runs)
 	fmt.Println("| command | ours wall | reference wall | ratio | ours CPU | reference CPU | ours RSS | reference RSS | ratio |")
@@ -122,8 +139,8 @@ func run(procs, files, runs int, bin string) error {
 		return err
 	}
 	pid := fmt.Sprint(wl.Process.Pid)
-	return table([]pair{{fmt.Sprintf("lsof -p PID, ulimit -n %d", lim.Max),
-		[]string{lsof, "-p", pid}, []string{"/usr/bin/lsof", "-p", pid}}}, runs)
+	return table([]pair{{name: fmt.Sprintf("lsof -p PID, ulimit -n %d", lim.Max),
+		ours: []string{lsof, "-p", pid}, ref: []string{"/usr/bin/lsof", "-p", pid}}}, runs)
 }
 
 // table measures each pair runs times, alternating, and prints a row.
@@ -131,18 +148,22 @@ func table(pairs []pair, runs int) error {
 	for _, p := range pairs {
 		var ours, ref []sample
 		for range runs {
-			s, err := measure(p.ours)
+			s, err := measure(p.ours, p.env)
 			if err != nil {
 				return err
 			}
 			ours = append(ours, s)
-			if s, err = measure(p.ref); err != nil {
+			if s, err = measure(p.ref, nil); err != nil {
 				return err
 			}
 			ref = append(ref, s)
 		}
 		o, r := median(ours), median(ref)
-		fmt.Printf("| `%s` | %.2f s | %.2f s | %.2f | %.2f s | %.2f s | %d MiB | %d MiB | %.2f |\n", p.name,
+		label := "`" + p.name + "`"
+		if p.src != "" {
+			label += ", " + p.src
+		}
+		fmt.Printf("| %s | %.2f s | %.2f s | %.2f | %.2f s | %.2f s | %d MiB | %d MiB | %.2f |\n", label,
 			o.wall.Seconds(), r.wall.Seconds(), o.wall.Seconds()/r.wall.Seconds(),
 			o.cpu.Seconds(), r.cpu.Seconds(), o.rss/1024, r.rss/1024, float64(o.rss)/float64(r.rss))
 	}
@@ -169,8 +190,11 @@ func target(pid int) (port, file string, err error) {
 	return port, matches[0], nil
 }
 
-func measure(argv []string) (sample, error) {
+func measure(argv, env []string) (sample, error) {
 	cmd := exec.Command(argv[0], argv[1:]...)
+	if env != nil {
+		cmd.Env = append(os.Environ(), env...)
+	}
 	cmd.Stdout, cmd.Stderr = io.Discard, io.Discard
 	start := time.Now()
 	err := cmd.Run()

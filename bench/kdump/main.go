@@ -39,7 +39,7 @@ func run(wanted string) error {
 		if err := unix.Stat(wanted, &st); err != nil {
 			return fmt.Errorf("stat %s: %w", wanted, err)
 		}
-		it, err = kiter.OpenWanted([]kiter.FileID{{Dev: st.Dev, Ino: st.Ino}})
+		it, err = kiter.OpenWanted(kiter.Search{Files: []kiter.FileID{{Dev: st.Dev, Ino: st.Ino}}})
 	}
 	if err != nil {
 		return err

@@ -78,6 +78,13 @@ type Options struct {
 	// $OPENFILES_SOURCE can force either. SourceKernel makes New fail
 	// when they cannot be loaded.
 	Source Source
+	// Search, when set, names every descriptor Keep may keep: the
+	// kernel's source then gets from the kernel only those, and the
+	// files whose stat may show another device or inode than the
+	// kernel's, which it stats; a search costs a walk of the kernel's
+	// tables, not a record per descriptor. Keep decides on each still.
+	// It leaves out no working or root directory, program or mapping.
+	Search *Search
 }
 
 // Probe is how much the scanner reads of an entry before Options.Keep
@@ -128,6 +135,7 @@ type Scanner struct {
 	source, used Source
 	iter         kernelState
 	narrowToo    bool // SourceAuto uses the kernel's for any scan
+	search       *Search
 
 	// cur is what the scanner knows of the machine for one listing.
 	cur *listingState
@@ -189,7 +197,7 @@ func New(opts Options) (*Scanner, error) {
 	}
 	s := &Scanner{root: root, workers: w, kernel: k, tasks: opts.Tasks, probe: opts.Probe, keep: opts.Keep, fdinfo: opts.Fdinfo,
 		netNSAll: opts.NetNS, cgroup: opts.Cgroup, fdLimits: opts.FDLimits, processIDs: opts.ProcessIDs, exempt: opts.Exempt,
-		source: opts.Source, used: SourceProc}
+		source: opts.Source, used: SourceProc, search: opts.Search}
 	if s.source == SourceAuto {
 		env, err := sourceFromEnv()
 		if err != nil {
@@ -210,7 +218,7 @@ func New(opts Options) (*Scanner, error) {
 		s.source = SourceProc
 	}
 	if s.source == SourceKernel {
-		if _, err := s.iter.load(); err != nil {
+		if _, err := s.iter.load(s.search); err != nil {
 			return nil, err
 		}
 	}

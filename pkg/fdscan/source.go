@@ -83,10 +83,33 @@ type kernelState struct {
 	err  error
 }
 
-// load loads the iterator, or returns why it cannot be.
-func (k *kernelState) load() (*kiter.Iter, error) {
-	k.once.Do(func() { k.it, k.err = kiter.Open() })
+// load loads the iterator, the one reporting only what search names when
+// it is not nil, or returns why it cannot be.
+func (k *kernelState) load(search *Search) (*kiter.Iter, error) {
+	k.once.Do(func() {
+		if search == nil {
+			k.it, k.err = kiter.Open()
+			return
+		}
+		ks := kiter.Search{Devs: search.Devs}
+		for _, id := range search.Files {
+			ks.Files = append(ks.Files, kiter.FileID{Dev: id.Dev, Ino: id.Ino})
+		}
+		k.it, k.err = kiter.OpenWanted(ks)
+	})
 	return k.it, k.err
+}
+
+// Search names the descriptors a scan looks for (Options.Search): files
+// by device and inode, and every file of file systems by device.
+type Search struct {
+	Files []FileID
+	Devs  []uint64
+}
+
+// FileID names a file as stat does: st_dev and st_ino.
+type FileID struct {
+	Dev, Ino uint64
 }
 
 // kernelAllowed reports whether the kernel's PIDs and paths are the
@@ -107,7 +130,7 @@ func (s *Scanner) walkFor(pids []int) *kernelWalk {
 	if s.source == SourceProc || s.source == SourceAuto && len(pids) < wideScan && !s.narrowToo {
 		return nil
 	}
-	it, err := s.iter.load()
+	it, err := s.iter.load(s.search)
 	if err != nil {
 		return nil
 	}

@@ -7,7 +7,10 @@ import (
 	"fmt"
 	"os"
 	"reflect"
+	"slices"
 	"testing"
+
+	"golang.org/x/sys/unix"
 
 	"github.com/openfiles/openfiles/internal/livetest"
 	"github.com/openfiles/openfiles/pkg/fdscan"
@@ -65,6 +68,22 @@ func TestSourcesAgree(t *testing.T) {
 	sh, _ := livetest.StartSockHolder(t)
 	pids := []int{h.PID, sh.PID}
 	all := func(*fdscan.Process, *fdscan.File) bool { return true }
+	// A search: two of the holder's files, and every file of /dev.
+	var search fdscan.Search
+	for _, name := range []string{h.Dir + "/readonly", h.Dir + "/readwrite", "/dev"} {
+		var st unix.Stat_t
+		if err := unix.Stat(name, &st); err != nil {
+			t.Fatal(err)
+		}
+		if name == "/dev" {
+			search.Devs = append(search.Devs, st.Dev)
+		} else {
+			search.Files = append(search.Files, fdscan.FileID{Dev: st.Dev, Ino: st.Ino})
+		}
+	}
+	searched := func(_ *fdscan.Process, f *fdscan.File) bool {
+		return f.Kind != fdscan.KindFD || slices.Contains(search.Files, fdscan.FileID{Dev: f.Dev, Ino: f.Inode}) || slices.Contains(search.Devs, f.Dev)
+	}
 	for _, tc := range []struct {
 		name string
 		o    fdscan.Options
@@ -76,6 +95,7 @@ func TestSourcesAgree(t *testing.T) {
 		{"sockets", fdscan.Options{Probe: fdscan.ProbeSockets, Keep: all}},
 		{"links", fdscan.Options{Probe: fdscan.ProbeLinks, Keep: all}},
 		{"exempt", fdscan.Options{Exempt: func(string) bool { return true }}},
+		{"search", fdscan.Options{Probe: fdscan.ProbeStat, Keep: searched, Search: &search}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			proc := scanWith(t, fdscan.SourceProc, tc.o, pids)
@@ -85,7 +105,7 @@ func TestSourcesAgree(t *testing.T) {
 			}
 			for k, p := range proc {
 				q := kern[k]
-				if len(p.Files) < 10 {
+				if len(p.Files) < 3 {
 					t.Errorf("%s: only %d entries", k, len(p.Files))
 				}
 				if len(p.Files) != len(q.Files) {
@@ -96,6 +116,15 @@ func TestSourcesAgree(t *testing.T) {
 					if !reflect.DeepEqual(p.Files[i], q.Files[i]) {
 						t.Errorf("%s: entry %d:\nproc   %+v\nkernel %+v", k, i, p.Files[i], q.Files[i])
 					}
+				}
+				fds := 0
+				for _, f := range q.Files {
+					if f.Kind == fdscan.KindFD {
+						fds++
+					}
+				}
+				if tc.o.Search != nil && k == fmt.Sprint(h.PID, "/0") && fds < 4 {
+					t.Errorf("the search found %d of the holder's descriptors, want its two files and its devices", fds)
 				}
 				p.Files, q.Files = nil, nil
 				if !reflect.DeepEqual(p, q) {

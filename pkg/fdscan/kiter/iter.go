@@ -20,7 +20,6 @@ type Iter struct {
 	prog   *ebpf.Program
 	link   *link.Iter
 	maps   []*ebpf.Map
-	wanted int // the number of files searched for; -1 for a full dump
 }
 
 // FileID names a file by what stat returns for it: st_dev and st_ino.
@@ -86,17 +85,24 @@ func Open() (*Iter, error) {
 	return open(nil)
 }
 
-// OpenWanted loads the program that reports only the open files named by
-// ids, deciding in the kernel: a search costs one walk of the tables, not
-// a record per descriptor. It fails as Open does.
-func OpenWanted(ids []FileID) (*Iter, error) {
-	if ids == nil {
-		ids = []FileID{}
-	}
-	return open(ids)
+// Search is what OpenWanted reports: the files named by device and
+// inode, and every file of the file systems named by device (st_dev of
+// their files).
+type Search struct {
+	Files []FileID
+	Devs  []uint64
 }
 
-func open(ids []FileID) (it *Iter, err error) {
+// OpenWanted loads the program that reports only the open files s names,
+// deciding in the kernel: a search costs one walk of the tables, not a
+// record per descriptor. It reports, too, every file of an overlayfs or
+// btrfs, whose stat may show another device or inode than the kernel's
+// inode holds: the caller stats them. It fails as Open does.
+func OpenWanted(s Search) (*Iter, error) {
+	return open(&s)
+}
+
+func open(search *Search) (it *Iter, err error) {
 	spec, err := loadKiter()
 	if err != nil {
 		return nil, &Error{"load", err}
@@ -106,14 +112,14 @@ func open(ids []FileID) (it *Iter, err error) {
 		return nil, &Error{"load", err}
 	}
 
-	it = &Iter{wanted: -1}
+	it = &Iter{}
 	defer func() {
 		if err != nil {
 			it.Close()
 			it = nil
 		}
 	}()
-	if ids == nil {
+	if search == nil {
 		var objs struct {
 			Prog *ebpf.Program `ebpf:"dump_files"`
 			Buf  *ebpf.Map     `ebpf:"scratch"`
@@ -123,18 +129,19 @@ func open(ids []FileID) (it *Iter, err error) {
 		}
 		it.prog, it.maps = objs.Prog, []*ebpf.Map{objs.Buf}
 	} else {
-		specs.Wanted.MaxEntries = uint32(max(1, len(ids)))
+		specs.Wanted.MaxEntries = uint32(max(1, len(search.Files)))
+		specs.WantedDev.MaxEntries = uint32(max(1, len(search.Devs)))
 		var objs struct {
-			Prog   *ebpf.Program `ebpf:"dump_wanted"`
-			Buf    *ebpf.Map     `ebpf:"scratch"`
-			Wanted *ebpf.Map     `ebpf:"wanted"`
+			Prog      *ebpf.Program `ebpf:"dump_wanted"`
+			Buf       *ebpf.Map     `ebpf:"scratch"`
+			Wanted    *ebpf.Map     `ebpf:"wanted"`
+			WantedDev *ebpf.Map     `ebpf:"wanted_dev"`
 		}
 		if err := spec.LoadAndAssign(&objs, nil); err != nil {
 			return it, loadError("load", err)
 		}
-		it.prog, it.maps = objs.Prog, []*ebpf.Map{objs.Buf, objs.Wanted}
-		it.wanted = 0
-		for _, id := range ids {
+		it.prog, it.maps = objs.Prog, []*ebpf.Map{objs.Buf, objs.Wanted, objs.WantedDev}
+		for _, id := range search.Files {
 			dev, ok := kernelDev(id.Dev)
 			if !ok {
 				continue // on no device the kernel can number
@@ -143,7 +150,15 @@ func open(ids []FileID) (it *Iter, err error) {
 			if err := objs.Wanted.Update(&key, uint8(1), ebpf.UpdateAny); err != nil {
 				return it, &Error{"fill wanted", err}
 			}
-			it.wanted++
+		}
+		for _, d := range search.Devs {
+			dev, ok := kernelDev(d)
+			if !ok {
+				continue
+			}
+			if err := objs.WantedDev.Update(&dev, uint8(1), ebpf.UpdateAny); err != nil {
+				return it, &Error{"fill wanted", err}
+			}
 		}
 	}
 	if it.link, err = link.AttachIter(link.IterOptions{Program: it.prog}); err != nil {
@@ -179,9 +194,6 @@ const readSize = 64 << 10
 // until fn returns an error, which Files then returns. A process that
 // exits during the walk is simply not, or partly, reported.
 func (it *Iter) Files(fn func(Record) error) error {
-	if it.wanted == 0 {
-		return nil
-	}
 	rc, err := it.link.Open()
 	if err != nil {
 		return &Error{"open iterator", err}

@@ -50,6 +50,7 @@ type kiterScratch struct {
 const (
 	kiterMapScratch     = "scratch"
 	kiterMapWanted      = "wanted"
+	kiterMapWantedDev   = "wanted_dev"
 	kiterProgDumpFiles  = "dump_files"
 	kiterProgDumpWanted = "dump_wanted"
 )
@@ -104,8 +105,9 @@ type kiterProgramSpecs struct {
 //
 // It can be passed ebpf.CollectionSpec.Assign.
 type kiterMapSpecs struct {
-	Scratch *ebpf.MapSpec `ebpf:"scratch"`
-	Wanted  *ebpf.MapSpec `ebpf:"wanted"`
+	Scratch   *ebpf.MapSpec `ebpf:"scratch"`
+	Wanted    *ebpf.MapSpec `ebpf:"wanted"`
+	WantedDev *ebpf.MapSpec `ebpf:"wanted_dev"`
 }
 
 // kiterVariableSpecs contains global variables before they are loaded into the kernel.
@@ -134,14 +136,16 @@ func (o *kiterObjects) Close() error {
 //
 // It can be passed to loadKiterObjects or ebpf.CollectionSpec.LoadAndAssign.
 type kiterMaps struct {
-	Scratch *ebpf.Map `ebpf:"scratch"`
-	Wanted  *ebpf.Map `ebpf:"wanted"`
+	Scratch   *ebpf.Map `ebpf:"scratch"`
+	Wanted    *ebpf.Map `ebpf:"wanted"`
+	WantedDev *ebpf.Map `ebpf:"wanted_dev"`
 }
 
 func (m *kiterMaps) Close() error {
 	return _KiterClose(
 		m.Scratch,
 		m.Wanted,
+		m.WantedDev,
 	)
 }
 

@@ -20,14 +20,14 @@ import (
 
 // openForTest opens an iterator, skipping the test where this process may
 // not load one outside CI (CI runs as root on a kernel that can).
-func openForTest(t *testing.T, ids []FileID) *Iter {
+func openForTest(t *testing.T, search *Search) *Iter {
 	t.Helper()
 	var it *Iter
 	var err error
-	if ids == nil {
+	if search == nil {
 		it, err = Open()
 	} else {
-		it, err = OpenWanted(ids)
+		it, err = OpenWanted(*search)
 	}
 	if err != nil {
 		if os.Getenv("CI") == "" && (os.Geteuid() != 0 || errors.Is(err, errors.ErrUnsupported)) {
@@ -274,7 +274,7 @@ func TestLiveWanted(t *testing.T) {
 	if len(want) != 2 || want[0].PID != h.PID || want[1].PID != h.PID {
 		t.Fatalf("the full dump has %d descriptors of the wanted files, want the fixture's (pid %d) 2: %+v", len(want), h.PID, want)
 	}
-	it := openForTest(t, ids)
+	it := openForTest(t, &Search{Files: ids})
 	var got []Record
 	if err := it.Files(func(r Record) error {
 		got = append(got, r)
@@ -286,10 +286,39 @@ func TestLiveWanted(t *testing.T) {
 		t.Errorf("filtered in the kernel:\n%+v\nwant, from the full dump:\n%+v", got, want)
 	}
 
-	none := openForTest(t, []FileID{})
+	// A whole file system: every descriptor of the fixture's on the
+	// tmpfs, and none of its others.
+	var shmSt unix.Stat_t
+	if err := unix.Stat(shm, &shmSt); err != nil {
+		t.Fatal(err)
+	}
+	fixture := func(it *Iter, keep func(Record) bool) []Record {
+		var out []Record
+		if err := it.Files(func(r Record) error {
+			if r.PID == h.PID && keep(r) {
+				out = append(out, r)
+			}
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+		return out
+	}
+	want = fixture(full, func(r Record) bool { return r.Dev == shmSt.Dev })
+	got = fixture(openForTest(t, &Search{Devs: []uint64{shmSt.Dev}}), func(Record) bool { return true })
+	if len(want) == 0 || !slices.Equal(got, want) {
+		t.Errorf("the tmpfs's files, filtered in the kernel:\n%+v\nwant, from the full dump:\n%+v", got, want)
+	}
+
+	none := openForTest(t, &Search{})
 	n := 0
-	if err := none.Files(func(Record) error { n++; return nil }); err != nil || n != 0 {
-		t.Errorf("OpenWanted of no files: %d records, %v; want none", n, err)
+	if err := none.Files(func(r Record) error {
+		if r.PID == h.PID {
+			n++
+		}
+		return nil
+	}); err != nil || n != 0 {
+		t.Errorf("OpenWanted of no files: %d records of the fixture's, %v; want none", n, err)
 	}
 }
 

@@ -69,6 +69,30 @@ struct {
 	__type(value, __u8);
 } wanted SEC(".maps");
 
+// The file systems a search wants every file of, by the kernel's dev_t;
+// its size is set by the loader.
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u8);
+} wanted_dev SEC(".maps");
+
+// File systems whose stat reports another device or inode than their
+// inodes hold: overlayfs a layer's, btrfs a subvolume's. A search
+// reports their files whatever their inode, for the reader to stat.
+#define OVERLAYFS_SUPER_MAGIC 0x794c7630
+#define BTRFS_SUPER_MAGIC 0x9123683E
+
+static __always_inline bool wanted_file(struct inode *inode, __u32 dev, __u64 ino)
+{
+	struct file_id id = {.dev = dev, .ino = ino};
+	if (bpf_map_lookup_elem(&wanted, &id) || bpf_map_lookup_elem(&wanted_dev, &dev))
+		return true;
+	unsigned long magic = inode->i_sb->s_magic;
+	return magic == OVERLAYFS_SUPER_MAGIC || magic == BTRFS_SUPER_MAGIC;
+}
+
 static __always_inline int emit(struct bpf_iter__task_file *ctx, bool filter)
 {
 	struct seq_file *seq = ctx->meta->seq;
@@ -89,11 +113,8 @@ static __always_inline int emit(struct bpf_iter__task_file *ctx, bool filter)
 		return 0;
 	__u32 dev = inode->i_sb->s_dev;
 	__u64 ino = inode->i_ino;
-	if (filter) {
-		struct file_id id = {.dev = dev, .ino = ino};
-		if (!bpf_map_lookup_elem(&wanted, &id))
-			return 0;
-	}
+	if (filter && !wanted_file(inode, dev, ino))
+		return 0;
 
 	struct scratch *s = bpf_map_lookup_elem(&scratch, &zero);
 	if (!s)
@@ -169,7 +190,8 @@ int dump_files(struct bpf_iter__task_file *ctx)
 	return emit(ctx, false);
 }
 
-// Only the open files whose (dev, ino) is in the wanted map.
+// Only the open files whose (dev, ino) is in the wanted map, or whose
+// dev is in wanted_dev, and those whose stat may say another (dev, ino).
 SEC("iter/task_file")
 int dump_wanted(struct bpf_iter__task_file *ctx)
 {
