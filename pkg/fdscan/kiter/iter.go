@@ -17,9 +17,9 @@ import (
 // kernel's tables. Files may be called any number of times, also at once
 // from several goroutines; Close releases the program.
 type Iter struct {
-	prog   *ebpf.Program
-	link   *link.Iter
-	maps   []*ebpf.Map
+	prog *ebpf.Program
+	link *link.Iter
+	maps []*ebpf.Map
 }
 
 // FileID names a file by what stat returns for it: st_dev and st_ino.
