@@ -39,6 +39,9 @@ func (f *fuser) search() bool {
 		NetNS: f.verbose || f.json,
 		// -k checks each process it signals against the one read.
 		ProcessIDs: f.kill,
+		// What the names are, for the kernel's iterators to look for:
+		// asked when the scan starts, once every socket is found.
+		Search: func() *fdscan.Search { return pm.search() },
 	})
 	f.ownNetNS = f.e.netNS
 	if f.ownNetNS == 0 && err == nil {
@@ -114,4 +117,31 @@ func (f *fuser) onlySockets() bool {
 		}
 	}
 	return true
+}
+
+// search names the descriptors keep can keep, for the kernel's iterators
+// to look for in the kernel: the names' files and file systems, the
+// sockets of the ports, and the unix sockets bound to the names' files.
+// It is nil, no search, where the socket file system's device is unknown.
+func (pm *processMatcher) search() *fdscan.Search {
+	f := pm.f
+	if pm.netdev == ^uint64(0) || pm.netdev == 0 && (len(f.sockets) > 0 || pm.unix != nil) {
+		return nil
+	}
+	s := &fdscan.Search{}
+	for k := range f.inodes {
+		s.Files = append(s.Files, fdscan.FileID{Dev: k.dev, Ino: k.ino})
+	}
+	for _, d := range f.devices {
+		s.Devs = append(s.Devs, d.dev)
+	}
+	for ino := range f.sockets {
+		s.Files = append(s.Files, fdscan.FileID{Dev: pm.netdev, Ino: ino})
+	}
+	for ino, bound := range pm.unix {
+		if pm.fileMatches(bound.dev, bound.ino) {
+			s.Files = append(s.Files, fdscan.FileID{Dev: pm.netdev, Ino: ino})
+		}
+	}
+	return s
 }

@@ -17,9 +17,8 @@ import (
 // source. Where the kernel's fields may differ from what stat reports,
 // the descriptor is read from proc instead.
 func (r *reader) kernelEntries(dirfd int, p *Process) {
-	// The kernel shows the descriptors of every process; proc only
-	// those a ptrace check lets us see, as it checks when the
-	// directory is opened. Where it does not, proc's source tells why.
+	// The directory too may be closed to us, where proc's source tells
+	// why.
 	fd, err := r.s.kernel.OpenDirAt(dirfd, "fd")
 	if err != nil {
 		r.fdEntries(dirfd, p)

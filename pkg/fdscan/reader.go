@@ -4,6 +4,7 @@ package fdscan
 
 import (
 	"bytes"
+	"errors"
 	"io/fs"
 	"path/filepath"
 	"slices"
@@ -34,6 +35,44 @@ type reader struct {
 	walk *kernelWalk
 	recs []kiter.Record
 	ok   bool
+	// links is what reading the process's cwd, root or exe link told
+	// of proc's access check: linksUnknown before one is read.
+	links linkAccess
+}
+
+// linkAccess is whether proc lets us read a process's links: the kernel
+// checks it (ptrace's read access) for each link, where its walk shows
+// every process's descriptors.
+type linkAccess uint8
+
+const (
+	linksUnknown linkAccess = iota
+	linksAllowed
+	linksDenied
+)
+
+// noteLink records what reading a link of the process told of access.
+func (r *reader) noteLink(err error) {
+	switch {
+	case err == nil:
+		r.links = linksAllowed
+	case errors.Is(err, unix.EACCES) || errors.Is(err, unix.EPERM):
+		r.links = linksDenied
+	}
+}
+
+// fromKernel reports whether the descriptors of the process in directory
+// dirfd are to be those the kernel's walk gave: it gave them, and proc
+// would let us read them.
+func (r *reader) fromKernel(dirfd int) bool {
+	if !r.ok {
+		return false
+	}
+	if r.links == linksUnknown {
+		_, err := r.readlinkBytes(dirfd, "cwd")
+		r.noteLink(err)
+	}
+	return r.links != linksDenied
 }
 
 func newReader(s *Scanner) *reader {
@@ -105,6 +144,7 @@ func (r *reader) shares(main *Process, tid, kind int) bool {
 // under the proc root, or returns nil when it is gone or a zombie. For a
 // task, main is its process, whose entries it reuses where they share.
 func (r *reader) entity(pid, tid int, rel string, main *Process) *Process {
+	r.links = linksUnknown
 	pidfd := -1
 	if r.s.processIDs && main == nil {
 		// Opened first: if the process is alive once read, it held
@@ -195,7 +235,7 @@ func (r *reader) entityAt(dirfd, tid int, main *Process, p *Process) *Process {
 		p.NetNS = main.NetNS
 		return p
 	}
-	if main == nil && r.ok && p.StartTime < r.walk.start {
+	if main == nil && r.ok && p.StartTime < r.walk.start && r.fromKernel(dirfd) {
 		r.kernelEntries(dirfd, p)
 	} else {
 		r.fdEntries(dirfd, p)
@@ -232,7 +272,7 @@ func (r *reader) probed(dirfd int, p *Process) *Process {
 	// The process's start time is read after its entries, and only if
 	// one is kept: where they came from the kernel's walk and it
 	// started since, they are read again from proc.
-	kernel := r.ok
+	kernel := r.fromKernel(dirfd)
 	if kernel {
 		r.kernelEntries(dirfd, p)
 	} else {
@@ -273,6 +313,7 @@ func (r *reader) keep(p *Process, f *File) bool {
 func (r *reader) probeSpecial(dirfd int, name string, kind Kind, p *Process) (File, bool) {
 	f := File{Kind: kind, FD: -1, EventfdID: -1}
 	st, err := r.s.kernel.StatAt(dirfd, name)
+	r.noteLink(err)
 	if err != nil {
 		f.Err = r.failure(p, "stat", name, err)
 		return f, !vanished(err) && r.keep(p, &f)
@@ -451,6 +492,7 @@ func (r *reader) failure(p *Process, op, name string, err error) *fs.PathError {
 func (r *reader) special(dirfd int, p *Process, name string, kind Kind) File {
 	f := File{Kind: kind, FD: -1, EventfdID: -1}
 	link, err := r.readlink(dirfd, name)
+	r.noteLink(err)
 	if err != nil {
 		f.Err = r.failure(p, "readlink", name, err)
 		return f

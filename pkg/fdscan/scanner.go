@@ -76,7 +76,7 @@ type Options struct {
 	// SourceAuto, the kernel's iterators serve a live scan of many
 	// processes when they load, and proc the rest, silently;
 	// $OPENFILES_SOURCE can force either. SourceKernel makes New fail
-	// when they cannot be loaded.
+	// when they cannot be loaded (with a Search, the first Scan).
 	Source Source
 	// Search, when set, names every descriptor Keep may keep: the
 	// kernel's source then gets from the kernel only those, and the
@@ -84,7 +84,9 @@ type Options struct {
 	// kernel's, which it stats; a search costs a walk of the kernel's
 	// tables, not a record per descriptor. Keep decides on each still.
 	// It leaves out no working or root directory, program or mapping.
-	Search *Search
+	// It is called once, when the first scan from the kernel starts, so
+	// that what is searched for may be found with the scanner's help.
+	Search func() *Search
 }
 
 // Probe is how much the scanner reads of an entry before Options.Keep
@@ -135,7 +137,7 @@ type Scanner struct {
 	source, used Source
 	iter         kernelState
 	narrowToo    bool // SourceAuto uses the kernel's for any scan
-	search       *Search
+	search       func() *Search
 
 	// cur is what the scanner knows of the machine for one listing.
 	cur *listingState
@@ -217,8 +219,10 @@ func New(opts Options) (*Scanner, error) {
 		}
 		s.source = SourceProc
 	}
-	if s.source == SourceKernel {
-		if _, err := s.iter.load(s.search); err != nil {
+	if s.source == SourceKernel && s.search == nil {
+		// With a search, the first scan loads it, and fails if it
+		// cannot.
+		if _, err := s.iter.load(nil); err != nil {
 			return nil, err
 		}
 	}
@@ -293,7 +297,10 @@ func (s *Scanner) Scan(pids []int, fn func(*Process) error) error {
 		return nil
 	}
 	workers := min(s.workers, len(pids))
-	walk := s.walkFor(pids)
+	walk, err := s.walkFor(pids)
+	if err != nil {
+		return err
+	}
 	if walk != nil {
 		defer walk.end()
 	}

@@ -83,10 +83,14 @@ type kernelState struct {
 	err  error
 }
 
-// load loads the iterator, the one reporting only what search names when
-// it is not nil, or returns why it cannot be.
-func (k *kernelState) load(search *Search) (*kiter.Iter, error) {
+// load loads the iterator, the one reporting only what searchFor names
+// when it is set, or returns why it cannot be.
+func (k *kernelState) load(searchFor func() *Search) (*kiter.Iter, error) {
 	k.once.Do(func() {
+		var search *Search
+		if searchFor != nil {
+			search = searchFor()
+		}
 		if search == nil {
 			k.it, k.err = kiter.Open()
 			return
@@ -124,18 +128,22 @@ func kernelAllowed(root string, k Kernel) bool {
 }
 
 // walkFor returns the kernel walk a scan of pids uses, started, or nil
-// when the scan reads proc.
-func (s *Scanner) walkFor(pids []int) *kernelWalk {
+// when the scan reads proc. It fails only where SourceKernel was asked
+// for and cannot serve.
+func (s *Scanner) walkFor(pids []int) (*kernelWalk, error) {
 	s.used = SourceProc
 	if s.source == SourceProc || s.source == SourceAuto && len(pids) < wideScan && !s.narrowToo {
-		return nil
+		return nil, nil
 	}
 	it, err := s.iter.load(s.search)
 	if err != nil {
-		return nil
+		if s.source == SourceKernel {
+			return nil, err
+		}
+		return nil, nil
 	}
 	s.used = SourceKernel
-	return startWalk(it, pids, 16*s.workers+64)
+	return startWalk(it, pids, 16*s.workers+64), nil
 }
 
 // Source reports where the last Scan read descriptors from: SourceProc
@@ -248,9 +256,10 @@ func (w *kernelWalk) finish(pid int, batch []kiter.Record, walked int) error {
 	return nil
 }
 
-// take returns the records of process pid once the walk has passed it,
-// and false when it has none: the process had no descriptor, started
-// after the walk passed, or the walk failed first.
+// take returns the records of process pid once the walk has passed it:
+// none where it had no descriptor (or none a search wants), or started
+// after the walk passed. It reports false where the walk failed before
+// it, and proc is to be read instead.
 func (w *kernelWalk) take(pid int) ([]kiter.Record, bool) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
@@ -262,7 +271,7 @@ func (w *kernelWalk) take(pid int) ([]kiter.Record, bool) {
 		delete(w.batches, pid)
 		w.cond.Broadcast()
 	}
-	return b, ok
+	return b, ok || w.walked >= pid
 }
 
 // end stops the walk, if it is still going, and waits for it.

@@ -95,7 +95,7 @@ func TestSourcesAgree(t *testing.T) {
 		{"sockets", fdscan.Options{Probe: fdscan.ProbeSockets, Keep: all}},
 		{"links", fdscan.Options{Probe: fdscan.ProbeLinks, Keep: all}},
 		{"exempt", fdscan.Options{Exempt: func(string) bool { return true }}},
-		{"search", fdscan.Options{Probe: fdscan.ProbeStat, Keep: searched, Search: &search}},
+		{"search", fdscan.Options{Probe: fdscan.ProbeStat, Keep: searched, Search: func() *fdscan.Search { return &search }}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			proc := scanWith(t, fdscan.SourceProc, tc.o, pids)
