@@ -45,7 +45,6 @@ func (r *reader) kernelEntries(dirfd int, p *Process) {
 			p.Files = p.Files[:len(p.Files)-1]
 		}
 	}
-	r.recs = nil
 }
 
 // trusted reports whether a record says what proc would: a socket, a

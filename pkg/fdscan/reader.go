@@ -92,6 +92,7 @@ func (r *reader) process(pid int) []*Process {
 		// Taken first, whatever becomes of the process: the walk holds
 		// no more than a bounded number.
 		r.recs, r.ok = r.walk.take(pid)
+		defer func() { r.walk.giveBack(r.recs); r.recs = nil }()
 	}
 	rel := strconv.Itoa(pid)
 	p := r.entity(pid, 0, rel, nil)

@@ -171,6 +171,10 @@ type kernelWalk struct {
 	limit int // the most processes' records held at once
 	want  []int
 
+	// spare holds record slices the workers are done with, for the
+	// walk to fill again: a listing's records are allocated once.
+	spare chan []kiter.Record
+
 	mu      sync.Mutex
 	cond    sync.Cond
 	batches map[int][]kiter.Record
@@ -190,7 +194,7 @@ func startWalk(it *kiter.Iter, pids []int, limit int) *kernelWalk {
 		limit = len(pids)
 	}
 	w := &kernelWalk{start: bootTicks(), limit: limit, batches: map[int][]kiter.Record{}, walked: -1,
-		want: slices.Sorted(slices.Values(pids)), exited: make(chan struct{})}
+		want: slices.Sorted(slices.Values(pids)), exited: make(chan struct{}), spare: make(chan []kiter.Record, limit+1)}
 	w.cond.L = &w.mu
 	go w.run(it)
 	return w
@@ -219,6 +223,10 @@ func (w *kernelWalk) run(it *kiter.Iter) {
 				return err
 			}
 			pid, batch = r.PID, nil
+			select {
+			case batch = <-w.spare:
+			default:
+			}
 		}
 		if _, wanted := slices.BinarySearch(w.want, pid); wanted {
 			batch = append(batch, r)
@@ -242,7 +250,7 @@ func (w *kernelWalk) run(it *kiter.Iter) {
 func (w *kernelWalk) finish(pid int, batch []kiter.Record, walked int) error {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	if batch != nil {
+	if len(batch) > 0 {
 		w.batches[pid] = batch
 	}
 	w.walked = walked
@@ -272,6 +280,19 @@ func (w *kernelWalk) take(pid int) ([]kiter.Record, bool) {
 		w.cond.Broadcast()
 	}
 	return b, ok || w.walked >= pid
+}
+
+// giveBack makes the records of a process, once read, the walk's to
+// fill again.
+func (w *kernelWalk) giveBack(recs []kiter.Record) {
+	if cap(recs) == 0 {
+		return
+	}
+	clear(recs)
+	select {
+	case w.spare <- recs[:0]:
+	default:
+	}
 }
 
 // end stops the walk, if it is still going, and waits for it.
