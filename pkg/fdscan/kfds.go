@@ -48,8 +48,7 @@ func (r *reader) kernelEntries(dirfd int, p *Process) {
 }
 
 // trusted reports whether a record says what proc would: a socket, a
-// pipe or an anonymous inode other than a pidfd (whose inode has
-// S_IFREG where stat shows no type), or a file on a mount of ours whose
+// pipe or an anonymous inode, or a file on a mount of ours whose
 // file system reports its inodes' fields as they are (not overlayfs,
 // which reports a layer's device, nor btrfs a subvolume's, nor proc or
 // sysfs, which make up link counts and sizes, nor a network file system,
@@ -62,7 +61,7 @@ func (r *reader) trusted(rec *kiter.Record) bool {
 	path := rec.Path
 	if path == "" || path[0] != '/' {
 		return strings.HasPrefix(path, "socket:[") || strings.HasPrefix(path, "pipe:[") ||
-			strings.HasPrefix(path, "anon_inode:") && path != "anon_inode:[pidfd]"
+			strings.HasPrefix(path, "anon_inode:")
 	}
 	if r.exempted(path) {
 		return false
@@ -84,7 +83,13 @@ func (r *reader) kernelEntry(info *lazyDir, rec *kiter.Record, p *Process, f *Fi
 	}
 	f.Link = rec.Path
 	f.Dev, f.Rdev, f.Inode, f.Size, f.NLink = rec.Dev, rec.Rdev, rec.Ino, rec.Size, uint64(rec.Nlink)
-	f.setType(rec.Mode)
+	mode := rec.Mode
+	if f.Link == "anon_inode:[pidfd]" {
+		// A pidfd's inode, in pidfs, says S_IFREG; its stat shows no
+		// type, as an anonymous inode's.
+		mode &^= unix.S_IFMT
+	}
+	f.setType(mode)
 	if f.Type == TypeReg && r.s.cur.mounts.IsMQueue(f.Dev) {
 		f.Type = TypeMQueue
 	}
