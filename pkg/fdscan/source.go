@@ -5,6 +5,7 @@ package fdscan
 import (
 	"errors"
 	"fmt"
+	"math"
 	"os"
 	"slices"
 	"strconv"
@@ -75,6 +76,10 @@ func sourceFromEnv() (Source, error) {
 // descriptors from proc costs less than that.
 const wideScan = 64
 
+// walkAhead is how many records the walk holds for the workers at most:
+// some 2 MB, a hundred processes of 160 descriptors.
+const walkAhead = 16 << 10
+
 // kernelState is the iterator a Scanner loaded, once, on its first scan
 // that wanted it.
 type kernelState struct {
@@ -143,7 +148,7 @@ func (s *Scanner) walkFor(pids []int) (*kernelWalk, error) {
 		return nil, nil
 	}
 	s.used = SourceKernel
-	return startWalk(it, pids, 16*s.workers+64), nil
+	return startWalk(it, pids, walkAhead), nil
 }
 
 // Source reports where the last Scan read descriptors from: SourceProc
@@ -168,7 +173,7 @@ type kernelWalk struct {
 	// stat's starttime: a process started since may have been passed
 	// over, and its descriptors are read from proc.
 	start uint64
-	limit int // the most processes' records held at once
+	limit int // the most records held at once, beyond one process's
 	want  []int
 
 	// spare holds record slices the workers are done with, for the
@@ -178,6 +183,7 @@ type kernelWalk struct {
 	mu      sync.Mutex
 	cond    sync.Cond
 	batches map[int][]kiter.Record
+	held    int  // the records in batches
 	walked  int  // every process up to this PID has its records, if any, in batches
 	done    bool // the walk ended, cleanly or not
 	stop    bool // the scan ended: the walk is to stop
@@ -191,10 +197,10 @@ func startWalk(it *kiter.Iter, pids []int, limit int) *kernelWalk {
 	if !slices.IsSorted(pids) {
 		// Workers take processes in the order of pids, and the walk
 		// runs in PID order: it must not wait for them.
-		limit = len(pids)
+		limit = math.MaxInt
 	}
 	w := &kernelWalk{start: bootTicks(), limit: limit, batches: map[int][]kiter.Record{}, walked: -1,
-		want: slices.Sorted(slices.Values(pids)), exited: make(chan struct{}), spare: make(chan []kiter.Record, limit+1)}
+		want: slices.Sorted(slices.Values(pids)), exited: make(chan struct{}), spare: make(chan []kiter.Record, 256)}
 	w.cond.L = &w.mu
 	go w.run(it)
 	return w
@@ -252,10 +258,11 @@ func (w *kernelWalk) finish(pid int, batch []kiter.Record, walked int) error {
 	defer w.mu.Unlock()
 	if len(batch) > 0 {
 		w.batches[pid] = batch
+		w.held += len(batch)
 	}
 	w.walked = walked
 	w.cond.Broadcast()
-	for len(w.batches) > w.limit && !w.stop {
+	for w.held > w.limit && len(w.batches) > 1 && !w.stop {
 		w.cond.Wait()
 	}
 	if w.stop {
@@ -277,6 +284,7 @@ func (w *kernelWalk) take(pid int) ([]kiter.Record, bool) {
 	b, ok := w.batches[pid]
 	if ok {
 		delete(w.batches, pid)
+		w.held -= len(b)
 		w.cond.Broadcast()
 	}
 	return b, ok || w.walked >= pid
