@@ -17,14 +17,8 @@ import (
 // source. Where the kernel's fields may differ from what stat reports,
 // the descriptor is read from proc instead.
 func (r *reader) kernelEntries(dirfd int, p *Process) {
-	// The directory too may be closed to us, where proc's source tells
-	// why.
-	fd, err := r.s.kernel.OpenDirAt(dirfd, "fd")
-	if err != nil {
-		r.fdEntries(dirfd, p)
-		return
-	}
-	fdDir := &lazyDir{parent: dirfd, name: "fd", fd: fd}
+	// Opened for the descriptors read from proc, if any.
+	fdDir := &lazyDir{parent: dirfd, name: "fd", fd: -2}
 	defer fdDir.close()
 	if r.s.probe == ProbeFull {
 		p.Files = slices.Grow(p.Files, len(r.recs))
