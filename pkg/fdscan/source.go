@@ -240,8 +240,9 @@ func (w *kernelWalk) run(it *kiter.Iter) {
 		return nil
 	})
 	if err == nil {
-		// The last process's records are complete too.
-		err = w.finish(pid, batch, int(^uint(0)>>1))
+		// The last process's records are complete too. The walk ends
+		// either way: the error says only that the scan stopped it.
+		_ = w.finish(pid, batch, math.MaxInt)
 	}
 	// A walk that failed leaves its last process without records: it
 	// is read from proc, as are those the walk did not reach.
