@@ -135,22 +135,30 @@ func TestSourcesAgree(t *testing.T) {
 	}
 }
 
+// scannerOfAll returns a scanner with options o, closed when the test
+// ends, and every process it can scan.
+func scannerOfAll(t *testing.T, o fdscan.Options) (*fdscan.Scanner, []int) {
+	t.Helper()
+	s, err := fdscan.New(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	pids, err := s.PIDs()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s, pids
+}
+
 // TestSourceAutoWide checks that a scan of every process uses the
 // kernel's tables where they load, and one of a few processes proc; and
 // that $OPENFILES_SOURCE forces either.
 func TestSourceAutoWide(t *testing.T) {
 	needKernelSource(t)
 	t.Setenv(fdscan.SourceEnv, "")
-	s, err := fdscan.New(fdscan.Options{Source: fdscan.SourceAuto, Probe: fdscan.ProbeLinks,
+	s, pids := scannerOfAll(t, fdscan.Options{Source: fdscan.SourceAuto, Probe: fdscan.ProbeLinks,
 		Keep: func(*fdscan.Process, *fdscan.File) bool { return false }})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	pids, err := s.PIDs()
-	if err != nil {
-		t.Fatal(err)
-	}
 	for _, tc := range []struct {
 		env  string
 		pids []int
@@ -211,18 +219,10 @@ func TestSourceAutoWide(t *testing.T) {
 // of its callback, ends its walk of the kernel's tables and returns.
 func TestSourceKernelStops(t *testing.T) {
 	needKernelSource(t)
-	s, err := fdscan.New(fdscan.Options{Source: fdscan.SourceKernel, Workers: 1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	pids, err := s.PIDs()
-	if err != nil {
-		t.Fatal(err)
-	}
+	s, pids := scannerOfAll(t, fdscan.Options{Source: fdscan.SourceKernel, Workers: 1})
 	stop := errors.New("stop")
 	n := 0
-	err = s.Scan(pids, func(*fdscan.Process) error {
+	err := s.Scan(pids, func(*fdscan.Process) error {
 		n++
 		return stop
 	})
