@@ -66,7 +66,7 @@ func (f *fuser) addName(arg string) (int, bool) {
 			if n.id.isBlock() {
 				dev = n.id.rdev
 			}
-			f.devices = append(f.devices, deviceEntry{name: n, dev: dev})
+			f.files.AddFS(dev, n)
 		}
 	}
 	f.names = append(f.names, n)
@@ -95,7 +95,7 @@ func (f *fuser) parseFile(n *name) bool {
 		return false
 	}
 	n.id, n.ok = id, true
-	f.addInode(n, id.dev, id.ino)
+	f.files.Add(id.dev, id.ino, n)
 	if id.isSocket() {
 		f.needUnix = true
 	}
