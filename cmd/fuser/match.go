@@ -130,7 +130,7 @@ func (f *fuser) unixSockets() map[uint64]selector.FileID {
 		// name without its '@', relative to the working directory.
 		p, _, _ := strings.Cut(u.Path, " ")
 		p = strings.TrimPrefix(p, "@")
-		if id, err := f.e.fs.stat(p); err == nil {
+		if id, err := f.stat(p); err == nil {
 			m[u.Inode] = selector.FileID{Dev: id.dev, Ino: id.ino}
 		}
 	})
@@ -354,7 +354,7 @@ func (f *fuser) specials() {
 // specialPath adds kernel use kind of path to the names it is, or whose
 // file system holds it with -m.
 func (f *fuser) specialPath(p string, kind procType) {
-	id, err := f.e.fs.stat(p)
+	id, err := f.stat(p)
 	if err != nil {
 		return
 	}

@@ -61,7 +61,7 @@ func (f *fuser) search() bool {
 		return false
 	}
 	// Never ourselves, nor our lookup helpers.
-	skip := append([]int{f.e.self}, f.e.fs.helpers()...)
+	skip := append([]int{f.e.self}, f.e.lookup.Helpers()...)
 	pids = slices.DeleteFunc(pids, func(pid int) bool { return slices.Contains(skip, pid) })
 	if f.hasConns() {
 		f.findSocketsElsewhere(res, sc, pids)
