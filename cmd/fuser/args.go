@@ -7,6 +7,7 @@ import (
 
 	"github.com/openfiles/openfiles/pkg/fdscan"
 	"github.com/openfiles/openfiles/pkg/render"
+	"github.com/openfiles/openfiles/pkg/selector"
 )
 
 // fuser is one run: the options, the names, what was found for them and
@@ -28,13 +29,15 @@ type fuser struct {
 	allNetNS bool
 	space    nameSpace // for names without /tcp, /udp or /file
 
-	names  []*name
-	conns  [4][]conn // by table: see tableTCP and the like
-	inodes map[devIno][]*name
+	names []*name
+	conns [4][]conn // by table: see tableTCP and the like
+	// files are the file names by device and inode, and with -m by the
+	// file system they are on (a block device's, the one it holds):
+	// each key keeps every name added under it.
+	files selector.Files[*name]
 	// sockets are the inodes of the sockets the PORT/tcp and PORT/udp
 	// names match, in any network namespace.
 	sockets map[uint64][]*name
-	devices []deviceEntry
 	// needUnix says a name is a unix socket's path, so sockets must be
 	// told apart by the path they are bound to.
 	needUnix bool

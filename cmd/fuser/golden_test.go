@@ -15,22 +15,19 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/openfiles/openfiles/pkg/fdscan/fdscantest"
+	"github.com/openfiles/openfiles/pkg/pathlookup"
 )
 
 // testdata is the repository's testdata directory.
 const testdata = "../../testdata"
 
 // fixtureEnv runs fuser on the basic fixture tree, with names resolved
-// in testdata/proc/fuser-basic.names and the fixture's process 100 as
-// the owner of our own socket tables.
+// in testdata/proc/fuser-basic.names (see fixtureNames) and the
+// fixture's process 100 as the owner of our own socket tables.
 func fixtureEnv(t *testing.T, stdin string) env {
 	t.Helper()
 	root := filepath.Join(testdata, "proc", "basic")
 	k, err := fdscantest.Load(root)
-	if err != nil {
-		t.Fatal(err)
-	}
-	names, err := fdscantest.LoadStatTable(filepath.Join(testdata, "proc", "fuser-basic.names"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -40,7 +37,7 @@ func fixtureEnv(t *testing.T, stdin string) env {
 		swaps:  filepath.Join(root, "no-swaps"), exports: filepath.Join(root, "no-exports"),
 		passwd: root + ".passwd", services: root + ".services",
 		argv0: "fuser", stdin: strings.NewReader(stdin),
-		fs: fixtureFS{names: names, wd: "/srv"}, kernel: k,
+		lookup: fixtureNames(t, nil), kernel: k,
 		netDev: unix.Mkdev(0, 8), netNS: 4026531840,
 	}
 }
@@ -131,12 +128,22 @@ func TestGoldenBindMount(t *testing.T) {
 		t.Run(tc.golden, func(t *testing.T) {
 			e := fixtureEnv(t, "")
 			e.mounts = filepath.Join(testdata, "proc", "fuser-bind.mountinfo")
-			fs := e.fs.(fixtureFS)
-			fs.mountRoots = map[string]uint64{"/": 21, "/mnt/bind": 24}
-			e.fs = fs
+			e.lookup = fixtureNames(t, map[string]uint64{"/": 21, "/mnt/bind": 24})
 			checkGolden(t, tc.golden, tc.args, e)
 		})
 	}
+}
+
+// fixtureNames looks names up in testdata/proc/fuser-basic.names, from
+// the working directory /srv, with mountRoots the paths that are mount
+// points and their mount IDs.
+func fixtureNames(t *testing.T, mountRoots map[string]uint64) *pathlookup.Lookup {
+	t.Helper()
+	names, err := fdscantest.LoadStatTable(filepath.Join(testdata, "proc", "fuser-basic.names"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &pathlookup.Lookup{FS: names.Names("/srv", mountRoots)}
 }
 
 // checkGolden runs fuser with args in e and compares stdout, stderr and

@@ -51,7 +51,9 @@ type env struct {
 	parent int
 	stdin  io.Reader
 
-	fs     fileSystem    // stat, readlink and the working directory
+	// lookup resolves the names: stat, readlink and the working
+	// directory. Its helpers are neither listed nor signalled.
+	lookup *pathlookup.Lookup
 	kernel fdscan.Kernel // a fixture proc tree's, in tests; nil for the running one
 	// netDev is the device of socket inodes; 0 asks the kernel.
 	netDev uint64
@@ -84,10 +86,9 @@ func main() {
 	if m, err := fdscan.ReadMounts(e.procRoot, "self"); err == nil {
 		e.mountTab = m
 	}
-	lookup := &pathlookup.Lookup{Mounts: e.mountTab}
-	e.fs = liveFS{lookup: lookup}
+	e.lookup = &pathlookup.Lookup{Mounts: e.mountTab}
 	code := profile.Run(func() int { return run(os.Args[1:], os.Stdout, os.Stderr, e) })
-	lookup.Close()
+	e.lookup.Close()
 	os.Exit(code)
 }
 

@@ -13,6 +13,7 @@ import (
 	"github.com/openfiles/openfiles/pkg/fdscan"
 	"github.com/openfiles/openfiles/pkg/netsock"
 	"github.com/openfiles/openfiles/pkg/render"
+	"github.com/openfiles/openfiles/pkg/selector"
 )
 
 // Access bits, psmisc's: how a process uses a name.
@@ -49,21 +50,6 @@ type match struct {
 	// signalled is set when -k signalled the process for this name (or,
 	// with --dry-run, would have).
 	signalled bool
-}
-
-type devIno struct{ dev, ino uint64 }
-
-type deviceEntry struct {
-	name *name
-	dev  uint64
-}
-
-func (f *fuser) addInode(n *name, dev, ino uint64) {
-	if f.inodes == nil {
-		f.inodes = map[devIno][]*name{}
-	}
-	k := devIno{dev, ino}
-	f.inodes[k] = append(f.inodes[k], n)
 }
 
 // procInfo is what psmisc records of a process on its first match.
@@ -105,12 +91,7 @@ func (m *matcher) add(n *name, access render.FuserAccess) {
 // file matches one reference of a process to a file by its device and
 // inode against the names.
 func (m *matcher) file(dev, ino uint64, access render.FuserAccess) {
-	for _, d := range m.f.devices {
-		if d.dev == dev {
-			m.add(d.name, access)
-		}
-	}
-	for _, n := range m.f.inodes[devIno{dev, ino}] {
+	for n := range m.f.files.Match(dev, ino) {
 		m.add(n, access)
 	}
 }
@@ -121,20 +102,20 @@ func (m *matcher) file(dev, ino uint64, access render.FuserAccess) {
 // holding it, for -m, counts them. The kernel's own word, from sock_diag,
 // is used where it can be had: the device and inode of the bound file,
 // never a path read from the table, which a socket's owner can forge.
-func (f *fuser) unixSockets() map[uint64]devIno {
-	m := map[uint64]devIno{}
+func (f *fuser) unixSockets() map[uint64]selector.FileID {
+	m := map[uint64]selector.FileID{}
 	// The kernel gives a bound file's inode in 32 bits: the names'
 	// longer ones are found by their low bits.
-	long := map[devIno]devIno{}
-	for k := range f.inodes {
-		if k.ino > math.MaxUint32 {
-			long[devIno{k.dev, k.ino & math.MaxUint32}] = k
+	long := map[selector.FileID]selector.FileID{}
+	for _, k := range f.files.IDs() {
+		if k.Ino > math.MaxUint32 {
+			long[selector.FileID{Dev: k.Dev, Ino: k.Ino & math.MaxUint32}] = k
 		}
 	}
 	err := netsock.ReadUnix(f.e.netDir, f.e.ownNetDir, false, func(u *netsock.Socket) {
 		if u.Checked {
 			if u.BoundIno != 0 {
-				k := devIno{u.BoundDev, u.BoundIno}
+				k := selector.FileID{Dev: u.BoundDev, Ino: u.BoundIno}
 				if full, ok := long[k]; ok {
 					k = full
 				}
@@ -149,8 +130,8 @@ func (f *fuser) unixSockets() map[uint64]devIno {
 		// name without its '@', relative to the working directory.
 		p, _, _ := strings.Cut(u.Path, " ")
 		p = strings.TrimPrefix(p, "@")
-		if id, err := f.e.fs.stat(p); err == nil {
-			m[u.Inode] = devIno{id.dev, id.ino}
+		if id, err := f.stat(p); err == nil {
+			m[u.Inode] = selector.FileID{Dev: id.dev, Ino: id.ino}
 		}
 	})
 	if err != nil {
@@ -188,8 +169,8 @@ func (f *fuser) netDevice() uint64 {
 type processMatcher struct {
 	f      *fuser
 	netdev uint64
-	probe  fdscan.Probe      // ProbeSockets or ProbeStat
-	unix   map[uint64]devIno // nil when no name needs it
+	probe  fdscan.Probe               // ProbeSockets or ProbeStat
+	unix   map[uint64]selector.FileID // nil when no name needs it
 }
 
 // keep is the scanner's Options.Keep. It is called from several
@@ -205,7 +186,7 @@ func (pm *processMatcher) keep(_ *fdscan.Process, fl *fdscan.File) bool {
 	}
 	switch fl.Kind {
 	case fdscan.KindCWD, fdscan.KindRoot, fdscan.KindText, fdscan.KindMem, fdscan.KindDel:
-		return pm.fileMatches(fl.Dev, fl.Inode)
+		return f.files.Has(fl.Dev, fl.Inode)
 	case fdscan.KindFD:
 		if _, ok := f.sockets[fl.Inode]; ok && (pm.probe == fdscan.ProbeSockets || fl.Dev == pm.netdev) {
 			return true
@@ -213,22 +194,10 @@ func (pm *processMatcher) keep(_ *fdscan.Process, fl *fdscan.File) bool {
 		if pm.probe == fdscan.ProbeSockets {
 			return false
 		}
-		dev, ino := pm.unixPath(fl.Dev, fl.Inode)
-		return pm.fileMatches(dev, ino)
+		// A name, or on the file system of one for -m.
+		return f.files.Has(pm.unixPath(fl.Dev, fl.Inode))
 	}
 	return false
-}
-
-// fileMatches reports whether a file is a name, or on the file system of
-// one for -m.
-func (pm *processMatcher) fileMatches(dev, ino uint64) bool {
-	for _, d := range pm.f.devices {
-		if d.dev == dev {
-			return true
-		}
-	}
-	_, ok := pm.f.inodes[devIno{dev, ino}]
-	return ok
 }
 
 // unixPath returns, for a unix socket bound to a path, the device and
@@ -236,7 +205,7 @@ func (pm *processMatcher) fileMatches(dev, ino uint64) bool {
 func (pm *processMatcher) unixPath(dev, ino uint64) (uint64, uint64) {
 	if dev == pm.netdev && pm.unix != nil {
 		if t, ok := pm.unix[ino]; ok {
-			return t.dev, t.ino
+			return t.Dev, t.Ino
 		}
 	}
 	return dev, ino
@@ -311,18 +280,15 @@ func (pm *processMatcher) descriptor(m *matcher, p *fdscan.Process, fl *fdscan.F
 		}
 	}
 	dev, ino := pm.unixPath(fl.Dev, fl.Inode)
-	for _, d := range f.devices {
-		if d.dev != dev {
-			continue
-		}
+	for _, n := range f.files.FS(dev) {
 		// Beyond a block device, psmisc also wants the descriptor's
 		// path to start with the name, except for sockets.
-		if !d.name.id.isBlock() && fl.Type != fdscan.TypeSock && !strings.HasPrefix(fl.Link, d.name.text) {
+		if !n.id.isBlock() && fl.Type != fdscan.TypeSock && !strings.HasPrefix(fl.Link, n.text) {
 			continue
 		}
-		m.add(d.name, access)
+		m.add(n, access)
 	}
-	for _, n := range f.inodes[devIno{dev, ino}] {
+	for _, n := range f.files.File(dev, ino) {
 		m.add(n, access)
 	}
 }
@@ -369,7 +335,7 @@ func commandName(comm string) string {
 // kind is listed once per name, before the processes, the last found
 // first.
 func (f *fuser) specials() {
-	if len(f.inodes) == 0 && len(f.devices) == 0 {
+	if f.files.Empty() {
 		return // only ports were named: no path of the kernel's can match
 	}
 	exports, _ := fdscan.ExportPaths(f.e.exports)
@@ -388,16 +354,11 @@ func (f *fuser) specials() {
 // specialPath adds kernel use kind of path to the names it is, or whose
 // file system holds it with -m.
 func (f *fuser) specialPath(p string, kind procType) {
-	id, err := f.e.fs.stat(p)
+	id, err := f.stat(p)
 	if err != nil {
 		return
 	}
-	for _, d := range f.devices {
-		if d.dev == id.dev {
-			addSpecial(d.name, kind, p)
-		}
-	}
-	for _, n := range f.inodes[devIno{id.dev, id.ino}] {
+	for n := range f.files.Match(id.dev, id.ino) {
 		addSpecial(n, kind, p)
 	}
 }

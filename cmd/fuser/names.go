@@ -66,7 +66,7 @@ func (f *fuser) addName(arg string) (int, bool) {
 			if n.id.isBlock() {
 				dev = n.id.rdev
 			}
-			f.devices = append(f.devices, deviceEntry{name: n, dev: dev})
+			f.files.AddFS(dev, n)
 		}
 	}
 	f.names = append(f.names, n)
@@ -77,14 +77,14 @@ func (f *fuser) addName(arg string) (int, bool) {
 // expands it, then stat'ed. It reports false, after psmisc's message,
 // when the file cannot be found.
 func (f *fuser) parseFile(n *name) bool {
-	p, ok, err := expandPath(f.e.fs, n.text)
+	p, ok, err := expandPath(f.e.lookup, n.text)
 	if ok {
 		n.text = p
 	}
 	var id fileID
 	if err == nil {
 		// A name whose expansion did not answer is not looked up again.
-		id, err = f.e.fs.stat(n.text)
+		id, err = f.stat(n.text)
 	}
 	if err != nil {
 		if errors.Is(err, unix.ENOENT) {
@@ -95,7 +95,7 @@ func (f *fuser) parseFile(n *name) bool {
 		return false
 	}
 	n.id, n.ok = id, true
-	f.addInode(n, id.dev, id.ino)
+	f.files.Add(id.dev, id.ino, n)
 	if id.isSocket() {
 		f.needUnix = true
 	}
@@ -112,7 +112,7 @@ const maxSymlinks = 20
 // but not being one, a loop, a path too long), and the name is then
 // kept as given. Where a file system on the way does not answer, it
 // returns ErrNotResponding.
-func expandPath(fs fileSystem, path string) (string, bool, error) {
+func expandPath(lookup *pathlookup.Lookup, path string) (string, bool, error) {
 	if path == "" {
 		return "", false, nil
 	}
@@ -120,7 +120,7 @@ func expandPath(fs fileSystem, path string) (string, bool, error) {
 	if path[0] == '/' {
 		cur = []byte{'/'}
 	} else {
-		wd, err := fs.getwd()
+		wd, err := lookup.Getwd()
 		if err != nil {
 			return "", false, nil
 		}
@@ -171,7 +171,7 @@ func expandPath(fs fileSystem, path string) (string, bool, error) {
 				// process's mount namespace where it leads.
 				continue
 			}
-			link, err := fs.readlink(string(cur))
+			link, err := lookup.Readlink(string(cur))
 			if err != nil {
 				deep = maxSymlinks
 				if errors.Is(err, unix.EINVAL) {

@@ -16,6 +16,7 @@ import (
 
 	"github.com/openfiles/openfiles/pkg/fdscan"
 	"github.com/openfiles/openfiles/pkg/fdscan/fdscantest"
+	"github.com/openfiles/openfiles/pkg/pathlookup"
 )
 
 // countingKernel is a fixture kernel that counts the reads of each
@@ -129,7 +130,7 @@ func netnsEnv(t testing.TB, root, netDir string, stats fdscantest.StatTable, own
 		mounts: filepath.Join(testdata, "proc", "fuser-basic.mountinfo"),
 		swaps:  filepath.Join(root, "no-swaps"), exports: filepath.Join(root, "no-exports"),
 		passwd: filepath.Join(testdata, "proc", "basic.passwd"), services: filepath.Join(testdata, "proc", "basic.services"),
-		argv0: "fuser", fs: fixtureFS{names: fdscantest.StatTable{"/": {Stat: unix.Stat_t{Mode: unix.S_IFDIR | 0o755, Dev: unix.Mkdev(254, 0), Ino: 2}}}, wd: "/"},
+		argv0: "fuser", lookup: &pathlookup.Lookup{FS: fdscantest.StatTable{"/": {Stat: unix.Stat_t{Mode: unix.S_IFDIR | 0o755, Dev: unix.Mkdev(254, 0), Ino: 2}}}.Names("/", nil)},
 		kernel: ck, netDev: unix.Mkdev(0, 8), netNS: own, self: -1,
 		trace: &trace{},
 	}, ck

@@ -19,10 +19,10 @@ import (
 // cannot be read.
 func (f *fuser) search() bool {
 	var netdev uint64
-	if f.hasConns() || f.needUnix || len(f.devices) > 0 {
+	if f.hasConns() || f.needUnix || f.files.WholeFS() {
 		netdev = f.netDevice()
 	}
-	if !f.hasConns() && len(f.inodes) == 0 && len(f.devices) == 0 {
+	if !f.hasConns() && f.files.Empty() {
 		return true
 	}
 	pm := &processMatcher{f: f, netdev: netdev, probe: fdscan.ProbeStat}
@@ -57,19 +57,19 @@ func (f *fuser) search() bool {
 		pids, err = sc.PIDs()
 	}
 	if err != nil {
-		if len(f.sockets) == 0 && len(f.inodes) == 0 && len(f.devices) == 0 {
+		if len(f.sockets) == 0 && f.files.Empty() {
 			return true // nothing was to be found anyway
 		}
 		f.out.errorf("Cannot open /proc directory: %s\n", errText(err))
 		return false
 	}
 	// Never ourselves, nor our lookup helpers.
-	skip := append([]int{f.e.self}, f.e.fs.helpers()...)
+	skip := append([]int{f.e.self}, f.e.lookup.Helpers()...)
 	pids = slices.DeleteFunc(pids, func(pid int) bool { return slices.Contains(skip, pid) })
 	if f.hasConns() {
 		f.findSocketsElsewhere(res, sc, pids)
 	}
-	if len(f.sockets) == 0 && len(f.inodes) == 0 && len(f.devices) == 0 {
+	if len(f.sockets) == 0 && f.files.Empty() {
 		return true
 	}
 	if f.kill {
@@ -79,7 +79,7 @@ func (f *fuser) search() bool {
 		f.e.trace.linkSearch = pm.probe == fdscan.ProbeSockets
 		f.e.trace.fullScan = pm.probe == fdscan.ProbeStat
 	}
-	if f.needUnix || len(f.devices) > 0 {
+	if f.needUnix || f.files.WholeFS() {
 		pm.unix = f.unixSockets()
 	}
 	f.scanner = sc
@@ -108,7 +108,7 @@ func (f *fuser) hasConns() bool {
 // so that only socket descriptors can match and their links say which:
 // the scan then reads the link of each descriptor and nothing else.
 func (f *fuser) onlySockets() bool {
-	if len(f.devices) > 0 {
+	if f.files.WholeFS() {
 		return false
 	}
 	for _, n := range f.names {

@@ -22,7 +22,7 @@ func liveEnv(tr *trace) env {
 		procRoot: "/proc", netDir: "/proc/net", ownNetDir: true, mounts: "/proc/self/mountinfo",
 		swaps: "/proc/swaps", exports: "/proc/fs/nfs/exports",
 		passwd: "/etc/passwd", services: "/etc/services",
-		argv0: "fuser", self: -1, fs: liveFS{lookup: &pathlookup.Lookup{}}, trace: tr,
+		argv0: "fuser", self: -1, lookup: &pathlookup.Lookup{}, trace: tr,
 	}
 }
 

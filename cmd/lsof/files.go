@@ -14,6 +14,7 @@ import (
 	"github.com/openfiles/openfiles/pkg/netsock"
 	"github.com/openfiles/openfiles/pkg/pathlookup"
 	"github.com/openfiles/openfiles/pkg/render"
+	"github.com/openfiles/openfiles/pkg/selector"
 )
 
 // searchItem is a file lsof was asked about: by device and inode, or, for
@@ -32,8 +33,10 @@ type fileSearch struct {
 	failed bool // a name could not be stat'ed
 	items  []*searchItem
 	named  []*searchItem // those of the names given, in their order
-	byKey  map[[2]uint64]*searchItem
-	fs     map[uint64]*searchItem
+	// wanted holds the items by file and file system. The first item
+	// under a key is the one a match finds; later ones, duplicates, are
+	// found through it.
+	wanted selector.Files[*searchItem]
 	esc    render.Escaper // for the names in messages
 	// sockets are the items that are unix sockets' files, by their
 	// path as given: lsof finds the sockets whose path is the same text.
@@ -49,9 +52,9 @@ func (s *fileSearch) active() bool { return s != nil && s.given }
 // reports whether any argument remains.
 func newFileSearch(o *options, lookup *pathlookup.Lookup, mounts *fdscan.Mounts, stderr io.Writer, esc render.Escaper) (s *fileSearch, usable, dirsOK bool) {
 	s = &fileSearch{
-		given: o.names != nil || o.dirs != nil,
-		byKey: map[[2]uint64]*searchItem{}, fs: map[uint64]*searchItem{}, sockets: map[string]*searchItem{},
-		esc: esc,
+		given:   o.names != nil || o.dirs != nil,
+		sockets: map[string]*searchItem{},
+		esc:     esc,
 	}
 	dirsOK = true
 	for _, d := range o.dirs {
@@ -84,14 +87,9 @@ func (s *fileSearch) addSocket(path string, it *searchItem) {
 func (s *fileSearch) add(it *searchItem) {
 	s.items = append(s.items, it)
 	if it.wholeFS {
-		if _, dup := s.fs[it.dev]; !dup {
-			s.fs[it.dev] = it
-		}
-		return
-	}
-	k := [2]uint64{it.dev, it.ino}
-	if _, dup := s.byKey[k]; !dup {
-		s.byKey[k] = it
+		s.wanted.AddFS(it.dev, it)
+	} else {
+		s.wanted.Add(it.dev, it.ino, it)
 	}
 }
 
@@ -223,10 +221,7 @@ func (s *fileSearch) match(f *fdscan.File) *searchItem {
 	if f.Err != nil && f.Kind != fdscan.KindMem || f.Type == fdscan.TypeSock {
 		return nil
 	}
-	if it, ok := s.byKey[[2]uint64{f.Dev, f.Inode}]; ok {
-		return it
-	}
-	if it, ok := s.fs[f.Dev]; ok {
+	for it := range s.wanted.Match(f.Dev, f.Inode) {
 		return it
 	}
 	return nil
@@ -261,9 +256,15 @@ func (s *fileSearch) missed() bool {
 	return false
 }
 
+// twin returns the first item added under the key of item it, which is
+// the one a match finds: it itself, or the item it duplicates.
 func (s *fileSearch) twin(it *searchItem) *searchItem {
+	items := s.wanted.File(it.dev, it.ino)
 	if it.wholeFS {
-		return s.fs[it.dev]
+		items = s.wanted.FS(it.dev)
 	}
-	return s.byKey[[2]uint64{it.dev, it.ino}]
+	if len(items) == 0 {
+		return nil
+	}
+	return items[0]
 }

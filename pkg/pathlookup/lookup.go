@@ -76,11 +76,28 @@ type Lookup struct {
 	// namespace, into one that may have such mounts); a path that needs
 	// one goes to the helper.
 	Mounts *fdscan.Mounts
+	// FS, when set, answers every lookup instead, and no helper is
+	// started: a fixture's world, in tests, through the same callers'
+	// code as the machine's.
+	FS FS
 
 	mu      sync.Mutex
 	h       *helper
 	dead    []string // paths that did not answer
 	started []int    // the helpers' PIDs
+}
+
+// FS is a world of files a Lookup may look paths up in instead of the
+// machine's, chosen once when the Lookup is made, as fdscan.Options.Kernel
+// is for the scanner. Its methods answer as Lookup's of the same names;
+// package fdscantest has one on a fixture's stat table.
+type FS interface {
+	Stat(path string) (Stat, error)
+	Lstat(path string) (Stat, error)
+	Readlink(path string) (string, error)
+	EvalSymlinks(path string) (string, error)
+	ReadDir(dir string) ([]DirEntry, error)
+	Getwd() (string, error)
 }
 
 // The requests a helper answers.
@@ -112,18 +129,27 @@ type helperEntry struct {
 
 // Stat stats path, following links, without triggering an automount.
 func (l *Lookup) Stat(path string) (Stat, error) {
+	if l.FS != nil {
+		return l.FS.Stat(path)
+	}
 	r, err := l.ask(opStat, path)
 	return r.Stat, err
 }
 
 // Lstat stats path itself, a symbolic link not followed.
 func (l *Lookup) Lstat(path string) (Stat, error) {
+	if l.FS != nil {
+		return l.FS.Lstat(path)
+	}
 	r, err := l.ask(opLstat, path)
 	return r.Stat, err
 }
 
 // Readlink returns the target of symbolic link path.
 func (l *Lookup) Readlink(path string) (string, error) {
+	if l.FS != nil {
+		return l.FS.Readlink(path)
+	}
 	r, err := l.ask(opReadlink, path)
 	return r.Link, err
 }
@@ -131,6 +157,9 @@ func (l *Lookup) Readlink(path string) (string, error) {
 // EvalSymlinks returns path with every symbolic link in it followed, as
 // filepath.EvalSymlinks does.
 func (l *Lookup) EvalSymlinks(path string) (string, error) {
+	if l.FS != nil {
+		return l.FS.EvalSymlinks(path)
+	}
 	r, err := l.ask(opEval, path)
 	return r.Link, err
 }
@@ -138,6 +167,9 @@ func (l *Lookup) EvalSymlinks(path string) (string, error) {
 // ReadDir returns the entries of directory dir, but "." and "..", in the
 // order of their names, each lstat'ed.
 func (l *Lookup) ReadDir(dir string) ([]DirEntry, error) {
+	if l.FS != nil {
+		return l.FS.ReadDir(dir)
+	}
 	r, err := l.ask(opReadDir, dir)
 	if err != nil {
 		return nil, err
@@ -147,6 +179,15 @@ func (l *Lookup) ReadDir(dir string) ([]DirEntry, error) {
 		ents[i] = DirEntry{Name: e.Name, Stat: e.Stat, Err: errnoErr(e.Errno)}
 	}
 	return ents, nil
+}
+
+// Getwd returns the working directory, as the kernel has it (getcwd(2)
+// touches no file system), not $PWD.
+func (l *Lookup) Getwd() (string, error) {
+	if l.FS != nil {
+		return l.FS.Getwd()
+	}
+	return unix.Getwd()
 }
 
 // Close ends the helper, if one runs, and waits a moment for it to
