@@ -128,18 +128,15 @@ func (pm *processMatcher) search() *fdscan.Search {
 	if pm.netdev == ^uint64(0) || pm.netdev == 0 && (len(f.sockets) > 0 || pm.unix != nil) {
 		return nil
 	}
-	s := &fdscan.Search{}
-	for k := range f.inodes {
-		s.Files = append(s.Files, fdscan.FileID{Dev: k.dev, Ino: k.ino})
-	}
-	for _, d := range f.devices {
-		s.Devs = append(s.Devs, d.dev)
+	s := &fdscan.Search{Devs: f.files.Devs()}
+	for _, k := range f.files.IDs() {
+		s.Files = append(s.Files, fdscan.FileID{Dev: k.Dev, Ino: k.Ino})
 	}
 	for ino := range f.sockets {
 		s.Files = append(s.Files, fdscan.FileID{Dev: pm.netdev, Ino: ino})
 	}
 	for ino, bound := range pm.unix {
-		if pm.fileMatches(bound.dev, bound.ino) {
+		if f.files.Has(bound.Dev, bound.Ino) {
 			s.Files = append(s.Files, fdscan.FileID{Dev: pm.netdev, Ino: ino})
 		}
 	}

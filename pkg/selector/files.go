@@ -4,6 +4,7 @@ package selector
 
 import (
 	"iter"
+	"maps"
 	"slices"
 )
 
@@ -91,3 +92,7 @@ func (s *Files[T]) IDs() []FileID { return slices.Clone(s.ids) }
 
 // WholeFS reports whether any whole file system was added.
 func (s *Files[T]) WholeFS() bool { return len(s.fs) > 0 }
+
+// Devs returns the devices of the whole file systems of the set, in
+// increasing order: what an in-kernel filter selects beside IDs.
+func (s *Files[T]) Devs() []uint64 { return slices.Sorted(maps.Keys(s.fs)) }

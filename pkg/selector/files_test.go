@@ -46,6 +46,10 @@ func TestFiles(t *testing.T) {
 	if want := []FileID{{8, 100}, {9, 5}, {8, 101}}; !slices.Equal(s.IDs(), want) {
 		t.Errorf("IDs() = %v, want %v", s.IDs(), want)
 	}
+	s.AddFS(3, "fs3")
+	if want := []uint64{3, 9}; !slices.Equal(s.Devs(), want) {
+		t.Errorf("Devs() = %v, want %v", s.Devs(), want)
+	}
 	if s.Empty() || !s.WholeFS() {
 		t.Errorf("Empty() = %v, WholeFS() = %v; want false, true", s.Empty(), s.WholeFS())
 	}
