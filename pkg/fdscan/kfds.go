@@ -115,3 +115,17 @@ func (r *reader) kernelEntry(info *lazyDir, rec *kiter.Record, p *Process, f *Fi
 	f.Lock = r.s.lockChar(p.PID, f.Dev, f.Inode)
 	return true
 }
+
+// fromKernel reports whether the descriptors of the process in directory
+// dirfd are to be those the kernel's walk gave: it gave them, and proc
+// would let us read them.
+func (r *reader) fromKernel(dirfd int) bool {
+	if !r.ok {
+		return false
+	}
+	if r.links == linksUnknown {
+		_, err := r.readlinkBytes(dirfd, "cwd")
+		r.noteLink(err)
+	}
+	return r.links != linksDenied
+}

@@ -32,7 +32,7 @@ type reader struct {
 	// walk is the scan's walk of the kernel's tables, nil when it reads
 	// proc; recs are the descriptors it gave of the process being
 	// read, when ok.
-	walk *kernelWalk
+	walk *kiter.Walk
 	recs []kiter.Record
 	ok   bool
 	// links is what reading the process's cwd, root or exe link told
@@ -61,20 +61,6 @@ func (r *reader) noteLink(err error) {
 	}
 }
 
-// fromKernel reports whether the descriptors of the process in directory
-// dirfd are to be those the kernel's walk gave: it gave them, and proc
-// would let us read them.
-func (r *reader) fromKernel(dirfd int) bool {
-	if !r.ok {
-		return false
-	}
-	if r.links == linksUnknown {
-		_, err := r.readlinkBytes(dirfd, "cwd")
-		r.noteLink(err)
-	}
-	return r.links != linksDenied
-}
-
 func newReader(s *Scanner) *reader {
 	return &reader{
 		s:    s,
@@ -91,8 +77,8 @@ func (r *reader) process(pid int) []*Process {
 	if r.walk != nil {
 		// Taken first, whatever becomes of the process: the walk holds
 		// no more than a bounded number.
-		r.recs, r.ok = r.walk.take(pid)
-		defer func() { r.walk.giveBack(r.recs); r.recs = nil }()
+		r.recs, r.ok = r.walk.Take(pid)
+		defer func() { r.walk.GiveBack(r.recs); r.recs = nil }()
 	}
 	rel := strconv.Itoa(pid)
 	p := r.entity(pid, 0, rel, nil)
@@ -236,7 +222,7 @@ func (r *reader) entityAt(dirfd, tid int, main *Process, p *Process) *Process {
 		p.NetNS = main.NetNS
 		return p
 	}
-	if main == nil && r.ok && p.StartTime < r.walk.start && r.fromKernel(dirfd) {
+	if main == nil && r.ok && p.StartTime < r.walk.Start && r.fromKernel(dirfd) {
 		r.kernelEntries(dirfd, p)
 	} else {
 		r.fdEntries(dirfd, p)
@@ -285,7 +271,7 @@ func (r *reader) probed(dirfd int, p *Process) *Process {
 	if !r.readStat(dirfd, p) || !r.readOwner(dirfd, p) {
 		return nil
 	}
-	if kernel && p.StartTime >= r.walk.start {
+	if kernel && p.StartTime >= r.walk.Start {
 		// Another process than the one walked may have its PID now.
 		p.Files = p.Files[:p.fdStart]
 		r.fdEntries(dirfd, p)

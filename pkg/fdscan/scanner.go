@@ -302,7 +302,7 @@ func (s *Scanner) Scan(pids []int, fn func(*Process) error) error {
 		return err
 	}
 	if walk != nil {
-		defer walk.end()
+		defer walk.End()
 	}
 	// A worker takes a credit before it claims the next process, and
 	// one is given back for each process delivered: workers run no more

@@ -3,15 +3,10 @@
 package fdscan
 
 import (
-	"errors"
 	"fmt"
-	"math"
 	"os"
-	"slices"
 	"strconv"
 	"sync"
-
-	"golang.org/x/sys/unix"
 
 	"github.com/openfiles/openfiles/pkg/fdscan/kiter"
 )
@@ -135,7 +130,7 @@ func kernelAllowed(root string, k Kernel) bool {
 // walkFor returns the kernel walk a scan of pids uses, started, or nil
 // when the scan reads proc. It fails only where SourceKernel was asked
 // for and cannot serve.
-func (s *Scanner) walkFor(pids []int) (*kernelWalk, error) {
+func (s *Scanner) walkFor(pids []int) (*kiter.Walk, error) {
 	s.used = SourceProc
 	if s.source == SourceProc || s.source == SourceAuto && len(pids) < wideScan && !s.narrowToo {
 		return nil, nil
@@ -148,7 +143,7 @@ func (s *Scanner) walkFor(pids []int) (*kernelWalk, error) {
 		return nil, nil
 	}
 	s.used = SourceKernel
-	return startWalk(it, pids, walkAhead), nil
+	return kiter.StartWalk(it, pids, walkAhead), nil
 }
 
 // Source reports where the last Scan read descriptors from: SourceProc
@@ -161,154 +156,4 @@ func (s *Scanner) Close() error {
 		return s.iter.it.Close()
 	}
 	return nil
-}
-
-// kernelWalk is one walk of the kernel's tables, running beside a
-// scan's workers. It groups the records by process, in PID order as the
-// kernel gives them, and hands each process's to the worker that reads
-// the process; it runs no more than a bounded number of processes
-// ahead of them.
-type kernelWalk struct {
-	// start is when the walk started, in clock ticks after boot as
-	// stat's starttime: a process started since may have been passed
-	// over, and its descriptors are read from proc.
-	start uint64
-	limit int // the most records held at once, beyond one process's
-	want  []int
-
-	// spare holds record slices the workers are done with, for the
-	// walk to fill again: a listing's records are allocated once.
-	spare chan []kiter.Record
-
-	mu      sync.Mutex
-	cond    sync.Cond
-	batches map[int][]kiter.Record
-	held    int  // the records in batches
-	walked  int  // every process up to this PID has its records, if any, in batches
-	done    bool // the walk ended, cleanly or not
-	stop    bool // the scan ended: the walk is to stop
-	exited  chan struct{}
-}
-
-// errWalkStopped stops a walk whose scan ended.
-var errWalkStopped = errors.New("walk stopped")
-
-func startWalk(it *kiter.Iter, pids []int, limit int) *kernelWalk {
-	if !slices.IsSorted(pids) {
-		// Workers take processes in the order of pids, and the walk
-		// runs in PID order: it must not wait for them.
-		limit = math.MaxInt
-	}
-	w := &kernelWalk{start: bootTicks(), limit: limit, batches: map[int][]kiter.Record{}, walked: -1,
-		want: slices.Sorted(slices.Values(pids)), exited: make(chan struct{}), spare: make(chan []kiter.Record, 256)}
-	w.cond.L = &w.mu
-	go w.run(it)
-	return w
-}
-
-// bootTicks is the time since boot in clock ticks (USER_HZ, 100 a
-// second), as stat's starttime counts.
-func bootTicks() uint64 {
-	var ts unix.Timespec
-	if unix.ClockGettime(unix.CLOCK_BOOTTIME, &ts) != nil {
-		return 0
-	}
-	return uint64(ts.Sec)*100 + uint64(ts.Nsec)/10_000_000
-}
-
-func (w *kernelWalk) run(it *kiter.Iter) {
-	defer close(w.exited)
-	var batch []kiter.Record
-	pid := -1
-	err := it.Files(func(r kiter.Record) error {
-		if r.PID != pid {
-			if r.PID < pid {
-				return fmt.Errorf("kiter: PID %d after %d", r.PID, pid)
-			}
-			if err := w.finish(pid, batch, r.PID-1); err != nil {
-				return err
-			}
-			pid, batch = r.PID, nil
-			select {
-			case batch = <-w.spare:
-			default:
-			}
-		}
-		if _, wanted := slices.BinarySearch(w.want, pid); wanted {
-			batch = append(batch, r)
-		}
-		return nil
-	})
-	if err == nil {
-		// The last process's records are complete too. The walk ends
-		// either way: the error says only that the scan stopped it.
-		_ = w.finish(pid, batch, math.MaxInt)
-	}
-	// A walk that failed leaves its last process without records: it
-	// is read from proc, as are those the walk did not reach.
-	w.mu.Lock()
-	w.done = true
-	w.cond.Broadcast()
-	w.mu.Unlock()
-}
-
-// finish hands over the records of process pid and says that every
-// process up to walked has its own, then waits while too many are held.
-func (w *kernelWalk) finish(pid int, batch []kiter.Record, walked int) error {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	if len(batch) > 0 {
-		w.batches[pid] = batch
-		w.held += len(batch)
-	}
-	w.walked = walked
-	w.cond.Broadcast()
-	for w.held > w.limit && len(w.batches) > 1 && !w.stop {
-		w.cond.Wait()
-	}
-	if w.stop {
-		return errWalkStopped
-	}
-	return nil
-}
-
-// take returns the records of process pid once the walk has passed it:
-// none where it had no descriptor (or none a search wants), or started
-// after the walk passed. It reports false where the walk failed before
-// it, and proc is to be read instead.
-func (w *kernelWalk) take(pid int) ([]kiter.Record, bool) {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	for !w.done && w.walked < pid {
-		w.cond.Wait()
-	}
-	b, ok := w.batches[pid]
-	if ok {
-		delete(w.batches, pid)
-		w.held -= len(b)
-		w.cond.Broadcast()
-	}
-	return b, ok || w.walked >= pid
-}
-
-// giveBack makes the records of a process, once read, the walk's to
-// fill again.
-func (w *kernelWalk) giveBack(recs []kiter.Record) {
-	if cap(recs) == 0 {
-		return
-	}
-	clear(recs)
-	select {
-	case w.spare <- recs[:0]:
-	default:
-	}
-}
-
-// end stops the walk, if it is still going, and waits for it.
-func (w *kernelWalk) end() {
-	w.mu.Lock()
-	w.stop = true
-	w.cond.Broadcast()
-	w.mu.Unlock()
-	<-w.exited
 }

@@ -1,0 +1,165 @@
+//go:build linux
+
+package kiter
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"slices"
+	"sync"
+
+	"golang.org/x/sys/unix"
+)
+
+// Walk is one walk of the kernel's tables, running beside the workers
+// of a scan (pkg/fdscan's) that read processes in PID order. It groups
+// the records by process, in PID order as the kernel gives them, and
+// hands each process's to the worker that reads the process; it holds
+// no more than a bounded number of records ahead of them.
+type Walk struct {
+	// Start is when the walk started, in clock ticks after boot as
+	// stat's starttime: a process started since may have been passed
+	// over, and its descriptors are read from proc.
+	Start uint64
+	limit int // the most records held at once, beyond one process's
+	want  []int
+
+	// spare holds record slices the workers are done with, for the
+	// walk to fill again: a listing's records are allocated once.
+	spare chan []Record
+
+	mu      sync.Mutex
+	cond    sync.Cond
+	batches map[int][]Record
+	held    int  // the records in batches
+	walked  int  // every process up to this PID has its records, if any, in batches
+	done    bool // the walk ended, cleanly or not
+	stop    bool // the scan ended: the walk is to stop
+	exited  chan struct{}
+}
+
+// errWalkStopped stops a walk whose scan ended.
+var errWalkStopped = errors.New("walk stopped")
+
+// StartWalk starts a walk of it for the processes pids, holding at most
+// limit records (beyond one process's) that no worker has taken.
+func StartWalk(it *Iter, pids []int, limit int) *Walk {
+	if !slices.IsSorted(pids) {
+		// Workers take processes in the order of pids, and the walk
+		// runs in PID order: it must not wait for them.
+		limit = math.MaxInt
+	}
+	w := &Walk{Start: bootTicks(), limit: limit, batches: map[int][]Record{}, walked: -1,
+		want: slices.Sorted(slices.Values(pids)), exited: make(chan struct{}), spare: make(chan []Record, 256)}
+	w.cond.L = &w.mu
+	go w.run(it)
+	return w
+}
+
+// bootTicks is the time since boot in clock ticks (USER_HZ, 100 a
+// second), as stat's starttime counts.
+func bootTicks() uint64 {
+	var ts unix.Timespec
+	if unix.ClockGettime(unix.CLOCK_BOOTTIME, &ts) != nil {
+		return 0
+	}
+	return uint64(ts.Sec)*100 + uint64(ts.Nsec)/10_000_000
+}
+
+func (w *Walk) run(it *Iter) {
+	defer close(w.exited)
+	var batch []Record
+	pid := -1
+	err := it.Files(func(r Record) error {
+		if r.PID != pid {
+			if r.PID < pid {
+				return fmt.Errorf("kiter: PID %d after %d", r.PID, pid)
+			}
+			if err := w.finish(pid, batch, r.PID-1); err != nil {
+				return err
+			}
+			pid, batch = r.PID, nil
+			select {
+			case batch = <-w.spare:
+			default:
+			}
+		}
+		if _, wanted := slices.BinarySearch(w.want, pid); wanted {
+			batch = append(batch, r)
+		}
+		return nil
+	})
+	if err == nil {
+		// The last process's records are complete too. The walk ends
+		// either way: the error says only that the scan stopped it.
+		_ = w.finish(pid, batch, math.MaxInt)
+	}
+	// A walk that failed leaves its last process without records: it
+	// is read from proc, as are those the walk did not reach.
+	w.mu.Lock()
+	w.done = true
+	w.cond.Broadcast()
+	w.mu.Unlock()
+}
+
+// finish hands over the records of process pid and says that every
+// process up to walked has its own, then waits while too many are held.
+func (w *Walk) finish(pid int, batch []Record, walked int) error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if len(batch) > 0 {
+		w.batches[pid] = batch
+		w.held += len(batch)
+	}
+	w.walked = walked
+	w.cond.Broadcast()
+	for w.held > w.limit && len(w.batches) > 1 && !w.stop {
+		w.cond.Wait()
+	}
+	if w.stop {
+		return errWalkStopped
+	}
+	return nil
+}
+
+// take returns the records of process pid once the walk has passed it:
+// none where it had no descriptor (or none a search wants), or started
+// after the walk passed. It reports false where the walk failed before
+// it, and proc is to be read instead.
+func (w *Walk) Take(pid int) ([]Record, bool) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	for !w.done && w.walked < pid {
+		w.cond.Wait()
+	}
+	b, ok := w.batches[pid]
+	if ok {
+		delete(w.batches, pid)
+		w.held -= len(b)
+		w.cond.Broadcast()
+	}
+	return b, ok || w.walked >= pid
+}
+
+// giveBack makes the records of a process, once read, the walk's to
+// fill again.
+func (w *Walk) GiveBack(recs []Record) {
+	if cap(recs) == 0 {
+		return
+	}
+	clear(recs)
+	select {
+	case w.spare <- recs[:0]:
+	default:
+	}
+}
+
+// end stops the walk, if it is still going, and waits for it.
+func (w *Walk) End() {
+	w.mu.Lock()
+	w.stop = true
+	w.cond.Broadcast()
+	w.mu.Unlock()
+	<-w.exited
+}
