@@ -128,10 +128,7 @@ func (pm *processMatcher) search() *fdscan.Search {
 	if pm.netdev == ^uint64(0) || pm.netdev == 0 && (len(f.sockets) > 0 || pm.unix != nil) {
 		return nil
 	}
-	s := &fdscan.Search{Devs: f.files.Devs()}
-	for _, k := range f.files.IDs() {
-		s.Files = append(s.Files, fdscan.FileID{Dev: k.Dev, Ino: k.Ino})
-	}
+	s := &fdscan.Search{Files: f.files.IDs(), Devs: f.files.Devs()}
 	for ino := range f.sockets {
 		s.Files = append(s.Files, fdscan.FileID{Dev: pm.netdev, Ino: ino})
 	}

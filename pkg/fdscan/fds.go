@@ -231,9 +231,7 @@ func (r *reader) fdEntry(fdDir int, info *lazyDir, name string, p *Process, f *F
 		}
 	}
 	if f.HasFlags {
-		f.Mode = modeOf(f.Flags)
-		acc := f.Flags & unix.O_ACCMODE
-		f.Writable = f.Flags&unix.O_PATH == 0 && (acc == unix.O_WRONLY || acc == unix.O_RDWR)
+		f.setAccess(f.Flags)
 	}
 	if f.Err == nil {
 		f.Lock = r.s.lockChar(pid, f.Dev, f.Inode)
@@ -332,6 +330,14 @@ func linkInode(link, prefix string) (uint64, bool) {
 	}
 	n, err := strconv.ParseUint(s[:len(s)-1], 10, 64)
 	return n, err == nil
+}
+
+// setAccess sets f's access mode and whether it is open for writing
+// from its open flags.
+func (f *File) setAccess(flags uint32) {
+	f.Mode = modeOf(flags)
+	acc := flags & unix.O_ACCMODE
+	f.Writable = flags&unix.O_PATH == 0 && (acc == unix.O_WRONLY || acc == unix.O_RDWR)
 }
 
 // modeOf derives the access mode from open flags. An O_PATH descriptor

@@ -91,9 +91,9 @@ func (r *reader) kernelEntry(info *lazyDir, rec *kiter.Record, p *Process, f *Fi
 		return false
 	}
 	r.s.pseudoDevs.learn(f.Link, f.Dev)
-	f.Mode = modeOf(rec.Flags)
-	acc := rec.Flags & unix.O_ACCMODE
-	f.Writable = rec.Flags&unix.O_PATH == 0 && (acc == unix.O_WRONLY || acc == unix.O_RDWR)
+	// The access mode cannot change while the file is open: the
+	// record's flags give it, whatever fdinfo says of the others.
+	f.setAccess(rec.Flags)
 	switch {
 	case needsFdinfo(f):
 		// Its details (an eventfd's ID, a tty's index...) are in
@@ -108,9 +108,6 @@ func (r *reader) kernelEntry(info *lazyDir, rec *kiter.Record, p *Process, f *Fi
 		// The device is /dev/null: always at offset 0, as are pipes
 		// and sockets.
 		f.Pos, f.HasPos = 0, true
-	}
-	if f.HasFlags {
-		f.Mode = modeOf(f.Flags)
 	}
 	f.Lock = r.s.lockChar(p.PID, f.Dev, f.Inode)
 	return true

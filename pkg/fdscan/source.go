@@ -95,26 +95,18 @@ func (k *kernelState) load(searchFor func() *Search) (*kiter.Iter, error) {
 			k.it, k.err = kiter.Open()
 			return
 		}
-		ks := kiter.Search{Devs: search.Devs}
-		for _, id := range search.Files {
-			ks.Files = append(ks.Files, kiter.FileID{Dev: id.Dev, Ino: id.Ino})
-		}
-		k.it, k.err = kiter.OpenWanted(ks)
+		k.it, k.err = kiter.OpenWanted(*search)
 	})
 	return k.it, k.err
 }
 
 // Search names the descriptors a scan looks for (Options.Search): files
-// by device and inode, and every file of file systems by device.
-type Search struct {
-	Files []FileID
-	Devs  []uint64
-}
+// by device and inode, and every file of file systems by device. It is
+// what the kernel's iterator filters by.
+type Search = kiter.Search
 
 // FileID names a file as stat does: st_dev and st_ino.
-type FileID struct {
-	Dev, Ino uint64
-}
+type FileID = kiter.FileID
 
 // kernelAllowed reports whether the kernel's PIDs and paths are the
 // ones proc at root shows: the running kernel's proc of our own PID

@@ -6,10 +6,12 @@ import (
 	"iter"
 	"maps"
 	"slices"
+
+	"github.com/openfiles/openfiles/pkg/fdscan"
 )
 
 // FileID is a file as the scan sees it: its device and inode.
-type FileID struct{ Dev, Ino uint64 }
+type FileID = fdscan.FileID
 
 // Files is the set of files the names a user gave stand for: single
 // files by device and inode, and whole file systems by device (lsof's
@@ -31,7 +33,7 @@ func (s *Files[T]) Add(dev, ino uint64, v T) {
 	if s.files == nil {
 		s.files = map[FileID][]T{}
 	}
-	k := FileID{dev, ino}
+	k := FileID{Dev: dev, Ino: ino}
 	if _, ok := s.files[k]; !ok {
 		s.ids = append(s.ids, k)
 	}
@@ -55,7 +57,7 @@ func (s *Files[T]) Has(dev, ino uint64) bool {
 	if _, ok := s.fs[dev]; ok {
 		return true
 	}
-	_, ok := s.files[FileID{dev, ino}]
+	_, ok := s.files[FileID{Dev: dev, Ino: ino}]
 	return ok
 }
 
@@ -63,7 +65,7 @@ func (s *Files[T]) Has(dev, ino uint64) bool {
 // it, then those added under its file system, each in the order added.
 func (s *Files[T]) Match(dev, ino uint64) iter.Seq[T] {
 	return func(yield func(T) bool) {
-		for _, v := range s.files[FileID{dev, ino}] {
+		for _, v := range s.files[FileID{Dev: dev, Ino: ino}] {
 			if !yield(v) {
 				return
 			}
@@ -79,7 +81,7 @@ func (s *Files[T]) Match(dev, ino uint64) iter.Seq[T] {
 // File returns the values added under the file dev, ino itself, in the
 // order added, for a caller that treats them apart from its file
 // system's.
-func (s *Files[T]) File(dev, ino uint64) []T { return s.files[FileID{dev, ino}] }
+func (s *Files[T]) File(dev, ino uint64) []T { return s.files[FileID{Dev: dev, Ino: ino}] }
 
 // FS returns the values added under the whole file system dev, in the
 // order added.

@@ -43,7 +43,7 @@ func TestFiles(t *testing.T) {
 			t.Errorf("Has(%d, %d) = %v, want %v", tc.dev, tc.ino, got, tc.has)
 		}
 	}
-	if want := []FileID{{8, 100}, {9, 5}, {8, 101}}; !slices.Equal(s.IDs(), want) {
+	if want := []FileID{{Dev: 8, Ino: 100}, {Dev: 9, Ino: 5}, {Dev: 8, Ino: 101}}; !slices.Equal(s.IDs(), want) {
 		t.Errorf("IDs() = %v, want %v", s.IDs(), want)
 	}
 	s.AddFS(3, "fs3")
@@ -70,7 +70,7 @@ func TestFilesEmpty(t *testing.T) {
 		ids            []FileID
 	}{
 		{"zero", func(*Files[int]) {}, true, false, nil},
-		{"a file", func(s *Files[int]) { s.Add(1, 2, 0) }, false, false, []FileID{{1, 2}}},
+		{"a file", func(s *Files[int]) { s.Add(1, 2, 0) }, false, false, []FileID{{Dev: 1, Ino: 2}}},
 		{"a file system", func(s *Files[int]) { s.AddFS(1, 0) }, false, true, nil},
 	} {
 		var s Files[int]
