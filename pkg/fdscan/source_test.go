@@ -230,3 +230,64 @@ func TestSourceKernelStops(t *testing.T) {
 		t.Errorf("Scan returned %v after %d processes, want the callback's error after 1", err, n)
 	}
 }
+
+// TestSourcesAgreeOverlay holds files of an overlayfs, whose stat reports
+// another device than the kernel's inode holds (a file of the lower
+// layer, one copied up, one made in the upper layer), and needs the same
+// entries from both sources, and a search for them by what stat says to
+// find them from the kernel's tables too.
+func TestSourcesAgreeOverlay(t *testing.T) {
+	needKernelSource(t)
+	dir := t.TempDir()
+	for _, d := range []string{"lower", "upper", "work", "merged"} {
+		if err := os.Mkdir(dir+"/"+d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, f := range []string{"lower/kept", "lower/copied"} {
+		if err := os.WriteFile(dir+"/"+f, []byte("lower"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	merged := dir + "/merged"
+	opts := "lowerdir=" + dir + "/lower,upperdir=" + dir + "/upper,workdir=" + dir + "/work"
+	if err := unix.Mount("overlay", merged, "overlay", 0, opts); err != nil {
+		t.Skipf("cannot mount an overlayfs here: %v", err)
+	}
+	t.Cleanup(func() { _ = unix.Unmount(merged, unix.MNT_DETACH) })
+	if err := os.WriteFile(merged+"/copied", []byte("copied up"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(merged+"/new", []byte("upper"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var pids []int
+	var search fdscan.Search
+	for _, f := range []string{"kept", "copied", "new"} {
+		pids = append(pids, livetest.HoldOpen(t, merged+"/"+f))
+		var st unix.Stat_t
+		if err := unix.Stat(merged+"/"+f, &st); err != nil {
+			t.Fatal(err)
+		}
+		search.Files = append(search.Files, fdscan.FileID{Dev: st.Dev, Ino: st.Ino})
+	}
+	slices.Sort(pids)
+	searched := func(_ *fdscan.Process, f *fdscan.File) bool {
+		return f.Kind == fdscan.KindFD && slices.Contains(search.Files, fdscan.FileID{Dev: f.Dev, Ino: f.Inode})
+	}
+	for _, o := range []fdscan.Options{
+		{},
+		{Probe: fdscan.ProbeStat, Keep: searched, Search: func() *fdscan.Search { return &search }},
+	} {
+		proc := scanWith(t, fdscan.SourceProc, o, pids)
+		kern := scanWith(t, fdscan.SourceKernel, o, pids)
+		if len(proc) != len(pids) || !reflect.DeepEqual(proc, kern) {
+			t.Errorf("probe %d: proc read\n%+v\nthe kernel's tables\n%+v", o.Probe, proc, kern)
+		}
+		for k, p := range kern {
+			if !slices.ContainsFunc(p.Files, func(f fdscan.File) bool { return searched(nil, &f) }) {
+				t.Errorf("probe %d: %s: no descriptor of the overlay's files: %+v", o.Probe, k, p.Files)
+			}
+		}
+	}
+}
