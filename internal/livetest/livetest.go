@@ -252,7 +252,8 @@ func RawControl(s string) (string, bool) {
 }
 
 // HoldOpen starts a process holding file open for reading on its
-// descriptor 0, waits until it does, and returns its PID. It is killed,
+// descriptor 0, waits until it does and has become sleep (the shell
+// opens the file before it execs), and returns its PID. It is killed,
 // by its own PID, when the test ends.
 func HoldOpen(t testing.TB, file string) int {
 	t.Helper()
@@ -261,9 +262,11 @@ func HoldOpen(t testing.TB, file string) int {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
-	fd0 := "/proc/" + strconv.Itoa(cmd.Process.Pid) + "/fd/0"
+	dir := "/proc/" + strconv.Itoa(cmd.Process.Pid)
 	for end := time.Now().Add(5 * time.Second); ; time.Sleep(10 * time.Millisecond) {
-		if l, _ := os.Readlink(fd0); l == file {
+		l, _ := os.Readlink(dir + "/fd/0")
+		comm, _ := os.ReadFile(dir + "/comm")
+		if l == file && string(comm) == "sleep\n" {
 			return cmd.Process.Pid
 		}
 		if time.Now().After(end) {
