@@ -5,6 +5,7 @@ package main
 import (
 	"bytes"
 	"fmt"
+	"io"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -14,6 +15,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"github.com/openfiles/openfiles/pkg/fdscan"
 	"github.com/openfiles/openfiles/pkg/fdscan/fdscantest"
 	"github.com/openfiles/openfiles/pkg/pathlookup"
 )
@@ -146,12 +148,24 @@ func fixtureNames(t *testing.T, mountRoots map[string]uint64) *pathlookup.Lookup
 	return &pathlookup.Lookup{FS: names.Names("/srv", mountRoots)}
 }
 
-// checkGolden runs fuser with args in e and compares stdout, stderr and
-// the exit status with testdata/NAME.golden.
+// checkGolden runs fuser with args in e, with descriptors read as the
+// environment chooses (the fixture's tree, unless $OPENFILES_SOURCE says
+// otherwise) and from the fixture's stand-in for the kernel's tables,
+// filtered by fuser's search, and compares stdout, stderr and the exit
+// status with testdata/NAME.golden.
 func checkGolden(t *testing.T, name string, args []string, e env) {
 	t.Helper()
-	var stdout, stderr bytes.Buffer
-	code := run(args, &stdout, &stderr, e)
-	got := stdout.String() + "\n--- stderr\n" + stderr.String() + "--- exit " + strconv.Itoa(code) + "\n"
-	golden.Check(t, filepath.Join(testdata, name+".golden"), fmt.Sprintf("%s %v", "fuser", args), got)
+	for _, src := range []fdscan.Source{fdscan.SourceAuto, fdscan.SourceKernel} {
+		t.Run(src.String(), func(t *testing.T) {
+			var stdout, stderr bytes.Buffer
+			e.source = src
+			if r, ok := e.stdin.(*strings.Reader); ok {
+				// -i reads its answers afresh in each run.
+				_, _ = r.Seek(0, io.SeekStart)
+			}
+			code := run(args, &stdout, &stderr, e)
+			got := stdout.String() + "\n--- stderr\n" + stderr.String() + "--- exit " + strconv.Itoa(code) + "\n"
+			golden.Check(t, filepath.Join(testdata, name+".golden"), fmt.Sprintf("%s %v", "fuser", args), got)
+		})
+	}
 }

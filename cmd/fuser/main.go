@@ -55,6 +55,7 @@ type env struct {
 	// directory. Its helpers are neither listed nor signalled.
 	lookup *pathlookup.Lookup
 	kernel fdscan.Kernel // a fixture proc tree's, in tests; nil for the running one
+	source fdscan.Source // where descriptors are read from: the environment's choice unless set
 	// netDev is the device of socket inodes; 0 asks the kernel.
 	netDev uint64
 	// netNS is the inode of our own network namespace, whose tables are

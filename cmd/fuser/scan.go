@@ -30,7 +30,7 @@ func (f *fuser) search() bool {
 		pm.probe = fdscan.ProbeSockets
 	}
 	sc, err := fdscan.New(fdscan.Options{
-		Root: f.e.procRoot, Kernel: f.e.kernel, Workers: f.e.workers,
+		Root: f.e.procRoot, Kernel: f.e.kernel, Source: f.e.source, Workers: f.e.workers,
 		Probe: pm.probe, Keep: pm.keep,
 		// The mount table main read already, not a second reading.
 		Mounts: f.e.mountTab,

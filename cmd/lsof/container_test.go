@@ -5,15 +5,12 @@ package main
 import (
 	"bytes"
 	"encoding/json"
-	"fmt"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
 
-	"github.com/openfiles/openfiles/internal/golden"
 	"github.com/openfiles/openfiles/internal/livetest"
 	"github.com/openfiles/openfiles/pkg/render"
 )
@@ -32,10 +29,7 @@ func TestGoldenContainers(t *testing.T) {
 		{"lsof-containers-plain", []string{"-d", "cwd"}},
 	} {
 		t.Run(tc.golden, func(t *testing.T) {
-			var stdout, stderr bytes.Buffer
-			code := run(tc.args, &stdout, &stderr, fixtureEnv(t, "containers", false))
-			got := stdout.String() + "--- stderr\n" + stderr.String() + "--- exit " + strconv.Itoa(code) + "\n"
-			golden.Check(t, filepath.Join(testdata, tc.golden+".golden"), fmt.Sprintf("%s %v", "lsof", tc.args), got)
+			checkGolden(t, tc.golden, tc.args, fixtureEnv(t, "containers", false))
 		})
 	}
 }

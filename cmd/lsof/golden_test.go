@@ -11,6 +11,7 @@ import (
 
 	"github.com/openfiles/openfiles/internal/golden"
 
+	"github.com/openfiles/openfiles/pkg/fdscan"
 	"github.com/openfiles/openfiles/pkg/fdscan/fdscantest"
 	"github.com/openfiles/openfiles/pkg/render"
 )
@@ -29,6 +30,24 @@ func fixtureEnv(t *testing.T, name string, utf8 bool) env {
 		procRoot: root, kernel: k, passwd: root + ".passwd",
 		hosts: root + ".hosts", services: root + ".services",
 		esc: render.Escaper{UTF8: utf8},
+	}
+}
+
+// checkGolden runs lsof with args in e, with descriptors read as the
+// environment chooses (the fixture's tree, unless $OPENFILES_SOURCE says
+// otherwise) and from the fixture's stand-in for the kernel's tables,
+// and compares stdout, stderr and the exit status with
+// testdata/NAME.golden: a listing does not depend on the source.
+func checkGolden(t *testing.T, name string, args []string, e env) {
+	t.Helper()
+	for _, src := range []fdscan.Source{fdscan.SourceAuto, fdscan.SourceKernel} {
+		t.Run(src.String(), func(t *testing.T) {
+			var stdout, stderr bytes.Buffer
+			e.source = src
+			code := run(args, &stdout, &stderr, e)
+			got := stdout.String() + "--- stderr\n" + stderr.String() + "--- exit " + strconv.Itoa(code) + "\n"
+			golden.Check(t, filepath.Join(testdata, name+".golden"), fmt.Sprintf("%s %v", "lsof", args), got)
+		})
 	}
 }
 
@@ -75,10 +94,7 @@ func TestGolden(t *testing.T) {
 		{"lsof-basic-repeat", []string{"-r1c2", "-a", "-p", "100", "-d", "cwd,txt"}, false},
 	} {
 		t.Run(tc.golden, func(t *testing.T) {
-			var stdout, stderr bytes.Buffer
-			code := run(tc.args, &stdout, &stderr, fixtureEnv(t, "basic", tc.utf8))
-			got := stdout.String() + "--- stderr\n" + stderr.String() + "--- exit " + strconv.Itoa(code) + "\n"
-			golden.Check(t, filepath.Join(testdata, tc.golden+".golden"), fmt.Sprintf("%s %v", "lsof", tc.args), got)
+			checkGolden(t, tc.golden, tc.args, fixtureEnv(t, "basic", tc.utf8))
 		})
 	}
 }

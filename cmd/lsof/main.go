@@ -32,6 +32,7 @@ type env struct {
 	root      bool   // we run as root, which the summary's advice depends on
 	procRoot  string
 	kernel    fdscan.Kernel // a fixture's, in tests; nil for the running one
+	source    fdscan.Source // where descriptors are read from: the environment's choice unless set
 	passwd    string
 	hosts     string
 	services  string
@@ -99,7 +100,7 @@ func run(args []string, stdout, stderr io.Writer, e env) int {
 	var sockets *netsock.Resolver // the current listing's
 	holes := &render.Gaps{}
 	so := fdscan.Options{
-		Root: e.procRoot, Kernel: e.kernel,
+		Root: e.procRoot, Kernel: e.kernel, Source: e.source,
 		// Open flags and positions of every descriptor, where the
 		// output shows them.
 		Fdinfo: opts.json || opts.fields != nil || opts.offset || opts.sizeAndOffset || opts.flags != render.FlagsHidden,

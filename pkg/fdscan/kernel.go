@@ -2,7 +2,11 @@
 
 package fdscan
 
-import "golang.org/x/sys/unix"
+import (
+	"golang.org/x/sys/unix"
+
+	"github.com/openfiles/openfiles/pkg/fdscan/kiter"
+)
 
 // Kernel is what a Scanner asks of the kernel beyond the contents of
 // proc's files and the names in its directories, which it reads itself:
@@ -46,7 +50,20 @@ type Kernel interface {
 	// PidfdOpen opens a pidfd of process pid, as pidfd_open(2) does:
 	// what Options.ProcessIDs pins a process's identity with.
 	PidfdOpen(pid int) (int, error)
+	// OpenFiles returns the kernel's tables of open files, for
+	// SourceKernel to walk: every open file, or, when search is not
+	// nil, those it names and those whose stat may show another device
+	// or inode than the kernel holds (kiter.OpenWanted). An error says
+	// that they cannot be read: the scan reads proc.
+	OpenFiles(search *Search) (FileTable, error)
 }
+
+// FileTable is the kernel's tables of open files, one Record for each
+// descriptor of each process, as Kernel.OpenFiles returns them.
+type FileTable = kiter.Table
+
+// Record is one open file of one process, as the kernel holds it.
+type Record = kiter.Record
 
 // The kcmp(2) resources a task may share with its process: where a
 // thread shares them all, as most do, its entries are its process's and
@@ -89,6 +106,21 @@ func (liveKernel) Getxattr(path, attr string, dest []byte) (int, error) {
 }
 
 func (liveKernel) PidfdOpen(pid int) (int, error) { return unix.PidfdOpen(pid, 0) }
+
+// OpenFiles loads the BPF iterator.
+func (liveKernel) OpenFiles(search *Search) (FileTable, error) {
+	var it *kiter.Iter
+	var err error
+	if search == nil {
+		it, err = kiter.Open()
+	} else {
+		it, err = kiter.OpenWanted(*search)
+	}
+	if err != nil {
+		return nil, err // not a nil *Iter in an interface
+	}
+	return it, nil
+}
 
 // cnameLen bounds the names made NUL-terminated on the stack: those of
 // proc's entries ("3", "cwd", "map_files/7f1c2a000000-7f1c2a028000") are

@@ -15,11 +15,22 @@ import (
 // of process p, whose directory is dirfd, as fdEntries does from proc:
 // the same File for each, so that a listing does not depend on the
 // source. Where the kernel's fields may differ from what stat reports,
-// the descriptor is read from proc instead.
-func (r *reader) kernelEntries(dirfd int, p *Process) {
-	// Opened for the descriptors read from proc, if any.
-	fdDir := &lazyDir{parent: dirfd, name: "fd", fd: -2}
-	defer fdDir.close()
+// the descriptor is read from proc instead. It reports false, having
+// added nothing, where the walk gave nothing of p or proc would not let
+// us read p's descriptors: then fdEntries reads them, or says why not.
+func (r *reader) kernelEntries(dirfd int, p *Process) bool {
+	if !r.ok || !r.linksReadable(dirfd) {
+		return false
+	}
+	// Proc's fd directory has permissions of its own, which a
+	// capability may override where ptrace's check does not, and the
+	// other way round: it is opened, as fdEntries opens it, and read
+	// from for the descriptors read from proc.
+	fdDir, err := r.s.kernel.OpenDirAt(dirfd, "fd")
+	if err != nil {
+		return false
+	}
+	defer unix.Close(fdDir)
 	if r.s.probe == ProbeFull {
 		p.Files = slices.Grow(p.Files, len(r.recs))
 	}
@@ -32,21 +43,23 @@ func (r *reader) kernelEntries(dirfd int, p *Process) {
 		var kept bool
 		if r.trusted(rec) {
 			kept = r.kernelEntry(info, rec, p, f)
-		} else if fd := fdDir.get(); fd >= 0 {
-			kept = r.fdEntry(fd, info, fdName(rec.FD), p, f)
+		} else {
+			kept = r.fdEntry(fdDir, info, fdName(rec.FD), p, f)
 		}
 		if !kept {
 			p.Files = p.Files[:len(p.Files)-1]
 		}
 	}
+	return true
 }
 
 // trusted reports whether a record says what proc would: a socket, a
 // pipe or an anonymous inode, or a file on a mount of ours whose
-// file system reports its inodes' fields as they are (not overlayfs,
-// which reports a layer's device, nor btrfs a subvolume's, nor proc or
-// sysfs, which make up link counts and sizes, nor a network file system,
-// which asks its server). A file the scan must not stat (Options.Exempt)
+// file system reports its inodes' fields as they are (kiter.Plain: not
+// overlayfs, which reports a layer's device, nor btrfs a subvolume's,
+// nor proc or sysfs, which make up link counts and sizes, nor a network
+// file system, which asks its server). The kernel's search reports every
+// file of the others, for this to send to proc. A file the scan must not stat (Options.Exempt)
 // is read from proc too, which does not stat it either.
 func (r *reader) trusted(rec *kiter.Record) bool {
 	if rec.PathErr != nil {
@@ -61,12 +74,8 @@ func (r *reader) trusted(rec *kiter.Record) bool {
 		return false
 	}
 	m := r.s.cur.mounts.ByID(rec.MountID)
-	return m != nil && m.Dev == rec.Dev && slices.Contains(plainFileSystems, m.FSType)
+	return m != nil && m.Dev == rec.Dev && kiter.IsPlain(m.FSType)
 }
-
-// plainFileSystems are the file systems whose stat reports an inode's
-// own fields.
-var plainFileSystems = []string{"ext2", "ext3", "ext4", "xfs", "tmpfs", "devtmpfs", "devpts", "ramfs", "mqueue", "hugetlbfs", "vfat"}
 
 // kernelEntry fills f from record rec of process p, as fdEntry does from
 // proc. It reports false when the entry is not kept: Keep rejected it,
@@ -113,13 +122,10 @@ func (r *reader) kernelEntry(info *lazyDir, rec *kiter.Record, p *Process, f *Fi
 	return true
 }
 
-// fromKernel reports whether the descriptors of the process in directory
-// dirfd are to be those the kernel's walk gave: it gave them, and proc
-// would let us read them.
-func (r *reader) fromKernel(dirfd int) bool {
-	if !r.ok {
-		return false
-	}
+// linksReadable reports whether proc lets us read the links of the
+// process in directory dirfd (ptrace's read access), which its cwd link
+// tells where no other link of it was read yet.
+func (r *reader) linksReadable(dirfd int) bool {
 	if r.links == linksUnknown {
 		_, err := r.readlinkBytes(dirfd, "cwd")
 		r.noteLink(err)

@@ -222,9 +222,7 @@ func (r *reader) entityAt(dirfd, tid int, main *Process, p *Process) *Process {
 		p.NetNS = main.NetNS
 		return p
 	}
-	if main == nil && r.ok && p.StartTime < r.walk.Start && r.fromKernel(dirfd) {
-		r.kernelEntries(dirfd, p)
-	} else {
+	if main != nil || !r.ok || p.StartTime >= r.walk.Start || !r.kernelEntries(dirfd, p) {
 		r.fdEntries(dirfd, p)
 	}
 	for i := range p.Files {
@@ -259,10 +257,8 @@ func (r *reader) probed(dirfd int, p *Process) *Process {
 	// The process's start time is read after its entries, and only if
 	// one is kept: where they came from the kernel's walk and it
 	// started since, they are read again from proc.
-	kernel := r.fromKernel(dirfd)
-	if kernel {
-		r.kernelEntries(dirfd, p)
-	} else {
+	kernel := r.kernelEntries(dirfd, p)
+	if !kernel {
 		r.fdEntries(dirfd, p)
 	}
 	if r.s.keep != nil && len(p.Files) == 0 {

@@ -81,8 +81,9 @@ type Options struct {
 	// Search, when set, names every descriptor Keep may keep: the
 	// kernel's source then gets from the kernel only those, and the
 	// files whose stat may show another device or inode than the
-	// kernel's, which it stats; a search costs a walk of the kernel's
-	// tables, not a record per descriptor. Keep decides on each still.
+	// kernel's, or fail (those not on a kiter.Plain file system), which
+	// it stats; a search costs a walk of the kernel's tables, not a
+	// record per descriptor. Keep decides on each still.
 	// It leaves out no working or root directory, program or mapping.
 	// It is called once, when the first scan from the kernel starts, so
 	// that what is searched for may be found with the scanner's help.
@@ -222,7 +223,7 @@ func New(opts Options) (*Scanner, error) {
 	if s.source == SourceKernel && s.search == nil {
 		// With a search, the first scan loads it, and fails if it
 		// cannot.
-		if _, err := s.iter.load(nil); err != nil {
+		if _, err := s.iter.load(s.kernel, nil); err != nil {
 			return nil, err
 		}
 	}

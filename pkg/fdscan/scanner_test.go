@@ -100,8 +100,8 @@ func TestScanEntries(t *testing.T) {
 	if !slices.Equal(kinds[:len(want)], want) {
 		t.Errorf("entry kinds = %v, want %v then descriptors", kinds, want)
 	}
-	if n := len(p.Files) - len(want); n != 37 {
-		t.Errorf("%d descriptors, want 37", n)
+	if n := len(p.Files) - len(want); n != 39 {
+		t.Errorf("%d descriptors, want 39", n)
 	}
 }
 

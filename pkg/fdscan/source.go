@@ -75,29 +75,25 @@ const wideScan = 64
 // some 2 MB, a hundred processes of 160 descriptors.
 const walkAhead = 16 << 10
 
-// kernelState is the iterator a Scanner loaded, once, on its first scan
-// that wanted it.
+// kernelState is the kernel's tables a Scanner opened, once, on its
+// first scan that wanted them.
 type kernelState struct {
-	once sync.Once
-	it   *kiter.Iter
-	err  error
+	once  sync.Once
+	table FileTable
+	err   error
 }
 
-// load loads the iterator, the one reporting only what searchFor names
-// when it is set, or returns why it cannot be.
-func (k *kernelState) load(searchFor func() *Search) (*kiter.Iter, error) {
-	k.once.Do(func() {
+// load opens k's tables, the ones reporting only what searchFor names
+// when it is set, or returns why they cannot be.
+func (ks *kernelState) load(k Kernel, searchFor func() *Search) (FileTable, error) {
+	ks.once.Do(func() {
 		var search *Search
 		if searchFor != nil {
 			search = searchFor()
 		}
-		if search == nil {
-			k.it, k.err = kiter.Open()
-			return
-		}
-		k.it, k.err = kiter.OpenWanted(*search)
+		ks.table, ks.err = k.OpenFiles(search)
 	})
-	return k.it, k.err
+	return ks.table, ks.err
 }
 
 // Search names the descriptors a scan looks for (Options.Search): files
@@ -109,11 +105,11 @@ type Search = kiter.Search
 type FileID = kiter.FileID
 
 // kernelAllowed reports whether the kernel's PIDs and paths are the
-// ones proc at root shows: the running kernel's proc of our own PID
-// namespace, not a fixture.
+// ones proc at root shows: for the running kernel, its proc of our own
+// PID namespace. A fixture's Kernel has its tables made from its tree.
 func kernelAllowed(root string, k Kernel) bool {
 	if _, live := k.(liveKernel); !live {
-		return false
+		return true
 	}
 	self, err := os.Readlink(root + "/self")
 	return err == nil && self == strconv.Itoa(os.Getpid())
@@ -127,7 +123,7 @@ func (s *Scanner) walkFor(pids []int) (*kiter.Walk, error) {
 	if s.source == SourceProc || s.source == SourceAuto && len(pids) < wideScan && !s.narrowToo {
 		return nil, nil
 	}
-	it, err := s.iter.load(s.search)
+	t, err := s.iter.load(s.kernel, s.search)
 	if err != nil {
 		if s.source == SourceKernel {
 			return nil, err
@@ -135,17 +131,18 @@ func (s *Scanner) walkFor(pids []int) (*kiter.Walk, error) {
 		return nil, nil
 	}
 	s.used = SourceKernel
-	return kiter.StartWalk(it, pids, walkAhead), nil
+	return kiter.StartWalk(t, pids, walkAhead), nil
 }
 
 // Source reports where the last Scan read descriptors from: SourceProc
 // or SourceKernel.
 func (s *Scanner) Source() Source { return s.used }
 
-// Close releases what the Scanner holds: the kernel iterator it loaded.
+// Close releases what the Scanner holds: the kernel's tables it opened
+// (the iterator it loaded).
 func (s *Scanner) Close() error {
-	if s.iter.it != nil {
-		return s.iter.it.Close()
+	if s.iter.table != nil {
+		return s.iter.table.Close()
 	}
 	return nil
 }

@@ -15,10 +15,20 @@ proc() { # PID COMM STATE PPID PGID UID
 		"$2" "$3" "$1" "$1" "$4" "$6" "$6" "$6" "$6" >"$1/status"
 	: >"$1/maps"
 }
-fd() { # DIR N TARGET FLAGS POS [EXTRA]
+fd() { # DIR N TARGET FLAGS POS [EXTRA], on the mount $MNT (21, the root's, unless set)
 	ln -s "$3" "$1/fd/$2"
-	printf 'pos:\t%s\nflags:\t%s\nmnt_id:\t21\nino:\t0\n%b' "$5" "$4" "${6:-}" >"$1/fdinfo/$2"
+	printf 'pos:\t%s\nflags:\t%s\nmnt_id:\t%s\nino:\t0\n%b' "$5" "$4" "${MNT:-21}" "${6:-}" >"$1/fdinfo/$2"
 }
+
+# Our own mount table: the root, proc, a tmpfs whose files +e exempts and
+# an NFS export whose server no longer knows a file held open.
+mkdir self
+cat >self/mountinfo <<'MOUNTS'
+21 1 254:0 / / rw,relatime shared:1 - ext4 /dev/vda rw
+22 21 0:21 / /proc rw,nosuid,nodev,noexec,relatime shared:12 - proc proc rw
+25 21 0:39 / /var/cache rw,relatime shared:7 - tmpfs tmpfs rw
+26 21 0:40 / /mnt/nfs rw,relatime shared:8 - nfs4 files:/export rw,vers=4.2,addr=10.0.0.2
+MOUNTS
 
 # PID 1: everything refuses readlink, as PID 1 does on the CI machine.
 proc 1 process_a S 0 1 0
@@ -66,6 +76,10 @@ fd 100 13 /srv 0200000 0
 fd 100 14 /data/locked.db 0100002 0
 fd 100 15 /dev/zero 0100000 123456789
 fd 100 16 /data/opath 010000000 0
+# A file the NFS server has lost (stat: ESTALE), and a pty master whose
+# slave is /dev/pts/3.
+MNT=26 fd 100 17 /mnt/nfs/stale.log 0100000 0
+fd 100 18 /dev/ptmx 0102 0 'tty-index:\t3\n'
 fd 100 10001 /data/many 0100000 0
 
 # Its descriptor limits, for --summary; the other processes have none
@@ -131,6 +145,8 @@ cat >../basic.stat <<'STAT'
 100/fd/14 mode=0100644 dev=254,0 size=65536 ino=3004 nlink=1
 100/fd/15 mode=020666 dev=0,5 rdev=1,5 ino=5 nlink=1
 100/fd/16 mode=0100644 dev=254,0 size=0 ino=3006 nlink=1
+100/fd/17 err=ESTALE
+100/fd/18 mode=020666 dev=0,5 rdev=5,2 ino=87 nlink=1
 100/fd/10001 mode=0100644 dev=254,0 size=1 ino=3007 nlink=1
 102/cwd mode=041777 dev=254,0 size=4096 ino=12 nlink=9
 102/root mode=040755 dev=254,0 size=4096 ino=2 nlink=18

@@ -13,9 +13,11 @@
 // walk with a filter run in the kernel: only the files whose (device,
 // inode) pair it is given, or whose file system it is given, are
 // reported, which is what a search by file name or mount (fuser FILE,
-// fuser -m, lsof FILE) needs; and the files of overlayfs and btrfs, whose
-// stat may report another device or inode, for the caller to stat. The package knows nothing of lsof's
-// or fuser's options or output; pkg/fdscan decides when to use it.
+// fuser -m, lsof FILE) needs; and every file of a file system not in
+// Plain (overlayfs, btrfs, proc, sysfs, NFS, FUSE...), whose stat may
+// report another device or inode, or fail, for the caller to stat. The
+// package knows nothing of lsof's or fuser's options or output;
+// pkg/fdscan decides when to use it.
 //
 // A Record has what fstat of /proc/PID/fd/N, its fdinfo and its link
 // report: device, inode, device number of a device file, mode, link

@@ -67,7 +67,7 @@ var kept []any
 // holdFiles opens one file of each kind the live test checks: in dir (a
 // disk file system) a regular file read-write at an offset, one appended
 // to, a file with two links, a deleted file and the directory itself; a
-// file in shm (a tmpfs); a pipe, a unix socket pair, a TCP listener and
+// file in shm (a tmpfs); its own status file in proc; a pipe, a unix socket pair, a TCP listener and
 // /dev/null. It also gives one thread a descriptor table of its own
 // holding one more file, which /proc/PID/fd does not show.
 func holdFiles(dir, shm string) error {
@@ -130,6 +130,10 @@ func holdFiles(dir, shm string) error {
 		return err
 	}
 	if _, err := open("/dev/null", unix.O_WRONLY|unix.O_CLOEXEC); err != nil {
+		return err
+	}
+	// On proc, a file system a search reports every file of.
+	if _, err := open("/proc/self/status", unix.O_RDONLY|unix.O_CLOEXEC); err != nil {
 		return err
 	}
 	var pipe [2]int

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 
 	"github.com/cilium/ebpf"
 	"github.com/cilium/ebpf/link"
@@ -85,6 +86,34 @@ func Open() (*Iter, error) {
 	return open(nil)
 }
 
+// A FileSystem is a kind of file system, by the name mountinfo gives it
+// and the magic number statfs(2) does.
+type FileSystem struct {
+	Type  string
+	Magic uint32
+}
+
+// Plain are the file systems whose inodes hold what stat reports of
+// their files, and whose stat of an open file cannot fail: the disk and
+// memory file systems, and the kernel's own ones for sockets, pipes,
+// anonymous inodes and pidfds, which no mount table lists. Any other
+// may report something else: overlayfs a layer's device, btrfs a
+// subvolume's, proc and sysfs made-up sizes, a network or FUSE file
+// system what its server says, or an error.
+var Plain = []FileSystem{
+	{"ext2", 0xef53}, {"ext3", 0xef53}, {"ext4", 0xef53},
+	{"xfs", 0x58465342}, {"vfat", 0x4d44},
+	{"tmpfs", 0x01021994}, {"devtmpfs", 0x01021994}, {"ramfs", 0x858458f6},
+	{"devpts", 0x1cd1}, {"mqueue", 0x19800202}, {"hugetlbfs", 0x958458f6},
+	{"sockfs", 0x534f434b}, {"pipefs", 0x50495045}, {"anon_inodefs", 0x09041934}, {"pidfs", 0x50494446},
+}
+
+// IsPlain reports whether file systems of type fsType, as mountinfo
+// names it, are in Plain.
+func IsPlain(fsType string) bool {
+	return slices.ContainsFunc(Plain, func(fs FileSystem) bool { return fs.Type == fsType })
+}
+
 // Search is what OpenWanted reports: the files named by device and
 // inode, and every file of the file systems named by device (st_dev of
 // their files).
@@ -95,9 +124,10 @@ type Search struct {
 
 // OpenWanted loads the program that reports only the open files s names,
 // deciding in the kernel: a search costs one walk of the tables, not a
-// record per descriptor. It reports, too, every file of an overlayfs or
-// btrfs, whose stat may show another device or inode than the kernel's
-// inode holds: the caller stats them. It fails as Open does.
+// record per descriptor. It reports, too, every file of a file system
+// not in Plain, whose stat may show another device or inode than the
+// kernel's inode holds, or fail: the caller stats them. It fails as Open
+// does.
 func OpenWanted(s Search) (*Iter, error) {
 	return open(&s)
 }
@@ -131,16 +161,23 @@ func open(search *Search) (it *Iter, err error) {
 	} else {
 		specs.Wanted.MaxEntries = uint32(max(1, len(search.Files)))
 		specs.WantedDev.MaxEntries = uint32(max(1, len(search.Devs)))
+		specs.Plain.MaxEntries = uint32(len(Plain))
 		var objs struct {
 			Prog      *ebpf.Program `ebpf:"dump_wanted"`
 			Buf       *ebpf.Map     `ebpf:"scratch"`
 			Wanted    *ebpf.Map     `ebpf:"wanted"`
 			WantedDev *ebpf.Map     `ebpf:"wanted_dev"`
+			Plain     *ebpf.Map     `ebpf:"plain"`
 		}
 		if err := spec.LoadAndAssign(&objs, nil); err != nil {
 			return it, loadError("load", err)
 		}
-		it.prog, it.maps = objs.Prog, []*ebpf.Map{objs.Buf, objs.Wanted, objs.WantedDev}
+		it.prog, it.maps = objs.Prog, []*ebpf.Map{objs.Buf, objs.Wanted, objs.WantedDev, objs.Plain}
+		for _, fs := range Plain {
+			if err := objs.Plain.Update(&fs.Magic, uint8(1), ebpf.UpdateAny); err != nil {
+				return it, &Error{"fill plain", err}
+			}
+		}
 		for _, id := range search.Files {
 			dev, ok := kernelDev(id.Dev)
 			if !ok {

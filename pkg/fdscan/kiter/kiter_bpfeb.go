@@ -48,6 +48,7 @@ type kiterScratch struct {
 //
 // Used for safe lookups in a Collection or CollectionSpec.
 const (
+	kiterMapPlain       = "plain"
 	kiterMapScratch     = "scratch"
 	kiterMapWanted      = "wanted"
 	kiterMapWantedDev   = "wanted_dev"
@@ -105,6 +106,7 @@ type kiterProgramSpecs struct {
 //
 // It can be passed ebpf.CollectionSpec.Assign.
 type kiterMapSpecs struct {
+	Plain     *ebpf.MapSpec `ebpf:"plain"`
 	Scratch   *ebpf.MapSpec `ebpf:"scratch"`
 	Wanted    *ebpf.MapSpec `ebpf:"wanted"`
 	WantedDev *ebpf.MapSpec `ebpf:"wanted_dev"`
@@ -136,6 +138,7 @@ func (o *kiterObjects) Close() error {
 //
 // It can be passed to loadKiterObjects or ebpf.CollectionSpec.LoadAndAssign.
 type kiterMaps struct {
+	Plain     *ebpf.Map `ebpf:"plain"`
 	Scratch   *ebpf.Map `ebpf:"scratch"`
 	Wanted    *ebpf.Map `ebpf:"wanted"`
 	WantedDev *ebpf.Map `ebpf:"wanted_dev"`
@@ -143,6 +146,7 @@ type kiterMaps struct {
 
 func (m *kiterMaps) Close() error {
 	return _KiterClose(
+		m.Plain,
 		m.Scratch,
 		m.Wanted,
 		m.WantedDev,

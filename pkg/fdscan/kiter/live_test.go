@@ -240,7 +240,8 @@ func TestLiveHolderMatchesProc(t *testing.T) {
 
 // TestLiveWanted gives the in-kernel filter two files the fixture holds
 // and one it does not, and expects exactly the fixture's descriptors of
-// the two, as the full dump reports them.
+// the two, and of the file systems not in Plain (its proc file), as the
+// full dump reports them.
 func TestLiveWanted(t *testing.T) {
 	full := openForTest(t, nil)
 	h, dir, shm := startFixture(t)
@@ -261,37 +262,9 @@ func TestLiveWanted(t *testing.T) {
 		t.Fatal(err)
 	}
 	ids = append(ids, FileID{Dev: st.Dev, Ino: st.Ino})
+	plain := func(r Record) bool { return onPlain(t, r) }
 
-	var want []Record
-	if err := full.Files(func(r Record) error {
-		if slices.Contains(ids, FileID{r.Dev, r.Ino}) {
-			want = append(want, r)
-		}
-		return nil
-	}); err != nil {
-		t.Fatal(err)
-	}
-	if len(want) != 2 || want[0].PID != h.PID || want[1].PID != h.PID {
-		t.Fatalf("the full dump has %d descriptors of the wanted files, want the fixture's (pid %d) 2: %+v", len(want), h.PID, want)
-	}
-	it := openForTest(t, &Search{Files: ids})
-	var got []Record
-	if err := it.Files(func(r Record) error {
-		got = append(got, r)
-		return nil
-	}); err != nil {
-		t.Fatal(err)
-	}
-	if !slices.Equal(got, want) {
-		t.Errorf("filtered in the kernel:\n%+v\nwant, from the full dump:\n%+v", got, want)
-	}
-
-	// A whole file system: every descriptor of the fixture's on the
-	// tmpfs, and none of its others.
-	var shmSt unix.Stat_t
-	if err := unix.Stat(shm, &shmSt); err != nil {
-		t.Fatal(err)
-	}
+	// The fixture's records, of the full dump (kept by keep) or of it.
 	fixture := func(it *Iter, keep func(Record) bool) []Record {
 		var out []Record
 		if err := it.Files(func(r Record) error {
@@ -304,22 +277,47 @@ func TestLiveWanted(t *testing.T) {
 		}
 		return out
 	}
-	want = fixture(full, func(r Record) bool { return r.Dev == shmSt.Dev })
-	got = fixture(openForTest(t, &Search{Devs: []uint64{shmSt.Dev}}), func(Record) bool { return true })
-	if len(want) == 0 || !slices.Equal(got, want) {
+	all := func(Record) bool { return true }
+	want := fixture(full, func(r Record) bool { return slices.Contains(ids, FileID{r.Dev, r.Ino}) || !plain(r) })
+	if n := len(slices.DeleteFunc(slices.Clone(want), func(r Record) bool { return !plain(r) })); n != 2 {
+		t.Fatalf("the full dump has %d of the fixture's descriptors of the wanted files, want 2: %+v", n, want)
+	}
+	if !slices.ContainsFunc(want, func(r Record) bool { return r.Path == fmt.Sprintf("/proc/%d/status", h.PID) }) {
+		t.Fatalf("the fixture's proc file is not among those to report: %+v", want)
+	}
+	if got := fixture(openForTest(t, &Search{Files: ids}), all); !slices.Equal(got, want) {
+		t.Errorf("filtered in the kernel:\n%+v\nwant, from the full dump:\n%+v", got, want)
+	}
+
+	// A whole file system: every descriptor of the fixture's on the
+	// tmpfs, and none of its others but those not on a plain one.
+	var shmSt unix.Stat_t
+	if err := unix.Stat(shm, &shmSt); err != nil {
+		t.Fatal(err)
+	}
+	want = fixture(full, func(r Record) bool { return r.Dev == shmSt.Dev || !plain(r) })
+	got := fixture(openForTest(t, &Search{Devs: []uint64{shmSt.Dev}}), all)
+	if !slices.ContainsFunc(want, func(r Record) bool { return r.Dev == shmSt.Dev }) || !slices.Equal(got, want) {
 		t.Errorf("the tmpfs's files, filtered in the kernel:\n%+v\nwant, from the full dump:\n%+v", got, want)
 	}
 
-	none := openForTest(t, &Search{})
-	n := 0
-	if err := none.Files(func(r Record) error {
-		if r.PID == h.PID {
-			n++
-		}
-		return nil
-	}); err != nil || n != 0 {
-		t.Errorf("OpenWanted of no files: %d records of the fixture's, %v; want none", n, err)
+	// Nothing wanted: only what is not on a plain file system.
+	got = fixture(openForTest(t, &Search{}), all)
+	want = fixture(full, func(r Record) bool { return !plain(r) })
+	if !slices.Equal(got, want) {
+		t.Errorf("OpenWanted of no files:\n%+v\nwant:\n%+v", got, want)
 	}
+}
+
+// onPlain reports whether the file of record r is on a file system in
+// Plain, by the magic number statfs gives through its proc link.
+func onPlain(t *testing.T, r Record) bool {
+	t.Helper()
+	var fs unix.Statfs_t
+	if err := unix.Statfs(fmt.Sprintf("/proc/%d/fd/%d", r.PID, r.FD), &fs); err != nil {
+		t.Fatal(err)
+	}
+	return slices.ContainsFunc(Plain, func(p FileSystem) bool { return int64(p.Magic) == int64(fs.Type) })
 }
 
 // TestLiveFilesStops checks that an error from the callback ends the walk

@@ -39,12 +39,24 @@ type Walk struct {
 	exited  chan struct{}
 }
 
+// A Table is what a Walk reads: the kernel's tables, through a loaded
+// Iter, or a stand-in for them (package fdscantest's, made from a fixture
+// proc tree).
+type Table interface {
+	// Files calls fn with each open file, process by process in PID
+	// order and descriptor by descriptor in order, until fn returns an
+	// error, which Files then returns.
+	Files(fn func(Record) error) error
+	// Close releases the table.
+	Close() error
+}
+
 // errWalkStopped stops a walk whose scan ended.
 var errWalkStopped = errors.New("walk stopped")
 
-// StartWalk starts a walk of it for the processes pids, holding at most
+// StartWalk starts a walk of t for the processes pids, holding at most
 // limit records (beyond one process's) that no worker has taken.
-func StartWalk(it *Iter, pids []int, limit int) *Walk {
+func StartWalk(t Table, pids []int, limit int) *Walk {
 	if !slices.IsSorted(pids) {
 		// Workers take processes in the order of pids, and the walk
 		// runs in PID order: it must not wait for them.
@@ -53,7 +65,7 @@ func StartWalk(it *Iter, pids []int, limit int) *Walk {
 	w := &Walk{Start: bootTicks(), limit: limit, batches: map[int][]Record{}, walked: -1,
 		want: slices.Sorted(slices.Values(pids)), exited: make(chan struct{}), spare: make(chan []Record, 256)}
 	w.cond.L = &w.mu
-	go w.run(it)
+	go w.run(t)
 	return w
 }
 
@@ -67,11 +79,11 @@ func bootTicks() uint64 {
 	return uint64(ts.Sec)*100 + uint64(ts.Nsec)/10_000_000
 }
 
-func (w *Walk) run(it *Iter) {
+func (w *Walk) run(t Table) {
 	defer close(w.exited)
 	var batch []Record
 	pid := -1
-	err := it.Files(func(r Record) error {
+	err := t.Files(func(r Record) error {
 		if r.PID != pid {
 			if r.PID < pid {
 				return fmt.Errorf("kiter: PID %d after %d", r.PID, pid)
@@ -123,7 +135,7 @@ func (w *Walk) finish(pid int, batch []Record, walked int) error {
 	return nil
 }
 
-// take returns the records of process pid once the walk has passed it:
+// Take returns the records of process pid once the walk has passed it:
 // none where it had no descriptor (or none a search wants), or started
 // after the walk passed. It reports false where the walk failed before
 // it, and proc is to be read instead.
@@ -142,7 +154,7 @@ func (w *Walk) Take(pid int) ([]Record, bool) {
 	return b, ok || w.walked >= pid
 }
 
-// giveBack makes the records of a process, once read, the walk's to
+// GiveBack makes the records of a process, once read, the walk's to
 // fill again.
 func (w *Walk) GiveBack(recs []Record) {
 	if cap(recs) == 0 {
@@ -155,7 +167,7 @@ func (w *Walk) GiveBack(recs []Record) {
 	}
 }
 
-// end stops the walk, if it is still going, and waits for it.
+// End stops the walk, if it is still going, and waits for it.
 func (w *Walk) End() {
 	w.mu.Lock()
 	w.stop = true

@@ -78,19 +78,26 @@ struct {
 	__type(value, __u8);
 } wanted_dev SEC(".maps");
 
-// File systems whose stat reports another device or inode than their
-// inodes hold: overlayfs a layer's, btrfs a subvolume's. A search
-// reports their files whatever their inode, for the reader to stat.
-#define OVERLAYFS_SUPER_MAGIC 0x794c7630
-#define BTRFS_SUPER_MAGIC 0x9123683E
+// The file systems whose inodes hold what stat reports of their files, by
+// magic number (kiter.Plain, filled in by the loader). A search reports
+// every file of any other whatever its inode, for the reader to stat:
+// overlayfs reports a layer's device, btrfs a subvolume's, proc and sysfs
+// make up sizes, a network file system asks its server, and a stat that
+// fails is an error the reader reports.
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u8);
+} plain SEC(".maps");
 
 static __always_inline bool wanted_file(struct inode *inode, __u32 dev, __u64 ino)
 {
 	struct file_id id = {.dev = dev, .ino = ino};
 	if (bpf_map_lookup_elem(&wanted, &id) || bpf_map_lookup_elem(&wanted_dev, &dev))
 		return true;
-	unsigned long magic = inode->i_sb->s_magic;
-	return magic == OVERLAYFS_SUPER_MAGIC || magic == BTRFS_SUPER_MAGIC;
+	__u32 magic = inode->i_sb->s_magic;
+	return !bpf_map_lookup_elem(&plain, &magic);
 }
 
 static __always_inline int emit(struct bpf_iter__task_file *ctx, bool filter)
@@ -191,7 +198,7 @@ int dump_files(struct bpf_iter__task_file *ctx)
 }
 
 // Only the open files whose (dev, ino) is in the wanted map, or whose
-// dev is in wanted_dev, and those whose stat may say another (dev, ino).
+// dev is in wanted_dev, and those of file systems not in plain.
 SEC("iter/task_file")
 int dump_wanted(struct bpf_iter__task_file *ctx)
 {

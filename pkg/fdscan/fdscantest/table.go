@@ -1,0 +1,161 @@
+//go:build linux
+
+package fdscantest
+
+import (
+	"bytes"
+	"errors"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/openfiles/openfiles/pkg/fdscan"
+	"github.com/openfiles/openfiles/pkg/fdscan/kiter"
+)
+
+// OpenFiles returns the tree's stand-in for the kernel's tables of open
+// files, which fdscan.SourceKernel walks: one record for each descriptor
+// link in a process directory's fd directory, in PID and descriptor
+// order, read anew on each walk, as the kernel would hold it:
+//
+//   - its path is the link's target, whatever the table says of reading
+//     the link: the kernel knows it, where proc may not show it;
+//   - its device, inode, mode, link count and size are the table's stat
+//     of the link; a descriptor without an entry, or whose entry says
+//     ENOENT, was closed before the walk and has no record, and one whose
+//     stat fails otherwise has a record with none of these fields, so
+//     that no mount's device matches it;
+//   - its position, open flags and mount are its fdinfo file's.
+//
+// With a search, a record is reported when the search names its device
+// and inode or its device, or when its mount, in the tree's
+// self/mountinfo, is not of a file system in kiter.Plain (or not there),
+// as kiter.OpenWanted does.
+func (k *Kernel) OpenFiles(search *fdscan.Search) (fdscan.FileTable, error) {
+	return &table{k: k, search: search}, nil
+}
+
+// table is the tree's tables, filtered by search when it is not nil.
+type table struct {
+	k      *Kernel
+	search *fdscan.Search
+}
+
+func (t *table) Close() error { return nil }
+
+func (t *table) Files(fn func(fdscan.Record) error) error {
+	pids, err := numbered(t.k.root)
+	if err != nil {
+		return err
+	}
+	var plain map[int]bool // mounts whose files a search reports when wanted
+	if t.search != nil {
+		if plain, err = t.plainMounts(); err != nil {
+			return err
+		}
+	}
+	for _, pid := range pids {
+		dir := filepath.Join(t.k.root, strconv.Itoa(pid))
+		fds, err := numbered(filepath.Join(dir, "fd"))
+		if err != nil {
+			continue // no descriptor table: a zombie, or none in the tree
+		}
+		for _, fd := range fds {
+			r, ok := t.record(pid, fd)
+			if ok && (t.search == nil || t.wanted(&r, plain)) {
+				if err := fn(r); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// record is the record of descriptor fd of process pid; false for one
+// closed before the walk.
+func (t *table) record(pid, fd int) (fdscan.Record, bool) {
+	rel := strconv.Itoa(pid) + "/fd/" + strconv.Itoa(fd)
+	r := fdscan.Record{PID: pid, FD: fd, MountID: -1}
+	path, err := os.Readlink(filepath.Join(t.k.root, rel))
+	e, ok := t.k.stats[rel]
+	if err != nil || !ok || errors.Is(e.Err, unix.ENOENT) {
+		return r, false
+	}
+	r.Path = path
+	if e.Err == nil {
+		st := &e.Stat
+		r.Dev, r.Ino, r.Rdev, r.Mode, r.Nlink, r.Size = st.Dev, st.Ino, st.Rdev, st.Mode, uint32(st.Nlink), st.Size
+	}
+	info, err := os.ReadFile(filepath.Join(t.k.root, strconv.Itoa(pid), "fdinfo", strconv.Itoa(fd)))
+	if err != nil {
+		return r, true
+	}
+	for line := range bytes.Lines(info) {
+		key, v, ok := strings.Cut(string(line), ":")
+		v = strings.TrimSpace(v)
+		if !ok {
+			continue
+		}
+		switch key {
+		case "pos":
+			r.Pos, _ = strconv.ParseInt(v, 10, 64)
+		case "flags":
+			n, _ := strconv.ParseUint(v, 8, 32)
+			r.Flags = uint32(n)
+		case "mnt_id":
+			r.MountID, _ = strconv.Atoi(v)
+		}
+	}
+	return r, true
+}
+
+// wanted reports whether the search reports r.
+func (t *table) wanted(r *fdscan.Record, plain map[int]bool) bool {
+	return slices.Contains(t.search.Files, fdscan.FileID{Dev: r.Dev, Ino: r.Ino}) ||
+		slices.Contains(t.search.Devs, r.Dev) || !plain[r.MountID]
+}
+
+// plainMounts lists the IDs of the tree's mounts of file systems in
+// kiter.Plain.
+func (t *table) plainMounts() (map[int]bool, error) {
+	b, err := os.ReadFile(filepath.Join(t.k.root, "self", "mountinfo"))
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	ids := map[int]bool{}
+	for line := range strings.Lines(string(b)) {
+		f := strings.Fields(line)
+		sep := slices.Index(f, "-")
+		if sep < 1 || sep+1 >= len(f) || !kiter.IsPlain(f[sep+1]) {
+			continue
+		}
+		if id, err := strconv.Atoi(f[0]); err == nil {
+			ids[id] = true
+		}
+	}
+	return ids, nil
+}
+
+// numbered lists the names of dir that are numbers, in ascending order.
+func numbered(dir string) ([]int, error) {
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, err
+	}
+	var ns []int
+	for _, e := range ents {
+		if n, err := strconv.Atoi(e.Name()); err == nil && n >= 0 {
+			ns = append(ns, n)
+		}
+	}
+	slices.Sort(ns)
+	return ns, nil
+}
