@@ -73,6 +73,9 @@ func (r *reader) maps(dirfd int, p *Process, exeDev, exeIno uint64, haveExe bool
 	if haveExe {
 		exe = []devIno{{exeDev, exeIno}}
 	}
+	if r.kernelMaps(dirfd, p, exe) {
+		return
+	}
 	r.eachMapped(dirfd, exe, func(m Mapping, rng []byte) {
 		p.Files = append(p.Files, r.mapped(dirfd, m, rng))
 	})
@@ -129,7 +132,7 @@ func (r *reader) mapped(dirfd int, m Mapping, rng []byte) File {
 	var err error
 	switch {
 	case r.s.listing().mounts.Crosses(path):
-		if st, err = r.s.kernel.StatAt(dirfd, "map_files/"+string(rng)); err != nil {
+		if st, err = r.s.kernel.StatAt(dirfd, "map_files/"+mapFilesName(rng)); err != nil {
 			err = ErrNotLookedUp
 		}
 	default:
@@ -146,6 +149,20 @@ func (r *reader) mapped(dirfd int, m Mapping, rng []byte) File {
 		f.setStat(&st)
 	}
 	return f
+}
+
+// mapFilesName is the name in map_files of the mapping whose address
+// range is rng, as the maps or kernelMaps give it: the maps pad each
+// address to eight digits, map_files does not.
+func mapFilesName(rng []byte) string {
+	lo, hi, _ := bytes.Cut(rng, []byte("-"))
+	trim := func(b []byte) string {
+		if t := bytes.TrimLeft(b, "0"); len(t) > 0 {
+			return string(t)
+		}
+		return "0"
+	}
+	return trim(lo) + "-" + trim(hi)
 }
 
 // ErrNotLookedUp is the error of a mapped file that was not stat'ed: its

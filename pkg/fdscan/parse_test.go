@@ -104,3 +104,18 @@ func TestAppendDirentNumbers(t *testing.T) {
 		t.Errorf("appendDirentNumbers = %v, want [0 17 10001]", got)
 	}
 }
+
+// TestMapFilesName: map_files names a mapping by its addresses in hex
+// without the zeros the maps pad them with.
+func TestMapFilesName(t *testing.T) {
+	for rng, want := range map[string]string{
+		"00400000-00452000":                 "400000-452000",
+		"7f1c2a000000-7f1c2a028000":         "7f1c2a000000-7f1c2a028000",
+		"00000000-00001000":                 "0-1000",
+		"ffffffffff600000-ffffffffff601000": "ffffffffff600000-ffffffffff601000",
+	} {
+		if got := mapFilesName([]byte(rng)); got != want {
+			t.Errorf("mapFilesName(%q) = %q, want %q", rng, got, want)
+		}
+	}
+}

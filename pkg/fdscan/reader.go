@@ -32,9 +32,15 @@ type reader struct {
 	// walk is the scan's walk of the kernel's tables, nil when it reads
 	// proc; recs are the descriptors it gave of the process being
 	// read, when ok.
-	walk *kiter.Walk
+	walk *kiter.Walk[kiter.Record]
 	recs []kiter.Record
 	ok   bool
+	// mapsWalk is the scan's walk of the kernel's mappings, nil when it
+	// reads proc's maps; vmas are those it gave of the process being
+	// read, when vmasOK.
+	mapsWalk *mapsWalk
+	vmas     []kiter.Mapping
+	vmasOK   bool
 	// links is what reading the process's cwd, root or exe link told
 	// of proc's access check: linksUnknown before one is read.
 	links linkAccess
@@ -79,6 +85,10 @@ func (r *reader) process(pid int) []*Process {
 		// no more than a bounded number.
 		r.recs, r.ok = r.walk.Take(pid)
 		defer func() { r.walk.GiveBack(r.recs); r.recs = nil }()
+	}
+	if r.mapsWalk != nil {
+		r.vmas, r.vmasOK = r.mapsWalk.walk.Take(pid)
+		defer func() { r.mapsWalk.walk.GiveBack(r.vmas); r.vmas = nil }()
 	}
 	rel := strconv.Itoa(pid)
 	p := r.entity(pid, 0, rel, nil)

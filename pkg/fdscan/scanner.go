@@ -298,12 +298,15 @@ func (s *Scanner) Scan(pids []int, fn func(*Process) error) error {
 		return nil
 	}
 	workers := min(s.workers, len(pids))
-	walk, err := s.walkFor(pids)
+	walk, maps, err := s.walkFor(pids)
 	if err != nil {
 		return err
 	}
 	if walk != nil {
 		defer walk.End()
+	}
+	if maps != nil {
+		defer maps.walk.End()
 	}
 	// A worker takes a credit before it claims the next process, and
 	// one is given back for each process delivered: workers run no more
@@ -319,7 +322,7 @@ func (s *Scanner) Scan(pids []int, fn func(*Process) error) error {
 		go func() {
 			defer wg.Done()
 			r := newReader(s)
-			r.walk = walk
+			r.walk, r.mapsWalk = walk, maps
 			for {
 				select {
 				case d.credit <- struct{}{}:

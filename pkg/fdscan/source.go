@@ -11,9 +11,10 @@ import (
 	"github.com/openfiles/openfiles/pkg/fdscan/kiter"
 )
 
-// Source is where a Scanner reads processes' descriptors from. Working
-// and root directories, program text, mappings and threads with their
-// own descriptor tables come from proc either way.
+// Source is where a Scanner reads processes' descriptors from, and, for
+// a scan that lists them in full (ProbeFull), their mappings. Working and
+// root directories, program text and threads with their own descriptor
+// tables or memory come from proc either way.
 type Source uint8
 
 // Sources.
@@ -75,6 +76,10 @@ const wideScan = 64
 // some 2 MB, a hundred processes of 160 descriptors.
 const walkAhead = 16 << 10
 
+// mapsAhead is how many mappings the walk of them holds for the workers
+// at most: a few hundred processes' files.
+const mapsAhead = 8 << 10
+
 // kernelState is the kernel's tables a Scanner opened, once, on its
 // first scan that wanted them.
 type kernelState struct {
@@ -115,23 +120,28 @@ func kernelAllowed(root string, k Kernel) bool {
 	return err == nil && self == strconv.Itoa(os.Getpid())
 }
 
-// walkFor returns the kernel walk a scan of pids uses, started, or nil
-// when the scan reads proc. It fails only where SourceKernel was asked
-// for and cannot serve.
-func (s *Scanner) walkFor(pids []int) (*kiter.Walk, error) {
+// walkFor returns the kernel walks a scan of pids uses, started, or nil
+// when the scan reads proc: of the descriptors, and of the mappings for
+// a scan that lists them in full. It fails only where SourceKernel was
+// asked for and cannot serve.
+func (s *Scanner) walkFor(pids []int) (*kiter.Walk[kiter.Record], *mapsWalk, error) {
 	s.used = SourceProc
 	if s.source == SourceProc || s.source == SourceAuto && len(pids) < wideScan && !s.narrowToo {
-		return nil, nil
+		return nil, nil, nil
 	}
 	t, err := s.iter.load(s.kernel, s.search)
 	if err != nil {
 		if s.source == SourceKernel {
-			return nil, err
+			return nil, nil, err
 		}
-		return nil, nil
+		return nil, nil, nil
 	}
 	s.used = SourceKernel
-	return kiter.StartWalk(t, pids, walkAhead), nil
+	var maps *mapsWalk
+	if s.probe == ProbeFull {
+		maps = &mapsWalk{walk: kiter.StartMapsWalk(t, pids, mapsAhead)}
+	}
+	return kiter.StartWalk(t, pids, walkAhead), maps, nil
 }
 
 // Source reports where the last Scan read descriptors from: SourceProc

@@ -5,6 +5,7 @@ package fdscantest
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -18,7 +19,8 @@ import (
 )
 
 // OpenFiles returns the tree's stand-in for the kernel's tables of open
-// files, which fdscan.SourceKernel walks: one record for each descriptor
+// files and mappings, which fdscan.SourceKernel walks (the mappings: see
+// Maps): one record for each descriptor
 // link in a process directory's fd directory, in PID and descriptor
 // order, read anew on each walk, as the kernel would hold it:
 //
@@ -71,6 +73,51 @@ func (t *table) Files(fn func(fdscan.Record) error) error {
 					return err
 				}
 			}
+		}
+	}
+	return nil
+}
+
+// Maps gives the mappings of each process directory's maps file: a
+// record for each run of lines mapping one file (lines that map no file
+// between them left out), named by its path, as the kernel's walk gives
+// them.
+func (t *table) Maps(fn func(kiter.Mapping) error) error {
+	pids, err := numbered(t.k.root)
+	if err != nil {
+		return err
+	}
+	names := map[string]uint64{}
+	for _, pid := range pids {
+		b, err := os.ReadFile(filepath.Join(t.k.root, strconv.Itoa(pid), "maps"))
+		if err != nil {
+			continue
+		}
+		var last kiter.Mapping
+		for line := range strings.Lines(string(b)) {
+			f := strings.Fields(line)
+			if len(f) < 6 || f[4] == "0" {
+				continue
+			}
+			m := kiter.Mapping{PID: pid}
+			var major, minor uint32
+			if _, err := fmt.Sscanf(f[0]+" "+f[3]+" "+f[4], "%x-%x %x:%x %d", &m.Start, &m.End, &major, &minor, &m.Ino); err != nil {
+				return fmt.Errorf("%s/maps: %q: %w", strconv.Itoa(pid), line, err)
+			}
+			m.Dev = unix.Mkdev(major, minor)
+			if last.PID == pid && last.Dev == m.Dev && last.Ino == m.Ino {
+				continue
+			}
+			_, path, _ := strings.Cut(strings.TrimSuffix(line, "\n"), " "+f[4]+" ")
+			path = strings.TrimLeft(path, " ")
+			if names[path] == 0 {
+				names[path] = uint64(len(names) + 1)
+			}
+			m.Name = kiter.PathKey{Dentry: names[path]}
+			if err := fn(m); err != nil {
+				return err
+			}
+			last = m
 		}
 	}
 	return nil

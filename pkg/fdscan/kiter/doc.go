@@ -19,6 +19,13 @@
 // package knows nothing of lsof's or fuser's options or output;
 // pkg/fdscan decides when to use it.
 //
+// Iter.Maps walks the processes' mappings with a task_vma iterator: one
+// Mapping for each run of a process's mappings of one file, with the
+// first mapping's addresses, the file's device and inode, and a PathKey
+// in place of the path (bpf_d_path cannot be given a mapping's file:
+// the verifier does not trust the pointer), the same for every mapping
+// of the file through one dentry and mount.
+//
 // A Record has what fstat of /proc/PID/fd/N, its fdinfo and its link
 // report: device, inode, device number of a device file, mode, link
 // count, size, position, open flags (close-on-exec included), mount id

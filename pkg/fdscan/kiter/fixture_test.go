@@ -61,6 +61,9 @@ func probeOpen() int {
 	return 1
 }
 
+// mappedFiles is how many files the fixture maps.
+const mappedFiles = 1000
+
 // kept stops the garbage collector from closing what the fixture holds.
 var kept []any
 
@@ -68,7 +71,7 @@ var kept []any
 // disk file system) a regular file read-write at an offset, one appended
 // to, a file with two links, a deleted file and the directory itself; a
 // file in shm (a tmpfs); its own status file in proc; a pipe, a unix socket pair, a TCP listener and
-// /dev/null. It also gives one thread a descriptor table of its own
+// /dev/null; and it maps mappedFiles files. It also gives one thread a descriptor table of its own
 // holding one more file, which /proc/PID/fd does not show.
 func holdFiles(dir, shm string) error {
 	data := make([]byte, 12345)
@@ -151,6 +154,24 @@ func holdFiles(dir, shm string) error {
 		return err
 	}
 	kept = append(kept, ln)
+
+	// Files mapped, and no longer open: more than one read of the
+	// iterator's seq buffer (eight pages) holds, so that the walk of
+	// the mappings runs across the end of one.
+	for i := range mappedFiles {
+		p, err := create(fmt.Sprintf("mapped-%d", i), 1)
+		if err != nil {
+			return err
+		}
+		fd, err := open(p, unix.O_RDONLY|unix.O_CLOEXEC)
+		if err != nil {
+			return err
+		}
+		if _, err := unix.Mmap(fd, 0, 1, unix.PROT_READ, unix.MAP_SHARED); err != nil {
+			return err
+		}
+		unix.Close(fd)
+	}
 
 	// A thread with a table of its own: unshare copies the process's
 	// table, and the file opened after it is in this thread's alone.

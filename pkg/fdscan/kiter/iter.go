@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"slices"
+	"sync"
 
 	"github.com/cilium/ebpf"
 	"github.com/cilium/ebpf/link"
@@ -21,6 +22,11 @@ type Iter struct {
 	prog *ebpf.Program
 	link *link.Iter
 	maps []*ebpf.Map
+	// The mappings' program, when it loaded: nil where the kernel has
+	// no task_vma iterators or refuses the program.
+	vmaProg *ebpf.Program
+	vmaLink *link.Iter
+	vmaMu   sync.Mutex // the program's last_vma map serves one walk at a time
 }
 
 // FileID names a file by what stat returns for it: st_dev and st_ino.
@@ -201,17 +207,43 @@ func open(search *Search) (it *Iter, err error) {
 	if it.link, err = link.AttachIter(link.IterOptions{Program: it.prog}); err != nil {
 		return it, &Error{"attach", err}
 	}
+	it.openMaps(spec)
 	return it, nil
+}
+
+// openMaps loads and attaches the program that reports the mappings,
+// when the kernel takes it; Maps fails otherwise. It shares the kernel's
+// BTF, parsed once a process, with the descriptors' program.
+func (it *Iter) openMaps(spec *ebpf.CollectionSpec) {
+	var objs struct {
+		Prog *ebpf.Program `ebpf:"dump_maps"`
+		Last *ebpf.Map     `ebpf:"last_vma"`
+	}
+	if err := spec.LoadAndAssign(&objs, nil); err != nil {
+		return
+	}
+	l, err := link.AttachIter(link.IterOptions{Program: objs.Prog})
+	if err != nil {
+		objs.Prog.Close()
+		objs.Last.Close()
+		return
+	}
+	it.vmaProg, it.vmaLink = objs.Prog, l
+	it.maps = append(it.maps, objs.Last)
 }
 
 // Close releases the program and its maps.
 func (it *Iter) Close() error {
 	var errs []error
-	if it.link != nil {
-		errs = append(errs, it.link.Close())
+	for _, l := range []*link.Iter{it.link, it.vmaLink} {
+		if l != nil {
+			errs = append(errs, l.Close())
+		}
 	}
-	if it.prog != nil {
-		errs = append(errs, it.prog.Close())
+	for _, p := range []*ebpf.Program{it.prog, it.vmaProg} {
+		if p != nil {
+			errs = append(errs, p.Close())
+		}
 	}
 	for _, m := range it.maps {
 		if m != nil {
@@ -239,25 +271,57 @@ func (it *Iter) Files(fn func(Record) error) error {
 	return scan(rc, fn)
 }
 
+// ErrNoMaps is Maps's error where the mappings' program did not load.
+var ErrNoMaps = errors.New("kiter: this kernel does not report mappings")
+
+// Maps walks the kernel's tables of mappings once and calls fn with each
+// file mapped into each process, process by process in PID order and in
+// address order, once for each run of consecutive mappings of one file
+// (a process maps a library several times over, and more than one run
+// of a file may come), until fn returns an error, which Maps then
+// returns. Only one walk of the mappings runs at a time.
+func (it *Iter) Maps(fn func(Mapping) error) error {
+	if it.vmaLink == nil {
+		return ErrNoMaps
+	}
+	it.vmaMu.Lock()
+	defer it.vmaMu.Unlock()
+	rc, err := it.vmaLink.Open()
+	if err != nil {
+		return &Error{"open iterator", err}
+	}
+	defer rc.Close()
+	var m Mapping
+	return decodeStream(rc, vmaRecordSize, func(b []byte) int { return decodeVMA(b, &m) },
+		func([]byte) error { return fn(m) })
+}
+
 // scan decodes the iterator's stream of records from rd.
 func scan(rd io.Reader, fn func(Record) error) error {
+	var r Record
+	return decodeStream(rd, recordSize, func(b []byte) int { return decode(b, &r) },
+		func(path []byte) error { r.Path = string(path); return fn(r) })
+}
+
+// decodeStream decodes a stream of records of headers of size header,
+// each followed by a path: decode reads a header and returns the length
+// of the path, which emit then gets with the record.
+func decodeStream(rd io.Reader, header int, decode func([]byte) int, emit func(path []byte) error) error {
 	// Twice a read: what is left of a record after decoding is shorter
 	// than any record can be (a header and 64 KiB of path at most).
 	buf := make([]byte, 2*readSize)
 	have := 0 // bytes in buf not yet decoded
-	var r Record
 	for {
 		n, err := rd.Read(buf[have:])
 		have += n
 		off := 0
-		for have-off >= recordSize {
-			plen := decode(buf[off:], &r)
-			end := off + recordSize + plen
+		for have-off >= header {
+			plen := decode(buf[off:])
+			end := off + header + plen
 			if end > have {
 				break // the rest of this record comes in the next read
 			}
-			r.Path = string(buf[off+recordSize : end])
-			if ferr := fn(r); ferr != nil {
+			if ferr := emit(buf[off+header : end]); ferr != nil {
 				return ferr
 			}
 			off = end

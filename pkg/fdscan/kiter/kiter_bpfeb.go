@@ -20,6 +20,13 @@ type kiterFileId struct {
 	Ino uint64
 }
 
+type kiterLastFile struct {
+	_   structs.HostLayout
+	Ino uint64
+	Pid uint32
+	Dev uint32
+}
+
 type kiterRecord struct {
 	_       structs.HostLayout
 	Ino     uint64
@@ -44,16 +51,30 @@ type kiterScratch struct {
 	Path [4096]int8
 }
 
+type kiterVmaRecord struct {
+	_      structs.HostLayout
+	Ino    uint64
+	Start  uint64
+	End    uint64
+	Dentry uint64
+	Mnt    uint64
+	Pid    uint32
+	Dev    uint32
+}
+
 // Names of all BPF objects in the ELF.
 //
 // Used for safe lookups in a Collection or CollectionSpec.
 const (
-	kiterMapPlain       = "plain"
-	kiterMapScratch     = "scratch"
-	kiterMapWanted      = "wanted"
-	kiterMapWantedDev   = "wanted_dev"
-	kiterProgDumpFiles  = "dump_files"
-	kiterProgDumpWanted = "dump_wanted"
+	kiterMapLastVma         = "last_vma"
+	kiterMapPlain           = "plain"
+	kiterMapScratch         = "scratch"
+	kiterMapWanted          = "wanted"
+	kiterMapWantedDev       = "wanted_dev"
+	kiterProgDumpFiles      = "dump_files"
+	kiterProgDumpMaps       = "dump_maps"
+	kiterProgDumpWanted     = "dump_wanted"
+	kiterVarUnusedVmaRecord = "unused_vma_record"
 )
 
 // loadKiter returns the embedded CollectionSpec for kiter.
@@ -99,6 +120,7 @@ type kiterSpecs struct {
 // It can be passed ebpf.CollectionSpec.Assign.
 type kiterProgramSpecs struct {
 	DumpFiles  *ebpf.ProgramSpec `ebpf:"dump_files"`
+	DumpMaps   *ebpf.ProgramSpec `ebpf:"dump_maps"`
 	DumpWanted *ebpf.ProgramSpec `ebpf:"dump_wanted"`
 }
 
@@ -106,6 +128,7 @@ type kiterProgramSpecs struct {
 //
 // It can be passed ebpf.CollectionSpec.Assign.
 type kiterMapSpecs struct {
+	LastVma   *ebpf.MapSpec `ebpf:"last_vma"`
 	Plain     *ebpf.MapSpec `ebpf:"plain"`
 	Scratch   *ebpf.MapSpec `ebpf:"scratch"`
 	Wanted    *ebpf.MapSpec `ebpf:"wanted"`
@@ -116,6 +139,7 @@ type kiterMapSpecs struct {
 //
 // It can be passed ebpf.CollectionSpec.Assign.
 type kiterVariableSpecs struct {
+	UnusedVmaRecord *ebpf.VariableSpec `ebpf:"unused_vma_record"`
 }
 
 // kiterObjects contains all objects after they have been loaded into the kernel.
@@ -138,6 +162,7 @@ func (o *kiterObjects) Close() error {
 //
 // It can be passed to loadKiterObjects or ebpf.CollectionSpec.LoadAndAssign.
 type kiterMaps struct {
+	LastVma   *ebpf.Map `ebpf:"last_vma"`
 	Plain     *ebpf.Map `ebpf:"plain"`
 	Scratch   *ebpf.Map `ebpf:"scratch"`
 	Wanted    *ebpf.Map `ebpf:"wanted"`
@@ -146,6 +171,7 @@ type kiterMaps struct {
 
 func (m *kiterMaps) Close() error {
 	return _KiterClose(
+		m.LastVma,
 		m.Plain,
 		m.Scratch,
 		m.Wanted,
@@ -157,6 +183,7 @@ func (m *kiterMaps) Close() error {
 //
 // It can be passed to loadKiterObjects or ebpf.CollectionSpec.LoadAndAssign.
 type kiterVariables struct {
+	UnusedVmaRecord *ebpf.Variable `ebpf:"unused_vma_record"`
 }
 
 // kiterPrograms contains all programs after they have been loaded into the kernel.
@@ -164,12 +191,14 @@ type kiterVariables struct {
 // It can be passed to loadKiterObjects or ebpf.CollectionSpec.LoadAndAssign.
 type kiterPrograms struct {
 	DumpFiles  *ebpf.Program `ebpf:"dump_files"`
+	DumpMaps   *ebpf.Program `ebpf:"dump_maps"`
 	DumpWanted *ebpf.Program `ebpf:"dump_wanted"`
 }
 
 func (p *kiterPrograms) Close() error {
 	return _KiterClose(
 		p.DumpFiles,
+		p.DumpMaps,
 		p.DumpWanted,
 	)
 }

@@ -390,3 +390,59 @@ func TestLivePIDNamespace(t *testing.T) {
 		t.Errorf("pids reported %v, want this test (1) and its fixture (%d)", seen, h.PID)
 	}
 }
+
+// TestLiveMaps checks the mappings the kernel reports of the fixture
+// against its /proc/PID/maps: every run of lines naming one file (lines
+// that map no file between them left out), with its first line's
+// addresses, device and inode; and that runs of one path, and only
+// those, have the same Name.
+func TestLiveMaps(t *testing.T) {
+	it := openForTest(t, nil)
+	h, _, _ := startFixture(t)
+	var got []Mapping
+	if err := it.Maps(func(m Mapping) error {
+		if m.PID == h.PID {
+			got = append(got, m)
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/maps", h.PID))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var want []Mapping
+	var paths []string
+	for line := range strings.Lines(string(b)) {
+		f := strings.Fields(line)
+		if len(f) < 6 || f[4] == "0" {
+			continue
+		}
+		var m Mapping
+		var major, minor uint32
+		if _, err := fmt.Sscanf(f[0]+" "+f[3]+" "+f[4], "%x-%x %x:%x %d", &m.Start, &m.End, &major, &minor, &m.Ino); err != nil {
+			t.Fatalf("%q: %v", line, err)
+		}
+		m.PID, m.Dev = h.PID, unix.Mkdev(major, minor)
+		if n := len(want); n > 0 && want[n-1].Dev == m.Dev && want[n-1].Ino == m.Ino {
+			continue
+		}
+		want = append(want, m)
+		paths = append(paths, strings.Join(f[5:], " "))
+	}
+	if len(got) != len(want) || len(want) < mappedFiles {
+		t.Fatalf("mappings from the kernel:\n%+v\nfrom /proc/%d/maps:\n%+v", got, h.PID, want)
+	}
+	for i := range got {
+		for j := range got {
+			if (got[i].Name == got[j].Name) != (paths[i] == paths[j]) {
+				t.Errorf("mappings %d and %d: names %v and %v, paths %q and %q", i, j, got[i].Name, got[j].Name, paths[i], paths[j])
+			}
+		}
+		got[i].Name = PathKey{}
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("mappings from the kernel:\n%+v\nfrom /proc/%d/maps:\n%+v", got, h.PID, want)
+	}
+}

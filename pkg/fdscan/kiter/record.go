@@ -77,3 +77,37 @@ func kernelDev(d uint64) (uint32, bool) {
 	}
 	return major<<20 | minor, true
 }
+
+// Mapping is one file mapped into one process, as the kernel holds it:
+// what a run of lines of /proc/PID/maps naming one file says, but the
+// path.
+type Mapping struct {
+	PID        int    // the process, numbered as the reader's PID namespace numbers it
+	Start, End uint64 // the run's first mapping's addresses, as map_files names it
+	Dev        uint64 // the file system's device, as the maps show it
+	Ino        uint64 // the inode number
+	// Name stands for the path the maps show: mappings with the same
+	// Name, in one walk, have the same path. (It is the kernel's
+	// dentry and mount of the file: bpf_d_path cannot be given a
+	// mapping's file.)
+	Name PathKey
+}
+
+// PathKey stands for a mapped file's path within one walk.
+type PathKey struct{ Dentry, Mount uint64 }
+
+// vmaRecordSize is the length of struct vma_record in bpf/kiter.c.
+const vmaRecordSize = int(unsafe.Sizeof(kiterVmaRecord{}))
+
+// decodeVMA fills m from one vma_record in b, which holds at least
+// vmaRecordSize bytes; no path follows.
+func decodeVMA(b []byte, m *Mapping) (pathLen int) {
+	e := binary.NativeEndian
+	m.Ino = e.Uint64(b[0:])
+	m.Start = e.Uint64(b[8:])
+	m.End = e.Uint64(b[16:])
+	m.Name = PathKey{e.Uint64(b[24:]), e.Uint64(b[32:])}
+	m.PID = int(e.Uint32(b[40:]))
+	m.Dev = userDev(e.Uint32(b[44:]))
+	return 0
+}

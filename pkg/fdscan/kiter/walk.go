@@ -14,10 +14,11 @@ import (
 
 // Walk is one walk of the kernel's tables, running beside the workers
 // of a scan (pkg/fdscan's) that read processes in PID order. It groups
-// the records by process, in PID order as the kernel gives them, and
-// hands each process's to the worker that reads the process; it holds
-// no more than a bounded number of records ahead of them.
-type Walk struct {
+// the records (R: Record or Mapping) by process, in PID order as the
+// kernel gives them, and hands each process's to the worker that reads
+// the process; it holds no more than a bounded number of records ahead
+// of them.
+type Walk[R any] struct {
 	// Start is when the walk started, in clock ticks after boot as
 	// stat's starttime: a process started since may have been passed
 	// over, and its descriptors are read from proc.
@@ -27,11 +28,11 @@ type Walk struct {
 
 	// spare holds record slices the workers are done with, for the
 	// walk to fill again: a listing's records are allocated once.
-	spare chan []Record
+	spare chan []R
 
 	mu      sync.Mutex
 	cond    sync.Cond
-	batches map[int][]Record
+	batches map[int][]R
 	held    int  // the records in batches
 	walked  int  // every process up to this PID has its records, if any, in batches
 	done    bool // the walk ended, cleanly or not
@@ -47,6 +48,9 @@ type Table interface {
 	// order and descriptor by descriptor in order, until fn returns an
 	// error, which Files then returns.
 	Files(fn func(Record) error) error
+	// Maps calls fn with each mapped file, as Iter.Maps does, or fails
+	// at once where the table has no mappings.
+	Maps(fn func(Mapping) error) error
 	// Close releases the table.
 	Close() error
 }
@@ -54,18 +58,29 @@ type Table interface {
 // errWalkStopped stops a walk whose scan ended.
 var errWalkStopped = errors.New("walk stopped")
 
-// StartWalk starts a walk of t for the processes pids, holding at most
-// limit records (beyond one process's) that no worker has taken.
-func StartWalk(t Table, pids []int, limit int) *Walk {
+// StartWalk starts a walk of t's open files for the processes pids,
+// holding at most limit records (beyond one process's) that no worker
+// has taken.
+func StartWalk(t Table, pids []int, limit int) *Walk[Record] {
+	return startWalk(t.Files, func(r *Record) int { return r.PID }, pids, limit)
+}
+
+// StartMapsWalk starts a walk of t's mapped files for the processes
+// pids, as StartWalk does of the open ones.
+func StartMapsWalk(t Table, pids []int, limit int) *Walk[Mapping] {
+	return startWalk(t.Maps, func(m *Mapping) int { return m.PID }, pids, limit)
+}
+
+func startWalk[R any](each func(func(R) error) error, pidOf func(*R) int, pids []int, limit int) *Walk[R] {
 	if !slices.IsSorted(pids) {
 		// Workers take processes in the order of pids, and the walk
 		// runs in PID order: it must not wait for them.
 		limit = math.MaxInt
 	}
-	w := &Walk{Start: bootTicks(), limit: limit, batches: map[int][]Record{}, walked: -1,
-		want: slices.Sorted(slices.Values(pids)), exited: make(chan struct{}), spare: make(chan []Record, 256)}
+	w := &Walk[R]{Start: bootTicks(), limit: limit, batches: map[int][]R{}, walked: -1,
+		want: slices.Sorted(slices.Values(pids)), exited: make(chan struct{}), spare: make(chan []R, 256)}
 	w.cond.L = &w.mu
-	go w.run(t)
+	go w.run(each, pidOf)
 	return w
 }
 
@@ -79,19 +94,19 @@ func bootTicks() uint64 {
 	return uint64(ts.Sec)*100 + uint64(ts.Nsec)/10_000_000
 }
 
-func (w *Walk) run(t Table) {
+func (w *Walk[R]) run(each func(func(R) error) error, pidOf func(*R) int) {
 	defer close(w.exited)
-	var batch []Record
+	var batch []R
 	pid := -1
-	err := t.Files(func(r Record) error {
-		if r.PID != pid {
-			if r.PID < pid {
-				return fmt.Errorf("kiter: PID %d after %d", r.PID, pid)
+	err := each(func(r R) error {
+		if p := pidOf(&r); p != pid {
+			if p < pid {
+				return fmt.Errorf("kiter: PID %d after %d", p, pid)
 			}
-			if err := w.finish(pid, batch, r.PID-1); err != nil {
+			if err := w.finish(pid, batch, p-1); err != nil {
 				return err
 			}
-			pid, batch = r.PID, nil
+			pid, batch = p, nil
 			select {
 			case batch = <-w.spare:
 			default:
@@ -117,7 +132,7 @@ func (w *Walk) run(t Table) {
 
 // finish hands over the records of process pid and says that every
 // process up to walked has its own, then waits while too many are held.
-func (w *Walk) finish(pid int, batch []Record, walked int) error {
+func (w *Walk[R]) finish(pid int, batch []R, walked int) error {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	if len(batch) > 0 {
@@ -139,7 +154,7 @@ func (w *Walk) finish(pid int, batch []Record, walked int) error {
 // none where it had no descriptor (or none a search wants), or started
 // after the walk passed. It reports false where the walk failed before
 // it, and proc is to be read instead.
-func (w *Walk) Take(pid int) ([]Record, bool) {
+func (w *Walk[R]) Take(pid int) ([]R, bool) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	for !w.done && w.walked < pid {
@@ -156,7 +171,7 @@ func (w *Walk) Take(pid int) ([]Record, bool) {
 
 // GiveBack makes the records of a process, once read, the walk's to
 // fill again.
-func (w *Walk) GiveBack(recs []Record) {
+func (w *Walk[R]) GiveBack(recs []R) {
 	if cap(recs) == 0 {
 		return
 	}
@@ -168,7 +183,7 @@ func (w *Walk) GiveBack(recs []Record) {
 }
 
 // End stops the walk, if it is still going, and waits for it.
-func (w *Walk) End() {
+func (w *Walk[R]) End() {
 	w.mu.Lock()
 	w.stop = true
 	w.cond.Broadcast()

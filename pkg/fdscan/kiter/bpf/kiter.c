@@ -100,6 +100,28 @@ static __always_inline bool wanted_file(struct inode *inode, __u32 dev, __u64 in
 	return !bpf_map_lookup_elem(&plain, &magic);
 }
 
+// The iterator walks the tasks of the reader's PID namespace: number them
+// as that namespace does, as its /proc does. The reader is the task whose
+// read(2) runs this program; its namespace's level is its own PID's
+// (NSpid in /proc cannot tell it: it starts at the level of the proc
+// mount's namespace). False for a task that namespace cannot see.
+static __always_inline bool reader_pid(struct task_struct *task, __u32 *nr)
+{
+	struct task_struct *reader = bpf_get_current_task_btf();
+	struct pid *rp = reader->thread_pid;
+	struct pid *tp = task->thread_pid;
+	if (!rp || !tp)
+		return false;
+	__u32 level = rp->level;
+	if (tp->level < level)
+		return false;
+	struct upid up = {};
+	bpf_probe_read_kernel(&up, sizeof(up),
+			      (void *)&tp->numbers[0] + level * bpf_core_type_size(struct upid));
+	*nr = up.nr;
+	return true;
+}
+
 static __always_inline int emit(struct bpf_iter__task_file *ctx, bool filter)
 {
 	struct seq_file *seq = ctx->meta->seq;
@@ -128,23 +150,8 @@ static __always_inline int emit(struct bpf_iter__task_file *ctx, bool filter)
 		return 0;
 	struct record *r = &s->rec;
 
-	// The iterator walks the tasks of the reader's PID namespace: number
-	// them as that namespace does, as its /proc does. The reader is the
-	// task whose read(2) runs this program; its namespace's level is its
-	// own PID's (NSpid in /proc cannot tell it: it starts at the level of
-	// the proc mount's namespace).
-	struct task_struct *reader = bpf_get_current_task_btf();
-	struct pid *rp = reader->thread_pid;
-	struct pid *tp = task->thread_pid;
-	if (!rp || !tp)
+	if (!reader_pid(task, &r->pid))
 		return 0;
-	__u32 level = rp->level;
-	if (tp->level < level)
-		return 0;
-	struct upid up = {};
-	bpf_probe_read_kernel(&up, sizeof(up),
-			      (void *)&tp->numbers[0] + level * bpf_core_type_size(struct upid));
-	r->pid = up.nr;
 	r->fd = ctx->fd;
 	r->dev = dev;
 	r->ino = ino;
@@ -203,4 +210,83 @@ SEC("iter/task_file")
 int dump_wanted(struct bpf_iter__task_file *ctx)
 {
 	return emit(ctx, true);
+}
+
+// One record per run of a process's mappings of one file (the maps'
+// consecutive lines of a library are one). It has no path: bpf_d_path
+// takes no vma->vm_file, a pointer the verifier does not trust. The
+// dentry and mount pointers stand for it instead: two records with the
+// same have the same path, which the reader learns once a walk from one
+// process's /proc/PID/maps. dev is the kernel's encoding, as in struct
+// record.
+struct vma_record {
+	__u64 ino;
+	__u64 start; // the run's first mapping, as map_files names it
+	__u64 end;
+	__u64 dentry;
+	__u64 mnt;
+	__u32 pid;
+	__u32 dev;
+};
+
+// For bpf2go, which makes the Go type from the object's BTF.
+const struct vma_record *unused_vma_record __attribute__((unused));
+
+// The file of the last record written, to leave out the next mappings of
+// it: one walk reads this map at a time, and its first call clears it.
+struct last_file {
+	__u64 ino;
+	__u32 pid;
+	__u32 dev;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct last_file);
+} last_vma SEC(".maps");
+
+// Every file mapped into each process, in address order.
+SEC("iter/task_vma")
+int dump_maps(struct bpf_iter__task_vma *ctx)
+{
+	struct seq_file *seq = ctx->meta->seq;
+	struct task_struct *task = ctx->task;
+	struct vm_area_struct *vma = ctx->vma;
+	__u32 zero = 0;
+
+	struct last_file *last = bpf_map_lookup_elem(&last_vma, &zero);
+	if (!last)
+		return 0;
+	if (ctx->meta->seq_num == 0)
+		__builtin_memset(last, 0, sizeof(*last));
+	if (!task || !vma || task->pid != task->tgid)
+		return 0;
+	struct file *file = vma->vm_file;
+	if (!file)
+		return 0;
+	struct inode *inode = file->f_inode;
+	if (!inode)
+		return 0;
+	struct vma_record r = {};
+	r.dev = inode->i_sb->s_dev;
+	r.ino = inode->i_ino;
+	if (!reader_pid(task, &r.pid))
+		return 0;
+	if (last->pid == r.pid && last->ino == r.ino && last->dev == r.dev)
+		return 0;
+	r.start = vma->vm_start;
+	r.end = vma->vm_end;
+	r.dentry = (__u64)file->f_path.dentry;
+	r.mnt = (__u64)file->f_path.mnt;
+	// A write the seq buffer has no room for fails, and the kernel
+	// runs the program again on this mapping for the next read: it is
+	// the last written only once written.
+	if (bpf_seq_write(seq, &r, sizeof(r)))
+		return 0;
+	last->pid = r.pid;
+	last->ino = r.ino;
+	last->dev = r.dev;
+	return 0;
 }

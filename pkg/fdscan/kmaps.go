@@ -1,0 +1,128 @@
+//go:build linux
+
+package fdscan
+
+import (
+	"bytes"
+	"slices"
+	"strconv"
+	"sync"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/openfiles/openfiles/pkg/fdscan/kiter"
+)
+
+// mapsWalk is one scan's walk of the kernel's mappings, and the paths
+// learned of them. The kernel gives no mapping's path (kiter.Mapping),
+// only what stands for it in the walk: the first process to map a file
+// through a dentry has its path read from its /proc/PID/maps, and every
+// other mapping of it takes the path from here.
+type mapsWalk struct {
+	walk  *kiter.Walk[kiter.Mapping]
+	paths sync.Map // kiter.PathKey → string, "" for a mapping maps leaves out
+}
+
+// kernelMaps adds the entries of the files mapped into process p, but
+// those in seen, as maps does from proc, from the kernel's walk. It
+// reports false, having added nothing, where it cannot: the walk did not
+// reach p, p started since it began, proc would not let us read p's
+// maps, or p's maps, read for a path not yet known, no longer show the
+// mappings the walk gave.
+func (r *reader) kernelMaps(dirfd int, p *Process, seen []devIno) bool {
+	if r.mapsWalk == nil || !r.vmasOK || p.StartTime >= r.mapsWalk.walk.Start || !r.linksReadable(dirfd) {
+		return false
+	}
+	for i := range r.vmas {
+		if _, ok := r.mapsWalk.paths.Load(r.vmas[i].Name); !ok {
+			if !r.learnPaths(dirfd) {
+				return false
+			}
+			break
+		}
+	}
+	var rng []byte
+	for i := range r.vmas {
+		m := &r.vmas[i]
+		v, _ := r.mapsWalk.paths.Load(m.Name)
+		path := v.(string)
+		if path == "" || m.Ino == 0 || slices.Contains(seen, devIno{m.Dev, m.Ino}) {
+			continue
+		}
+		seen = append(seen, devIno{m.Dev, m.Ino})
+		// The name of the mapping in map_files.
+		rng = strconv.AppendUint(rng[:0], m.Start, 16)
+		rng = append(rng, '-')
+		rng = strconv.AppendUint(rng, m.End, 16)
+		p.Files = append(p.Files, r.mapped(dirfd, Mapping{Dev: m.Dev, Inode: m.Ino, Path: path}, rng))
+	}
+	return true
+}
+
+// learnPaths reads the maps of the process in directory dirfd and learns
+// the path of each of the walk's mappings of it from the line that
+// starts at its address and maps its file. It reports false where one is
+// left unknown: the process mapped or unmapped it since.
+func (r *reader) learnPaths(dirfd int) bool {
+	b, err := r.readFile(dirfd, "maps")
+	if err != nil {
+		return false
+	}
+	left := len(r.vmas)
+	for len(b) > 0 && left > 0 {
+		var line []byte
+		line, b, _ = bytes.Cut(b, []byte("\n"))
+		start, dev, ino, path, ok := mapsLineFile(line)
+		if !ok {
+			continue
+		}
+		for i := range r.vmas {
+			m := &r.vmas[i]
+			if m.Start != start || m.Dev != dev || m.Ino != ino {
+				continue
+			}
+			if len(path) == 0 || path[0] != '/' {
+				// Not a file's path (anon_inode:...): the maps'
+				// entries leave it out.
+				path = nil
+			}
+			r.mapsWalk.paths.LoadOrStore(m.Name, string(path))
+			left--
+		}
+	}
+	for i := range r.vmas {
+		if _, ok := r.mapsWalk.paths.Load(r.vmas[i].Name); !ok {
+			return false
+		}
+	}
+	return true
+}
+
+// mapsLineFile parses a line of maps that maps a file: its start address,
+// device, inode and path (parseMapsLine's, but any path).
+func mapsLineFile(line []byte) (start, dev, ino uint64, path []byte, ok bool) {
+	rng, rest, _ := bytes.Cut(line, []byte(" "))
+	lo, _, _ := bytes.Cut(rng, []byte("-"))
+	start, err := strconv.ParseUint(string(lo), 16, 64)
+	if err != nil {
+		return 0, 0, 0, nil, false
+	}
+	// perms offset dev inode path
+	var f [4][]byte
+	for i := range f {
+		rest = bytes.TrimLeft(rest, " ")
+		end := bytes.IndexByte(rest, ' ')
+		if end < 0 {
+			end = len(rest)
+		}
+		f[i], rest = rest[:end], rest[end:]
+	}
+	major, minor, ok := bytes.Cut(f[2], []byte(":"))
+	a, err1 := strconv.ParseUint(string(major), 16, 32)
+	b, err2 := strconv.ParseUint(string(minor), 16, 32)
+	ino, err3 := strconv.ParseUint(string(f[3]), 10, 64)
+	if !ok || err1 != nil || err2 != nil || err3 != nil || ino == 0 {
+		return 0, 0, 0, nil, false
+	}
+	return start, unix.Mkdev(uint32(a), uint32(b)), ino, bytes.TrimLeft(rest, " "), true
+}
