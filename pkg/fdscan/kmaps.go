@@ -23,38 +23,53 @@ type mapsWalk struct {
 	paths sync.Map // kiter.PathKey → string, "" for a mapping maps leaves out
 }
 
-// kernelMaps adds the entries of the files mapped into process p, but
-// those in seen, as maps does from proc, from the kernel's walk. It
-// reports false, having added nothing, where it cannot: the walk did not
-// reach p, p started since it began, proc would not let us read p's
-// maps, or p's maps, read for a path not yet known, no longer show the
-// mappings the walk gave.
-func (r *reader) kernelMaps(dirfd int, p *Process, seen []devIno) bool {
-	if r.mapsWalk == nil || !r.vmasOK || p.StartTime >= r.mapsWalk.walk.Start || !r.linksReadable(dirfd) {
+// eachKernelMapped calls fn, as eachMapped does from proc, once for each
+// file the kernel's walk gave as mapped into the process in directory
+// dirfd, in order, but those in seen; want, when set, is asked first of
+// each by device and inode, and fn called with those it wants: only
+// their paths are looked for. It reports false, having called fn for
+// none, where the walk cannot serve: it did not reach the process, the
+// process started (start, its start time, 0 for not known yet) since
+// the walk began, proc would not let us read its maps, or its maps, read
+// for a path not yet known, no longer show the mappings the walk gave.
+func (r *reader) eachKernelMapped(dirfd int, start uint64, seen []devIno, want func(Mapping) bool, fn func(m Mapping, rng []byte)) bool {
+	if r.mapsWalk == nil || !r.vmasOK || start >= r.mapsWalk.walk.Start || !r.linksReadable(dirfd) {
 		return false
 	}
-	for i := range r.vmas {
-		if _, ok := r.mapsWalk.paths.Load(r.vmas[i].Name); !ok {
-			if !r.learnPaths(dirfd) {
-				return false
-			}
-			break
-		}
-	}
-	var rng []byte
+	// The mappings to call fn with, their paths found first: a first
+	// one unknown has them all read from the maps.
+	r.wanted = r.wanted[:0]
+	learnt := false
 	for i := range r.vmas {
 		m := &r.vmas[i]
-		v, _ := r.mapsWalk.paths.Load(m.Name)
-		path := v.(string)
-		if path == "" || m.Ino == 0 || slices.Contains(seen, devIno{m.Dev, m.Ino}) {
+		if m.Ino == 0 || slices.Contains(seen, devIno{m.Dev, m.Ino}) {
 			continue
 		}
 		seen = append(seen, devIno{m.Dev, m.Ino})
+		if want != nil && !want(Mapping{Dev: m.Dev, Inode: m.Ino}) {
+			continue
+		}
+		if _, ok := r.mapsWalk.paths.Load(m.Name); !ok && !learnt {
+			if !r.learnPaths(dirfd) {
+				return false
+			}
+			learnt = true
+		}
+		r.wanted = append(r.wanted, i)
+	}
+	var rng []byte
+	for _, i := range r.wanted {
+		m := &r.vmas[i]
+		v, _ := r.mapsWalk.paths.Load(m.Name)
+		path := v.(string)
+		if path == "" {
+			continue // not a file's path: the maps' entries leave it out
+		}
 		// The name of the mapping in map_files.
 		rng = strconv.AppendUint(rng[:0], m.Start, 16)
 		rng = append(rng, '-')
 		rng = strconv.AppendUint(rng, m.End, 16)
-		p.Files = append(p.Files, r.mapped(dirfd, Mapping{Dev: m.Dev, Inode: m.Ino, Path: path}, rng))
+		fn(Mapping{Dev: m.Dev, Inode: m.Ino, Path: path}, rng)
 	}
 	return true
 }

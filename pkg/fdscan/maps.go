@@ -73,7 +73,8 @@ func (r *reader) maps(dirfd int, p *Process, exeDev, exeIno uint64, haveExe bool
 	if haveExe {
 		exe = []devIno{{exeDev, exeIno}}
 	}
-	if r.kernelMaps(dirfd, p, exe) {
+	add := func(m Mapping, rng []byte) { p.Files = append(p.Files, r.mapped(dirfd, m, rng)) }
+	if r.eachKernelMapped(dirfd, p.StartTime, exe, nil, add) {
 		return
 	}
 	r.eachMapped(dirfd, exe, func(m Mapping, rng []byte) {

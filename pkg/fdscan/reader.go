@@ -41,6 +41,7 @@ type reader struct {
 	mapsWalk *mapsWalk
 	vmas     []kiter.Mapping
 	vmasOK   bool
+	wanted   []int // indexes in vmas, for eachKernelMapped
 	// links is what reading the process's cwd, root or exe link told
 	// of proc's access check: linksUnknown before one is read.
 	links linkAccess
@@ -248,6 +249,7 @@ func (r *reader) entityAt(dirfd, tid int, main *Process, p *Process) *Process {
 // in full, then, if it has any or no Keep decides, its identity.
 func (r *reader) probed(dirfd int, p *Process) *Process {
 	p.Files, p.ownFiles = r.s.files(), true
+	mapStart, kmaps := 0, false // where the mappings' entries start; whether the kernel's walk gave them
 	switch r.s.probe {
 	case ProbeSockets:
 		r.readNetNS(dirfd, p)
@@ -261,7 +263,8 @@ func (r *reader) probed(dirfd int, p *Process) *Process {
 				p.Files = append(p.Files, f)
 			}
 		}
-		r.probeMaps(dirfd, p)
+		mapStart = len(p.Files)
+		kmaps = r.probeMaps(dirfd, p)
 	}
 	p.fdStart = len(p.Files)
 	// The process's start time is read after its entries, and only if
@@ -277,13 +280,19 @@ func (r *reader) probed(dirfd int, p *Process) *Process {
 	if !r.readStat(dirfd, p) || !r.readOwner(dirfd, p) {
 		return nil
 	}
-	if kernel && p.StartTime >= r.walk.Start {
+	switch {
+	case kmaps && p.StartTime >= r.mapsWalk.walk.Start:
 		// Another process than the one walked may have its PID now.
+		p.Files = p.Files[:mapStart]
+		r.procMaps(dirfd, p)
+		p.fdStart = len(p.Files)
+		r.fdEntries(dirfd, p)
+	case kernel && p.StartTime >= r.walk.Start:
 		p.Files = p.Files[:p.fdStart]
 		r.fdEntries(dirfd, p)
-		if r.s.keep != nil && len(p.Files) == 0 {
-			return nil
-		}
+	}
+	if r.s.keep != nil && len(p.Files) == 0 {
+		return nil
 	}
 	if r.s.probe == ProbeStat {
 		for i := range p.Files {
@@ -325,13 +334,33 @@ func (r *reader) probeSpecial(dirfd int, name string, kind Kind, p *Process) (Fi
 
 // probeMaps offers each mapped file, by the device and inode in the
 // maps, and reads the kept ones in full.
-func (r *reader) probeMaps(dirfd int, p *Process) {
+func (r *reader) probeMaps(dirfd int, p *Process) (fromKernel bool) {
+	if r.eachKernelMapped(dirfd, 0, nil, r.keepMapping(p), func(m Mapping, rng []byte) {
+		p.Files = append(p.Files, r.mapped(dirfd, m, rng))
+	}) {
+		return true
+	}
+	r.procMaps(dirfd, p)
+	return false
+}
+
+// procMaps is probeMaps from proc's maps.
+func (r *reader) procMaps(dirfd int, p *Process) {
+	keep := r.keepMapping(p)
 	r.eachMapped(dirfd, nil, func(m Mapping, rng []byte) {
-		f := File{Kind: KindMem, FD: -1, EventfdID: -1, Link: m.Path, Dev: m.Dev, Inode: m.Inode, Type: TypeReg}
-		if r.keep(p, &f) {
+		if keep(m) {
 			p.Files = append(p.Files, r.mapped(dirfd, m, rng))
 		}
 	})
+}
+
+// keepMapping returns what asks Keep about a mapped file of p, by its
+// device and inode: the path is found only for those kept.
+func (r *reader) keepMapping(p *Process) func(Mapping) bool {
+	return func(m Mapping) bool {
+		f := File{Kind: KindMem, FD: -1, EventfdID: -1, Dev: m.Dev, Inode: m.Inode, Type: TypeReg}
+		return r.keep(p, &f)
+	}
 }
 
 // readNetNS sets p.NetNS from the ns/net link of its directory dirfd,

@@ -31,7 +31,8 @@ type Options struct {
 	// Keep, when set with a probe, decides on each entry after it: on
 	// the link text (and socket inode) with ProbeSockets, on the link
 	// text with ProbeLinks, on the stat
-	// with ProbeStat; also on entries that could not be read (Err set),
+	// with ProbeStat (a mapped file's, as the maps give it, on its
+	// device and inode alone: its path is found once kept); also on entries that could not be read (Err set),
 	// which lsof and fuser report differently. A rejected entry is
 	// dropped before any further
 	// system call, and a process none of whose entries is kept is not

@@ -12,7 +12,7 @@ import (
 )
 
 // Source is where a Scanner reads processes' descriptors from, and, for
-// a scan that lists them in full (ProbeFull), their mappings. Working and
+// a scan that reads them (ProbeFull, ProbeStat), their mappings. Working and
 // root directories, program text and threads with their own descriptor
 // tables or memory come from proc either way.
 type Source uint8
@@ -122,7 +122,7 @@ func kernelAllowed(root string, k Kernel) bool {
 
 // walkFor returns the kernel walks a scan of pids uses, started, or nil
 // when the scan reads proc: of the descriptors, and of the mappings for
-// a scan that lists them in full. It fails only where SourceKernel was
+// a scan that reads them (ProbeFull, ProbeStat). It fails only where SourceKernel was
 // asked for and cannot serve.
 func (s *Scanner) walkFor(pids []int) (*kiter.Walk[kiter.Record], *mapsWalk, error) {
 	s.used = SourceProc
@@ -138,7 +138,7 @@ func (s *Scanner) walkFor(pids []int) (*kiter.Walk[kiter.Record], *mapsWalk, err
 	}
 	s.used = SourceKernel
 	var maps *mapsWalk
-	if s.probe == ProbeFull {
+	if s.probe == ProbeFull || s.probe == ProbeStat {
 		maps = &mapsWalk{walk: kiter.StartMapsWalk(t, pids, mapsAhead)}
 	}
 	return kiter.StartWalk(t, pids, walkAhead), maps, nil
