@@ -11,6 +11,7 @@ import (
 	"sync"
 
 	"github.com/cilium/ebpf"
+	"github.com/cilium/ebpf/btf"
 	"github.com/cilium/ebpf/link"
 	"golang.org/x/sys/unix"
 )
@@ -155,12 +156,15 @@ func open(search *Search) (it *Iter, err error) {
 			it = nil
 		}
 	}()
+	// The kernel's BTF is parsed once, for both programs: it is most of
+	// what loading costs.
+	opts := &ebpf.CollectionOptions{Cache: btf.NewCache()}
 	if search == nil {
 		var objs struct {
 			Prog *ebpf.Program `ebpf:"dump_files"`
 			Buf  *ebpf.Map     `ebpf:"scratch"`
 		}
-		if err := spec.LoadAndAssign(&objs, nil); err != nil {
+		if err := spec.LoadAndAssign(&objs, opts); err != nil {
 			return it, loadError("load", err)
 		}
 		it.prog, it.maps = objs.Prog, []*ebpf.Map{objs.Buf}
@@ -175,7 +179,7 @@ func open(search *Search) (it *Iter, err error) {
 			WantedDev *ebpf.Map     `ebpf:"wanted_dev"`
 			Plain     *ebpf.Map     `ebpf:"plain"`
 		}
-		if err := spec.LoadAndAssign(&objs, nil); err != nil {
+		if err := spec.LoadAndAssign(&objs, opts); err != nil {
 			return it, loadError("load", err)
 		}
 		it.prog, it.maps = objs.Prog, []*ebpf.Map{objs.Buf, objs.Wanted, objs.WantedDev, objs.Plain}
@@ -207,19 +211,19 @@ func open(search *Search) (it *Iter, err error) {
 	if it.link, err = link.AttachIter(link.IterOptions{Program: it.prog}); err != nil {
 		return it, &Error{"attach", err}
 	}
-	it.openMaps(spec)
+	it.openMaps(spec, opts)
 	return it, nil
 }
 
 // openMaps loads and attaches the program that reports the mappings,
 // when the kernel takes it; Maps fails otherwise. It shares the kernel's
 // BTF, parsed once a process, with the descriptors' program.
-func (it *Iter) openMaps(spec *ebpf.CollectionSpec) {
+func (it *Iter) openMaps(spec *ebpf.CollectionSpec, opts *ebpf.CollectionOptions) {
 	var objs struct {
 		Prog *ebpf.Program `ebpf:"dump_maps"`
 		Last *ebpf.Map     `ebpf:"last_vma"`
 	}
-	if err := spec.LoadAndAssign(&objs, nil); err != nil {
+	if err := spec.LoadAndAssign(&objs, opts); err != nil {
 		return
 	}
 	l, err := link.AttachIter(link.IterOptions{Program: objs.Prog})

@@ -62,16 +62,16 @@ var errWalkStopped = errors.New("walk stopped")
 // holding at most limit records (beyond one process's) that no worker
 // has taken.
 func StartWalk(t Table, pids []int, limit int) *Walk[Record] {
-	return startWalk(t.Files, func(r *Record) int { return r.PID }, pids, limit)
+	return startWalk(t.Files, func(r Record) int { return r.PID }, pids, limit)
 }
 
 // StartMapsWalk starts a walk of t's mapped files for the processes
 // pids, as StartWalk does of the open ones.
 func StartMapsWalk(t Table, pids []int, limit int) *Walk[Mapping] {
-	return startWalk(t.Maps, func(m *Mapping) int { return m.PID }, pids, limit)
+	return startWalk(t.Maps, func(m Mapping) int { return m.PID }, pids, limit)
 }
 
-func startWalk[R any](each func(func(R) error) error, pidOf func(*R) int, pids []int, limit int) *Walk[R] {
+func startWalk[R any](each func(func(R) error) error, pidOf func(R) int, pids []int, limit int) *Walk[R] {
 	if !slices.IsSorted(pids) {
 		// Workers take processes in the order of pids, and the walk
 		// runs in PID order: it must not wait for them.
@@ -94,12 +94,12 @@ func bootTicks() uint64 {
 	return uint64(ts.Sec)*100 + uint64(ts.Nsec)/10_000_000
 }
 
-func (w *Walk[R]) run(each func(func(R) error) error, pidOf func(*R) int) {
+func (w *Walk[R]) run(each func(func(R) error) error, pidOf func(R) int) {
 	defer close(w.exited)
 	var batch []R
 	pid := -1
 	err := each(func(r R) error {
-		if p := pidOf(&r); p != pid {
+		if p := pidOf(r); p != pid {
 			if p < pid {
 				return fmt.Errorf("kiter: PID %d after %d", p, pid)
 			}
