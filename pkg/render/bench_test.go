@@ -3,6 +3,7 @@
 package render
 
 import (
+	"fmt"
 	"io"
 	"testing"
 
@@ -56,5 +57,19 @@ func BenchmarkJSONRow(b *testing.B) {
 		if err := w.Write(benchEntry); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// BenchmarkEscapeName escapes a name with nothing to escape, as most are,
+// and one with an escape at its end.
+func BenchmarkEscapeName(b *testing.B) {
+	e := Escaper{UTF8: true}
+	buf := make([]byte, 0, 128)
+	for _, name := range []string{"/usr/lib/x86_64-linux-gnu/libc.so.6", "/tmp/workload-1/file-17\n"} {
+		b.Run(fmt.Sprintf("%q", name[len(name)-3:]), func(b *testing.B) {
+			for b.Loop() {
+				buf = e.Append(buf[:0], name)
+			}
+		})
 	}
 }

@@ -37,6 +37,16 @@ func LocaleEscaper() Escaper {
 // Append appends the name s to dst, escaped.
 func (e Escaper) Append(dst []byte, s string) []byte {
 	for i := 0; i < len(s); {
+		// A run of bytes that need no escape, as most names are whole,
+		// is appended at once.
+		j := i
+		for j < len(s) && s[j] >= 0x20 && s[j] < 0x7f && s[j] != '\\' {
+			j++
+		}
+		dst = append(dst, s[i:j]...)
+		if i = j; i == len(s) {
+			break
+		}
 		c := s[i]
 		if c >= 0x80 && e.UTF8 {
 			r, n := utf8.DecodeRuneInString(s[i:])
