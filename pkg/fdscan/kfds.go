@@ -104,13 +104,15 @@ func (r *reader) kernelEntry(info *lazyDir, rec *kiter.Record, p *Process, f *Fi
 	// record's flags give it, whatever fdinfo says of the others.
 	f.setAccess(rec.Flags)
 	switch {
-	case needsFdinfo(f):
-		// Its details (an eventfd's ID, a tty's index...) are in
-		// fdinfo alone: read it, as proc's source does.
+	case needsFdinfo(f) && (f.Type != TypeChr || f.Rdev == devPtmx):
+		// Its details (an eventfd's ID, a pty master's tty index...)
+		// are in fdinfo alone: read it, as proc's source does.
 		if !r.fdinfo(info, fdName(rec.FD), f) {
 			return false
 		}
-	case r.s.fdinfo:
+	case r.s.fdinfo || needsFdinfo(f):
+		// Or all it has is in the record: a device's offset, which
+		// proc's source reads from fdinfo with its flags and mount.
 		f.Pos, f.HasPos = rec.Pos, true
 		f.Flags, f.MntID, f.HasFlags = rec.Flags, rec.MountID, true
 	case f.Type == TypeFIFO || f.Type == TypeSock || f.Type == TypeChr:
@@ -132,3 +134,7 @@ func (r *reader) linksReadable(dirfd int) bool {
 	}
 	return r.links != linksDenied
 }
+
+// devPtmx is the device number of /dev/ptmx, whose descriptors, pty
+// masters, have their slave's index in fdinfo.
+var devPtmx = unix.Mkdev(5, 2)
