@@ -148,6 +148,16 @@ func run(args []string, stdout, stderr io.Writer, e env) int {
 	if opts.nfs {
 		sel.nfsDevs = nfsDevices(so.Mounts)
 	}
+	if sel.filesOnly() && len(files.sockets) == 0 && !opts.summary && opts.endpoints == endpointsNone {
+		// Only the files' descriptors are listed, of no process the
+		// listing reads as a whole (a summary counts them, -E follows
+		// pipes to their other ends): the kernel's source reports
+		// those alone. A unix socket bound to a name is found by its
+		// path in the tables, not by a device and inode.
+		so.Search = func() *fdscan.Search {
+			return &fdscan.Search{Files: files.wanted.IDs(), Devs: files.wanted.Devs()}
+		}
+	}
 	// A summary counts each process once: its tasks share its files.
 	so.Tasks = sel.tasks() && !opts.summary
 	// The join stage: sockets with their tables (the resolver is new

@@ -85,6 +85,20 @@ func (s *selection) socketsOnly() bool {
 	return !s.procGroups() && !(o.fds != nil && !o.fds.Exclude) && !s.files.active() && !o.linkSelect && !o.nfs && o.tasks != tasksSelect
 }
 
+// filesOnly reports whether only descriptors of the files named (and of
+// +d/+D trees) can be selected, as far as descriptors go: the kernel's
+// source may then report no other.
+func (s *selection) filesOnly() bool {
+	o := s.o
+	if !s.files.active() {
+		return false
+	}
+	if o.and {
+		return true
+	}
+	return !s.procGroups() && o.inet == nil && !o.unix && !(o.fds != nil && !o.fds.Exclude) && !o.linkSelect && !o.nfs && o.tasks != tasksSelect
+}
+
 // socketProtos returns the socket tables worth reading: when only
 // sockets are selected, those of the protocols the selections name, and
 // nil, for all of them, otherwise.
