@@ -86,6 +86,7 @@ func run(procs, files, runs int, bin string) error {
 	pairs := bothSources(
 		pair{name: "lsof -n -P", ours: []string{lsof, "-n", "-P"}, ref: []string{"/usr/bin/lsof", "-n", "-P"}},
 		pair{name: "lsof -n -P -i :PORT", ours: []string{lsof, "-n", "-P", "-i", ":" + port}, ref: []string{"/usr/bin/lsof", "-n", "-P", "-i", ":" + port}},
+		pair{name: "lsof FILE", ours: []string{lsof, file}, ref: []string{"/usr/bin/lsof", file}},
 	)
 	pairs = append(pairs, pair{name: "lsof -p PID", ours: []string{lsof, "-p", fmt.Sprint(wl.Process.Pid)}, ref: []string{"/usr/bin/lsof", "-p", fmt.Sprint(wl.Process.Pid)}})
 	if fileExists(fuser) {
