@@ -6,9 +6,11 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"os/exec"
 	"reflect"
 	"slices"
 	"testing"
+	"time"
 
 	"golang.org/x/sys/unix"
 
@@ -135,6 +137,33 @@ func TestSourcesAgree(t *testing.T) {
 	}
 }
 
+// runFrom starts program prog holding file open on its descriptor 0,
+// waits until it runs, and returns its PID; it is killed when the test
+// ends.
+func runFrom(t *testing.T, prog, file string) int {
+	t.Helper()
+	in, err := os.Open(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer in.Close()
+	cmd := exec.Command(prog, "600")
+	cmd.Stdin = in
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+	exe := fmt.Sprintf("/proc/%d/exe", cmd.Process.Pid)
+	for end := time.Now().Add(5 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+		if l, _ := os.Readlink(exe); l == prog {
+			return cmd.Process.Pid
+		}
+		if time.Now().After(end) {
+			t.Fatalf("%s did not start", prog)
+		}
+	}
+}
+
 // scannerOfAll returns a scanner with options o, closed when the test
 // ends, and every process it can scan.
 func scannerOfAll(t *testing.T, o fdscan.Options) (*fdscan.Scanner, []int) {
@@ -247,6 +276,16 @@ func TestSourcesAgreeOverlay(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	// A program on the overlay: its text is mapped through a backing
+	// file of the lower layer, whose inode the kernel's walk of the
+	// mappings gives, where the maps show the overlay's.
+	prog, err := os.ReadFile("/usr/bin/sleep")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(dir+"/lower/sleep", prog, 0o755); err != nil {
+		t.Fatal(err)
+	}
 	merged := dir + "/merged"
 	opts := "lowerdir=" + dir + "/lower,upperdir=" + dir + "/upper,workdir=" + dir + "/work"
 	if err := unix.Mount("overlay", merged, "overlay", 0, opts); err != nil {
@@ -269,6 +308,7 @@ func TestSourcesAgreeOverlay(t *testing.T) {
 		}
 		search.Files = append(search.Files, fdscan.FileID{Dev: st.Dev, Ino: st.Ino})
 	}
+	pids = append(pids, runFrom(t, merged+"/sleep", merged+"/kept"))
 	slices.Sort(pids)
 	searched := func(_ *fdscan.Process, f *fdscan.File) bool {
 		return f.Kind == fdscan.KindFD && slices.Contains(search.Files, fdscan.FileID{Dev: f.Dev, Ino: f.Inode})
