@@ -8,8 +8,6 @@ import (
 	"strconv"
 	"sync"
 
-	"golang.org/x/sys/unix"
-
 	"github.com/openfiles/openfiles/pkg/fdscan/kiter"
 )
 
@@ -87,8 +85,10 @@ func (r *reader) learnPaths(dirfd int) bool {
 	for len(b) > 0 && left > 0 {
 		var line []byte
 		line, b, _ = bytes.Cut(b, []byte("\n"))
-		start, dev, ino, path, ok := mapsLineFile(line)
-		if !ok {
+		rng, dev, ino, path, ok := splitMapsLine(line)
+		lo, _, _ := bytes.Cut(rng, []byte("-"))
+		start, err := strconv.ParseUint(string(lo), 16, 64)
+		if !ok || err != nil {
 			continue
 		}
 		for i := range r.vmas {
@@ -111,33 +111,4 @@ func (r *reader) learnPaths(dirfd int) bool {
 		}
 	}
 	return true
-}
-
-// mapsLineFile parses a line of maps that maps a file: its start address,
-// device, inode and path (parseMapsLine's, but any path).
-func mapsLineFile(line []byte) (start, dev, ino uint64, path []byte, ok bool) {
-	rng, rest, _ := bytes.Cut(line, []byte(" "))
-	lo, _, _ := bytes.Cut(rng, []byte("-"))
-	start, err := strconv.ParseUint(string(lo), 16, 64)
-	if err != nil {
-		return 0, 0, 0, nil, false
-	}
-	// perms offset dev inode path
-	var f [4][]byte
-	for i := range f {
-		rest = bytes.TrimLeft(rest, " ")
-		end := bytes.IndexByte(rest, ' ')
-		if end < 0 {
-			end = len(rest)
-		}
-		f[i], rest = rest[:end], rest[end:]
-	}
-	major, minor, ok := bytes.Cut(f[2], []byte(":"))
-	a, err1 := strconv.ParseUint(string(major), 16, 32)
-	b, err2 := strconv.ParseUint(string(minor), 16, 32)
-	ino, err3 := strconv.ParseUint(string(f[3]), 10, 64)
-	if !ok || err1 != nil || err2 != nil || err3 != nil || ino == 0 {
-		return 0, 0, 0, nil, false
-	}
-	return start, unix.Mkdev(uint32(a), uint32(b)), ino, bytes.TrimLeft(rest, " "), true
 }

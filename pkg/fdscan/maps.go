@@ -28,8 +28,19 @@ const deletedSuffix = " (deleted)"
 // line, so that the lines of a file already seen cost no copy; rng is the
 // line's address range, the name of the mapping in map_files. It reports
 // false for lines that map no file (anonymous memory, [heap], [stack] and
-// the like, whose inode is 0) and for malformed lines.
+// the like, whose inode is 0, and files that have no path, such as
+// anonymous inodes) and for malformed lines.
 func parseMapsLine(line []byte) (rng []byte, dev, ino uint64, path []byte, ok bool) {
+	rng, dev, ino, path, ok = splitMapsLine(line)
+	if !ok || len(path) == 0 || path[0] != '/' {
+		return nil, dev, ino, nil, false
+	}
+	return rng, dev, ino, path, true
+}
+
+// splitMapsLine parses a line of maps that maps a file, whatever its
+// path says: false for a line of no file (inode 0) or malformed.
+func splitMapsLine(line []byte) (rng []byte, dev, ino uint64, path []byte, ok bool) {
 	// start-end perms offset dev inode [path]
 	rest := line
 	var field []byte
@@ -59,11 +70,7 @@ func parseMapsLine(line []byte) (rng []byte, dev, ino uint64, path []byte, ok bo
 			ino = n
 		}
 	}
-	path = bytes.TrimLeft(rest, " ")
-	if len(path) == 0 || path[0] != '/' {
-		return nil, dev, ino, nil, false
-	}
-	return rng, dev, ino, path, true
+	return rng, dev, ino, bytes.TrimLeft(rest, " "), true
 }
 
 // maps adds a mem (or DEL) entry for each file mapped into the process,
