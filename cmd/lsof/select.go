@@ -74,29 +74,27 @@ func (s *selection) scanPIDs() []int {
 // socketsOnly reports whether only socket descriptors can be selected,
 // so the scanner may skip every other file.
 func (s *selection) socketsOnly() bool {
-	o := s.o
-	sockets := o.inet != nil || o.unix
-	if !sockets {
-		return false
-	}
-	if o.and {
-		return true
-	}
-	return !s.procGroups() && !(o.fds != nil && !o.fds.Exclude) && !s.files.active() && !o.linkSelect && !o.nfs && o.tasks != tasksSelect
+	return (s.o.inet != nil || s.o.unix) && s.onlyGroup(true, false)
 }
 
 // filesOnly reports whether only descriptors of the files named (and of
 // +d/+D trees) can be selected, as far as descriptors go: the kernel's
 // source may then report no other.
 func (s *selection) filesOnly() bool {
+	return s.files.active() && s.onlyGroup(false, true)
+}
+
+// onlyGroup reports whether a file must be in a group given among the
+// sockets' (-i, -U) when sockets is set and the files' (names, +d/+D)
+// when files is: with -a every group must match, and otherwise no group
+// of another kind is given.
+func (s *selection) onlyGroup(sockets, files bool) bool {
 	o := s.o
-	if !s.files.active() {
-		return false
-	}
 	if o.and {
 		return true
 	}
-	return !s.procGroups() && o.inet == nil && !o.unix && !(o.fds != nil && !o.fds.Exclude) && !o.linkSelect && !o.nfs && o.tasks != tasksSelect
+	return !s.procGroups() && !(o.fds != nil && !o.fds.Exclude) && !o.linkSelect && !o.nfs && o.tasks != tasksSelect &&
+		(sockets || o.inet == nil && !o.unix) && (files || !s.files.active())
 }
 
 // socketProtos returns the socket tables worth reading: when only

@@ -59,8 +59,9 @@ func (r *reader) kernelEntries(dirfd int, p *Process) bool {
 // overlayfs, which reports a layer's device, nor btrfs a subvolume's,
 // nor proc or sysfs, which make up link counts and sizes, nor a network
 // file system, which asks its server). The kernel's search reports every
-// file of the others, for this to send to proc. A file the scan must not stat (Options.Exempt)
-// is read from proc too, which does not stat it either.
+// file of the others, for this to send to proc. A file the scan must not
+// stat (Options.Exempt) is read from proc too, which does not stat it
+// either.
 func (r *reader) trusted(rec *kiter.Record) bool {
 	if rec.PathErr != nil {
 		return false

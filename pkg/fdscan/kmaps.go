@@ -86,9 +86,12 @@ func (r *reader) learnPaths(dirfd int) bool {
 		var line []byte
 		line, b, _ = bytes.Cut(b, []byte("\n"))
 		rng, dev, ino, path, ok := splitMapsLine(line)
+		if !ok {
+			continue
+		}
 		lo, _, _ := bytes.Cut(rng, []byte("-"))
 		start, err := strconv.ParseUint(string(lo), 16, 64)
-		if !ok || err != nil {
+		if err != nil {
 			continue
 		}
 		for i := range r.vmas {

@@ -80,13 +80,16 @@ func (r *reader) maps(dirfd int, p *Process, exeDev, exeIno uint64, haveExe bool
 	if haveExe {
 		exe = []devIno{{exeDev, exeIno}}
 	}
-	add := func(m Mapping, rng []byte) { p.Files = append(p.Files, r.mapped(dirfd, m, rng)) }
-	if r.eachKernelMapped(dirfd, p.StartTime, exe, nil, add) {
-		return
+	add := r.appendMapped(dirfd, p)
+	if !r.eachKernelMapped(dirfd, p.StartTime, exe, nil, add) {
+		r.eachMapped(dirfd, exe, add)
 	}
-	r.eachMapped(dirfd, exe, func(m Mapping, rng []byte) {
-		p.Files = append(p.Files, r.mapped(dirfd, m, rng))
-	})
+}
+
+// appendMapped returns what adds the entry of a file mapped into p, whose
+// directory is dirfd, to its files.
+func (r *reader) appendMapped(dirfd int, p *Process) func(m Mapping, rng []byte) {
+	return func(m Mapping, rng []byte) { p.Files = append(p.Files, r.mapped(dirfd, m, rng)) }
 }
 
 type devIno struct{ dev, ino uint64 }

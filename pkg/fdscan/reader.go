@@ -335,9 +335,7 @@ func (r *reader) probeSpecial(dirfd int, name string, kind Kind, p *Process) (Fi
 // probeMaps offers each mapped file, by the device and inode in the
 // maps, and reads the kept ones in full.
 func (r *reader) probeMaps(dirfd int, p *Process) (fromKernel bool) {
-	if r.eachKernelMapped(dirfd, 0, nil, r.keepMapping(p), func(m Mapping, rng []byte) {
-		p.Files = append(p.Files, r.mapped(dirfd, m, rng))
-	}) {
+	if r.eachKernelMapped(dirfd, 0, nil, r.keepMapping(p), r.appendMapped(dirfd, p)) {
 		return true
 	}
 	r.procMaps(dirfd, p)
@@ -346,10 +344,10 @@ func (r *reader) probeMaps(dirfd int, p *Process) (fromKernel bool) {
 
 // procMaps is probeMaps from proc's maps.
 func (r *reader) procMaps(dirfd int, p *Process) {
-	keep := r.keepMapping(p)
+	keep, add := r.keepMapping(p), r.appendMapped(dirfd, p)
 	r.eachMapped(dirfd, nil, func(m Mapping, rng []byte) {
 		if keep(m) {
-			p.Files = append(p.Files, r.mapped(dirfd, m, rng))
+			add(m, rng)
 		}
 	})
 }

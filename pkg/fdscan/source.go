@@ -122,8 +122,8 @@ func kernelAllowed(root string, k Kernel) bool {
 
 // walkFor returns the kernel walks a scan of pids uses, started, or nil
 // when the scan reads proc: of the descriptors, and of the mappings for
-// a scan that reads them (ProbeFull, ProbeStat). It fails only where SourceKernel was
-// asked for and cannot serve.
+// a scan that reads them (ProbeFull, ProbeStat). It fails only where
+// SourceKernel was asked for and cannot serve.
 func (s *Scanner) walkFor(pids []int) (*kiter.Walk[kiter.Record], *mapsWalk, error) {
 	s.used = SourceProc
 	if s.source == SourceProc || s.source == SourceAuto && len(pids) < wideScan && !s.narrowToo {
