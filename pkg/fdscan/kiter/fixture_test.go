@@ -70,9 +70,11 @@ var kept []any
 // holdFiles opens one file of each kind the live test checks: in dir (a
 // disk file system) a regular file read-write at an offset, one appended
 // to, a file with two links, a deleted file and the directory itself; a
-// file in shm (a tmpfs); its own status file in proc; a pipe, a unix socket pair, a TCP listener and
-// /dev/null; and it maps mappedFiles files. It also gives one thread a descriptor table of its own
-// holding one more file, which /proc/PID/fd does not show.
+// file in shm (a tmpfs); its own status file in proc; a pipe, a unix
+// socket pair, a TCP listener and /dev/null; and it maps mappedFiles
+// files and holds each open twice. It also gives one thread a descriptor
+// table of its own holding one more file, which /proc/PID/fd does not
+// show.
 func holdFiles(dir, shm string) error {
 	data := make([]byte, 12345)
 	create := func(name string, size int) (string, error) {
@@ -155,9 +157,12 @@ func holdFiles(dir, shm string) error {
 	}
 	kept = append(kept, ln)
 
-	// Files mapped, and no longer open: more than one read of the
-	// iterator's seq buffer (eight pages) holds, so that the walk of
-	// the mappings runs across the end of one.
+	// Files mapped, each also open twice: more than one read of the
+	// iterator's seq buffer (eight pages) holds, so that both walks run
+	// across the end of one. The first descriptors of all come first:
+	// each carries its path, which the second ones then name by number,
+	// so a read's end falls on a record that numbers a path.
+	var paths []string
 	for i := range mappedFiles {
 		p, err := create(fmt.Sprintf("mapped-%d", i), 1)
 		if err != nil {
@@ -170,7 +175,12 @@ func holdFiles(dir, shm string) error {
 		if _, err := unix.Mmap(fd, 0, 1, unix.PROT_READ, unix.MAP_SHARED); err != nil {
 			return err
 		}
-		unix.Close(fd)
+		paths = append(paths, p)
+	}
+	for _, p := range paths {
+		if _, err := open(p, unix.O_RDONLY|unix.O_CLOEXEC); err != nil {
+			return err
+		}
 	}
 
 	// A thread with a table of its own: unshare copies the process's

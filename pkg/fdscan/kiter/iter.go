@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"slices"
+	"strconv"
 	"sync"
 
 	"github.com/cilium/ebpf"
@@ -17,8 +18,9 @@ import (
 )
 
 // Iter is a loaded iterator program, attached and ready to walk the
-// kernel's tables. Files may be called any number of times, also at once
-// from several goroutines; Close releases the program.
+// kernel's tables. Files may be called any number of times, also from
+// several goroutines (one walk runs at a time); Close releases the
+// program.
 type Iter struct {
 	prog *ebpf.Program
 	link *link.Iter
@@ -28,6 +30,7 @@ type Iter struct {
 	vmaProg *ebpf.Program
 	vmaLink *link.Iter
 	vmaMu   sync.Mutex // the program's last_vma map serves one walk at a time
+	filesMu sync.Mutex // and the files' program's names map
 }
 
 // FileID names a file by what stat returns for it: st_dev and st_ino.
@@ -159,15 +162,18 @@ func open(search *Search) (it *Iter, err error) {
 	// The kernel's BTF is parsed once, for both programs: it is most of
 	// what loading costs.
 	opts := &ebpf.CollectionOptions{Cache: btf.NewCache()}
+	specs.Names.MaxEntries = namesSize
 	if search == nil {
 		var objs struct {
-			Prog *ebpf.Program `ebpf:"dump_files"`
-			Buf  *ebpf.Map     `ebpf:"scratch"`
+			Prog      *ebpf.Program `ebpf:"dump_files"`
+			Buf       *ebpf.Map     `ebpf:"scratch"`
+			Names     *ebpf.Map     `ebpf:"names"`
+			NameState *ebpf.Map     `ebpf:"name_state"`
 		}
 		if err := spec.LoadAndAssign(&objs, opts); err != nil {
 			return it, loadError("load", err)
 		}
-		it.prog, it.maps = objs.Prog, []*ebpf.Map{objs.Buf}
+		it.prog, it.maps = objs.Prog, []*ebpf.Map{objs.Buf, objs.Names, objs.NameState}
 	} else {
 		specs.Wanted.MaxEntries = uint32(max(1, len(search.Files)))
 		specs.WantedDev.MaxEntries = uint32(max(1, len(search.Devs)))
@@ -178,11 +184,14 @@ func open(search *Search) (it *Iter, err error) {
 			Wanted    *ebpf.Map     `ebpf:"wanted"`
 			WantedDev *ebpf.Map     `ebpf:"wanted_dev"`
 			Plain     *ebpf.Map     `ebpf:"plain"`
+			Names     *ebpf.Map     `ebpf:"names"`
+			NameState *ebpf.Map     `ebpf:"name_state"`
 		}
 		if err := spec.LoadAndAssign(&objs, opts); err != nil {
 			return it, loadError("load", err)
 		}
-		it.prog, it.maps = objs.Prog, []*ebpf.Map{objs.Buf, objs.Wanted, objs.WantedDev, objs.Plain}
+		it.prog = objs.Prog
+		it.maps = []*ebpf.Map{objs.Buf, objs.Wanted, objs.WantedDev, objs.Plain, objs.Names, objs.NameState}
 		for _, fs := range Plain {
 			if err := objs.Plain.Update(&fs.Magic, uint8(1), ebpf.UpdateAny); err != nil {
 				return it, &Error{"fill plain", err}
@@ -257,6 +266,12 @@ func (it *Iter) Close() error {
 	return errors.Join(errs...)
 }
 
+// namesSize is how many paths a walk numbers at most at a time (the
+// program's names map): files whose path is another's cost no bpf_d_path
+// and no copy of the path. Beyond it the least recently used are
+// forgotten and come in full again.
+const namesSize = 16384
+
 // readSize is how much one read asks of the iterator. The kernel fills at
 // most its seq buffer (eight pages) per read; asking for more saves
 // nothing, asking for less splits records across reads.
@@ -267,6 +282,8 @@ const readSize = 64 << 10
 // until fn returns an error, which Files then returns. A process that
 // exits during the walk is simply not, or partly, reported.
 func (it *Iter) Files(fn func(Record) error) error {
+	it.filesMu.Lock()
+	defer it.filesMu.Unlock()
 	rc, err := it.link.Open()
 	if err != nil {
 		return &Error{"open iterator", err}
@@ -303,8 +320,31 @@ func (it *Iter) Maps(fn func(Mapping) error) error {
 // scan decodes the iterator's stream of records from rd.
 func scan(rd io.Reader, fn func(Record) error) error {
 	var r Record
-	return decodeStream(rd, recordSize, func(b []byte) int { return decode(b, &r) },
-		func(path []byte) error { r.Path = string(path); return fn(r) })
+	var n name
+	var paths []string // the walk's numbered paths
+	return decodeStream(rd, recordSize, func(b []byte) int { return decode(b, &r, &n) },
+		func(path []byte) error {
+			switch n.kind {
+			case nameNew:
+				r.Path = string(path)
+				if int(n.id) >= len(paths) {
+					paths = slices.Grow(paths, int(n.id)+1-len(paths))[:n.id+1]
+				}
+				paths[n.id] = r.Path
+			case nameSame:
+				if int(n.id) >= len(paths) || paths[n.id] == "" {
+					return &Error{"read", fmt.Errorf("path %d comes before its record", n.id)}
+				}
+				r.Path = paths[n.id]
+			case nameSocket:
+				r.Path = "socket:[" + strconv.FormatUint(r.Ino, 10) + "]"
+			case namePipe:
+				r.Path = "pipe:[" + strconv.FormatUint(r.Ino, 10) + "]"
+			default:
+				r.Path = string(path)
+			}
+			return fn(r)
+		})
 }
 
 // decodeStream decodes a stream of records of headers of size header,

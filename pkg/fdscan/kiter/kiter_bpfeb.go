@@ -27,22 +27,42 @@ type kiterLastFile struct {
 	Dev uint32
 }
 
+type kiterNameKey struct {
+	_      structs.HostLayout
+	Dentry uint64
+	Mnt    uint64
+	Ino    uint64
+}
+
+type kiterNameState struct {
+	_    structs.HostLayout
+	Walk uint32
+	Next uint32
+}
+
+type kiterNameVal struct {
+	_    structs.HostLayout
+	Walk uint32
+	Id   uint32
+}
+
 type kiterRecord struct {
-	_       structs.HostLayout
-	Ino     uint64
-	Size    int64
-	Pos     int64
-	Pid     uint32
-	Fd      uint32
-	Dev     uint32
-	Rdev    uint32
-	Flags   uint32
-	Nlink   uint32
-	MntId   int32
-	Mode    uint16
-	PathLen uint16
-	PathErr int32
-	Pad     uint32
+	_        structs.HostLayout
+	Ino      uint64
+	Size     int64
+	Pos      int64
+	Pid      uint32
+	Fd       uint32
+	Dev      uint32
+	Rdev     uint32
+	Flags    uint32
+	Nlink    uint32
+	MntId    int32
+	Mode     uint16
+	PathLen  uint16
+	PathErr  int16
+	NameKind uint16
+	NameId   uint32
 }
 
 type kiterScratch struct {
@@ -67,6 +87,8 @@ type kiterVmaRecord struct {
 // Used for safe lookups in a Collection or CollectionSpec.
 const (
 	kiterMapLastVma         = "last_vma"
+	kiterMapNameState       = "name_state"
+	kiterMapNames           = "names"
 	kiterMapPlain           = "plain"
 	kiterMapScratch         = "scratch"
 	kiterMapWanted          = "wanted"
@@ -129,6 +151,8 @@ type kiterProgramSpecs struct {
 // It can be passed ebpf.CollectionSpec.Assign.
 type kiterMapSpecs struct {
 	LastVma   *ebpf.MapSpec `ebpf:"last_vma"`
+	NameState *ebpf.MapSpec `ebpf:"name_state"`
+	Names     *ebpf.MapSpec `ebpf:"names"`
 	Plain     *ebpf.MapSpec `ebpf:"plain"`
 	Scratch   *ebpf.MapSpec `ebpf:"scratch"`
 	Wanted    *ebpf.MapSpec `ebpf:"wanted"`
@@ -163,6 +187,8 @@ func (o *kiterObjects) Close() error {
 // It can be passed to loadKiterObjects or ebpf.CollectionSpec.LoadAndAssign.
 type kiterMaps struct {
 	LastVma   *ebpf.Map `ebpf:"last_vma"`
+	NameState *ebpf.Map `ebpf:"name_state"`
+	Names     *ebpf.Map `ebpf:"names"`
 	Plain     *ebpf.Map `ebpf:"plain"`
 	Scratch   *ebpf.Map `ebpf:"scratch"`
 	Wanted    *ebpf.Map `ebpf:"wanted"`
@@ -172,6 +198,8 @@ type kiterMaps struct {
 func (m *kiterMaps) Close() error {
 	return _KiterClose(
 		m.LastVma,
+		m.NameState,
+		m.Names,
 		m.Plain,
 		m.Scratch,
 		m.Wanted,

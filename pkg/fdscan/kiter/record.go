@@ -37,11 +37,26 @@ type Record struct {
 // precedes each record's path in the iterator's output.
 const recordSize = int(unsafe.Sizeof(kiterRecord{}))
 
-// decode fills r from one record's header in b, which holds at least
-// recordSize bytes, and returns the length of the path that follows.
-// The layout is struct record's, in the host's byte order: the program
-// runs in this kernel.
-func decode(b []byte, r *Record) (pathLen int) {
+// name says where a record's path is: enum name_kind in bpf/kiter.c, and
+// the path's number in the walk where it has one.
+type name struct {
+	kind uint16
+	id   uint32
+}
+
+const (
+	namePath   = iota // the path follows the record (or PathErr says why not)
+	nameNew           // the path follows and is number id
+	nameSame          // the path numbered id, given earlier in the walk
+	nameSocket        // "socket:[ino]"
+	namePipe          // "pipe:[ino]"
+)
+
+// decode fills r and n from one record's header in b, which holds at
+// least recordSize bytes, and returns the length of the path that
+// follows. The layout is struct record's, in the host's byte order: the
+// program runs in this kernel.
+func decode(b []byte, r *Record, n *name) (pathLen int) {
 	e := binary.NativeEndian
 	r.Ino = e.Uint64(b[0:])
 	r.Size = int64(e.Uint64(b[8:]))
@@ -56,9 +71,10 @@ func decode(b []byte, r *Record) (pathLen int) {
 	r.Mode = uint32(e.Uint16(b[52:]))
 	pathLen = int(e.Uint16(b[54:]))
 	r.PathErr = nil
-	if errno := int32(e.Uint32(b[56:])); errno < 0 {
+	if errno := int16(e.Uint16(b[56:])); errno < 0 {
 		r.PathErr = syscall.Errno(-errno)
 	}
+	n.kind, n.id = e.Uint16(b[58:]), e.Uint32(b[60:])
 	return pathLen
 }
 

@@ -33,6 +33,8 @@ func TestRecordLayout(t *testing.T) {
 		{"mode", unsafe.Offsetof(k.Mode), 52},
 		{"path_len", unsafe.Offsetof(k.PathLen), 54},
 		{"path_err", unsafe.Offsetof(k.PathErr), 56},
+		{"name_kind", unsafe.Offsetof(k.NameKind), 58},
+		{"name_id", unsafe.Offsetof(k.NameId), 60},
 	}
 	for _, o := range offsets {
 		if o.got != o.want {
@@ -59,9 +61,12 @@ func TestDecode(t *testing.T) {
 	e.PutUint32(b[48:], 0xffffffff) // -1
 	e.PutUint16(b[52:], 0o100644)
 	e.PutUint16(b[54:], 17)
-	e.PutUint32(b[56:], uint32(0xffffffff-uint32(syscall.ENAMETOOLONG)+1))
+	e.PutUint16(b[56:], uint16(0xffff-uint16(syscall.ENAMETOOLONG)+1))
+	e.PutUint16(b[58:], nameSame)
+	e.PutUint32(b[60:], 70000)
 	var r Record
-	n := decode(b, &r)
+	var nm name
+	n := decode(b, &r, &nm)
 	want := Record{
 		PID: 4242, FD: 10042, Dev: unix.Mkdev(259, 3), Ino: 123456789012,
 		Rdev: unix.Mkdev(1, 3), Mode: 0o100644, Nlink: 2, Size: 1 << 40, Pos: 4321,
@@ -69,6 +74,9 @@ func TestDecode(t *testing.T) {
 	}
 	if r != want || n != 17 {
 		t.Errorf("decode = %+v, path length %d\nwant %+v, path length 17", r, n, want)
+	}
+	if nm != (name{nameSame, 70000}) {
+		t.Errorf("decode's name = %+v, want {kind:%d id:70000}", nm, nameSame)
 	}
 }
 

@@ -35,9 +35,65 @@ struct record {
 	__s32 mnt_id;
 	__u16 mode;
 	__u16 path_len;
-	__s32 path_err; // bpf_d_path's error when path_len is 0, else 0
-	__u32 _pad;
+	__s16 path_err;  // bpf_d_path's error when path_len is 0, else 0
+	__u16 name_kind; // NAME_*: where the path is
+	__u32 name_id;   // with NAME_NEW and NAME_SAME: the path's number in this walk
 };
+
+// Where a record's path is. Most open files share their path with
+// others (a log every worker holds, a directory, /dev/null), and each
+// file's path costs bpf_d_path a walk of its dentries: the first record
+// of a path in a walk carries it with a number, the next ones the number
+// only. Sockets and pipes have a name made of their inode number, as
+// their file systems' d_dname makes it; the reader makes it too.
+enum name_kind {
+	NAME_PATH = 0,   // the path follows (or path_err says why not)
+	NAME_NEW = 1,    // the path follows and is number name_id
+	NAME_SAME = 2,   // the path of number name_id, given earlier
+	NAME_SOCKET = 3, // "socket:[ino]"
+	NAME_PIPE = 4,   // "pipe:[ino]"
+};
+
+#define SOCKFS_MAGIC 0x534F434B
+#define PIPEFS_MAGIC 0x50495045
+
+// A path, by what d_path reads: the dentry, the mount and, against a
+// freed dentry's memory serving another file, the inode.
+struct name_key {
+	__u64 dentry;
+	__u64 mnt;
+	__u64 ino;
+};
+
+// The path numbers of this walk. The loader sets its size; a path that
+// finds no room, or is evicted, just comes in full again. Entries of an
+// earlier walk are told apart by their walk.
+struct name_val {
+	__u32 walk;
+	__u32 id;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 1);
+	__type(key, struct name_key);
+	__type(value, struct name_val);
+} names SEC(".maps");
+
+// The walk's number and the next path number: one walk reads this map
+// at a time (Iter.Files serialises them), and its first call starts a
+// new walk.
+struct name_state {
+	__u32 walk;
+	__u32 next;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct name_state);
+} name_state SEC(".maps");
 
 // A file wanted by a search: the kernel's dev_t and the inode number.
 struct file_id {
@@ -129,6 +185,13 @@ static __always_inline int emit(struct bpf_iter__task_file *ctx, bool filter)
 	struct file *file = ctx->file;
 	__u32 zero = 0;
 
+	struct name_state *st = bpf_map_lookup_elem(&name_state, &zero);
+	if (!st)
+		return 0;
+	if (ctx->meta->seq_num == 0) {
+		st->walk++;
+		st->next = 0;
+	}
 	if (!task || !file)
 		return 0;
 	// /proc/PID/fd shows the thread-group leader's table. The kernel
@@ -181,11 +244,34 @@ static __always_inline int emit(struct bpf_iter__task_file *ctx, bool filter)
 	struct mount *m = (void *)vm - bpf_core_field_offset(struct mount, mnt);
 	r->mnt_id = BPF_CORE_READ(m, mnt_id);
 
-	long n = bpf_d_path((struct path *)&file->f_path, s->path, sizeof(s->path));
 	r->path_len = 0;
 	r->path_err = 0;
+	r->name_id = 0;
+	__u32 magic = inode->i_sb->s_magic;
+	if (magic == SOCKFS_MAGIC || magic == PIPEFS_MAGIC) {
+		r->name_kind = magic == SOCKFS_MAGIC ? NAME_SOCKET : NAME_PIPE;
+		bpf_seq_write(seq, r, sizeof(*r));
+		return 0;
+	}
+	struct name_key key = {
+		.dentry = (__u64)file->f_path.dentry,
+		.mnt = (__u64)vm,
+		.ino = ino,
+	};
+	struct name_val *seen = bpf_map_lookup_elem(&names, &key);
+	if (seen && seen->walk == st->walk) {
+		r->name_kind = NAME_SAME;
+		r->name_id = seen->id;
+		bpf_seq_write(seq, r, sizeof(*r));
+		return 0;
+	}
+
+	long n = bpf_d_path((struct path *)&file->f_path, s->path, sizeof(s->path));
+	r->name_kind = NAME_PATH;
 	if (n > 0) {
 		r->path_len = n - 1; // n counts the NUL
+		r->name_kind = NAME_NEW;
+		r->name_id = st->next;
 	} else {
 		r->path_err = n;
 	}
@@ -193,7 +279,14 @@ static __always_inline int emit(struct bpf_iter__task_file *ctx, bool filter)
 	__u32 len = sizeof(struct record) + r->path_len;
 	if (len > sizeof(*s))
 		len = sizeof(*s);
-	bpf_seq_write(seq, s, len);
+	// A write the seq buffer has no room for fails, and the kernel runs
+	// the program again on this file for the next read: the path is
+	// numbered only once written.
+	if (bpf_seq_write(seq, s, len) || r->name_kind != NAME_NEW)
+		return 0;
+	struct name_val val = {.walk = st->walk, .id = st->next};
+	bpf_map_update_elem(&names, &key, &val, BPF_ANY);
+	st->next++;
 	return 0;
 }
 
