@@ -73,8 +73,9 @@ func sourceFromEnv() (Source, error) {
 const wideScan = 64
 
 // walkAhead is how many records the walk holds for the workers at most:
-// some 2 MB, a hundred processes of 160 descriptors.
-const walkAhead = 16 << 10
+// some 450 KB, 25 processes of 160 descriptors. The workers are the
+// slower: more only waits longer in memory.
+const walkAhead = 4 << 10
 
 // mapsAhead is how many mappings the walk of them holds for the workers
 // at most: a few hundred processes' files.
