@@ -32,7 +32,7 @@ var errDiagTruncated = errors.New("sock_diag: truncated message")
 // diagInet dumps the sockets of IP protocol ipproto (unix.IPPROTO_UDP,
 // unix.IPPROTO_UDPLITE) and family (IPv6 when v6) of our own network
 // namespace, calling fn with each that has an inode, as the /proc table
-// of proto would describe it.
+// of proto would describe it. The Socket is only valid during the call.
 func diagInet(proto Proto, ipproto uint8, v6 bool, fn func(*Socket)) error {
 	fd, err := diagSocketFD("")
 	if err != nil {
@@ -46,8 +46,9 @@ func diagInet(proto Proto, ipproto uint8, v6 bool, fn func(*Socket)) error {
 	req := make([]byte, sizeofInetDiagReqV2)
 	req[0], req[1] = family, ipproto
 	binary.NativeEndian.PutUint32(req[4:], 0xffffffff) // every state
+	var s Socket                                       // one for every socket: fn does not keep it
 	return diagDump(fd, req, sizeofInetDiagMsg, func(m []byte) {
-		if s := diagSocket(m, proto, v6); s.Inode != 0 {
+		if s = diagSocket(m, proto, v6); s.Inode != 0 {
 			fn(&s)
 		}
 	})

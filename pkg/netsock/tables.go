@@ -267,13 +267,15 @@ func (t *Tables) addSocket(s *Socket) {
 
 // eachSocket calls fn with the socket of each line of a table's text,
 // after the header, leaving out lines that do not parse and sockets with
-// no inode (as in TIME_WAIT).
+// no inode (as in TIME_WAIT). The Socket is only valid during the call.
 func eachSocket(b []byte, parse func([]byte) (Socket, error), fn func(*Socket)) {
 	_, b, _ = bytes.Cut(b, []byte("\n")) // the header
+	var s Socket                         // one for every line: fn does not keep it
 	for len(b) > 0 {
 		var line []byte
+		var err error
 		line, b, _ = bytes.Cut(b, []byte("\n"))
-		s, err := parse(line)
+		s, err = parse(line)
 		if err != nil || s.Inode == 0 {
 			continue
 		}
