@@ -5,7 +5,6 @@ package netsock
 import (
 	"bytes"
 	"encoding/binary"
-	"os"
 	"path/filepath"
 	"strings"
 
@@ -184,7 +183,7 @@ func nameText(name []byte) string {
 func ReadUnix(dir string, own, peers bool, fn func(*Socket)) error {
 	// The table first: a socket in it that is still open by the dump's
 	// time is in the dump.
-	b, err := os.ReadFile(filepath.Join(dir, "unix"))
+	b, err := readTable(filepath.Join(dir, "unix"))
 	if err != nil {
 		return err
 	}
