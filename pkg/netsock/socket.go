@@ -5,8 +5,6 @@ package netsock
 import (
 	"encoding/binary"
 	"net/netip"
-	"strconv"
-	"strings"
 )
 
 // Proto is the table a socket was found in.
@@ -105,11 +103,10 @@ func (s *Socket) AddrText() string {
 		n = 16
 	}
 	var buf [16]byte
-	b := strconv.AppendUint(buf[:0], s.Addr, 16)
-	if len(b) >= n {
-		return string(b)
+	for i, v := n-1, s.Addr; i >= 0; i, v = i-1, v>>4 {
+		buf[i] = "0123456789abcdef"[v&0xf]
 	}
-	return strings.Repeat("0", n-len(b)) + string(b)
+	return string(buf[:n])
 }
 
 // appendInetText appends ap as an Internet table prints an address and
