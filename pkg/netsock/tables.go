@@ -6,6 +6,7 @@ import (
 	"bytes"
 	"cmp"
 	"io"
+	"math"
 	"net/netip"
 	"os"
 	"path/filepath"
@@ -61,11 +62,15 @@ type Tables struct {
 	// for another's fields: Internet (raw and ICMP too) and unix ones,
 	// and Socket itself for the few netlink and packet ones. The tables
 	// are read in that order, which is so Each's. byInode has a record's
-	// kind and index (small values keep the map cheap to fill).
-	inet    chunks[inetSock]
-	unix    chunks[unixSock]
-	other   chunks[Socket]
-	byInode map[uint64]sockRef
+	// kind and index (small values keep the map cheap to fill), by
+	// inode: of 32 bits, all a socket's has (the kernel numbers them
+	// with get_next_ino), but in bigInodes, for a table that says
+	// otherwise.
+	inet      chunks[inetSock]
+	unix      chunks[unixSock]
+	other     chunks[Socket]
+	byInode   map[uint32]sockRef
+	bigInodes map[uint64]sockRef
 	// Files is how many table files were read to build it.
 	Files int
 	// errs holds why table files asked for could not be read, by name.
@@ -278,7 +283,7 @@ func (t *Tables) add(b []byte, parse func([]byte) (Socket, error)) {
 
 // addSocket adds s unless a socket of its inode is in already.
 func (t *Tables) addSocket(s *Socket) {
-	if _, dup := t.byInode[s.Inode]; dup {
+	if _, dup := t.ref(s.Inode); dup {
 		return
 	}
 	var ref sockRef
@@ -290,7 +295,24 @@ func (t *Tables) addSocket(s *Socket) {
 	default:
 		ref = kindOther<<refKindShift | sockRef(t.other.add(*s))
 	}
-	t.byInode[s.Inode] = ref
+	if s.Inode > math.MaxUint32 {
+		if t.bigInodes == nil {
+			t.bigInodes = map[uint64]sockRef{}
+		}
+		t.bigInodes[s.Inode] = ref
+		return
+	}
+	t.byInode[uint32(s.Inode)] = ref
+}
+
+// ref returns the record of the socket with the given inode.
+func (t *Tables) ref(inode uint64) (sockRef, bool) {
+	if inode > math.MaxUint32 {
+		ref, ok := t.bigInodes[inode]
+		return ref, ok
+	}
+	ref, ok := t.byInode[uint32(inode)]
+	return ref, ok
 }
 
 // eachSocket calls fn with the socket of each line of a table's text,
@@ -313,7 +335,7 @@ func eachSocket(b []byte, parse func([]byte) (Socket, error), fn func(*Socket)) 
 
 // Lookup returns the socket with the given inode.
 func (t *Tables) Lookup(inode uint64) (Socket, bool) {
-	ref, ok := t.byInode[inode]
+	ref, ok := t.ref(inode)
 	if !ok {
 		return Socket{}, false
 	}
@@ -347,7 +369,7 @@ func (t *Tables) Each(fn func(*Socket)) {
 }
 
 func newTables() *Tables {
-	return &Tables{byInode: map[uint64]sockRef{}}
+	return &Tables{byInode: map[uint32]sockRef{}}
 }
 
 // InetPeers pairs the established TCP, UDP and UDPLITE sockets of the

@@ -8,9 +8,9 @@ import (
 )
 
 // TestTablesKeepSockets adds sockets of every kind, more than a chunk of
-// each, in the order of the tables: Lookup gives each back as it was
-// added, Each gives them all in that order, and a second socket of an
-// inode is left out.
+// each, in the order of the tables, and some of inodes past 32 bits:
+// Lookup gives each back as it was added, Each gives them all in that
+// order, and a second socket of an inode is left out.
 func TestTablesKeepSockets(t *testing.T) {
 	var added []Socket
 	ino := uint64(1000)
@@ -32,6 +32,10 @@ func TestTablesKeepSockets(t *testing.T) {
 		add(Socket{Proto: ProtoUnix, Addr: uint64(i) << 32, addrDigits: 16, Type: 1, Flags: 0x10000, State: 1,
 			Path: "/run/s.sock", Checked: true, BoundDev: 0xfe00001, BoundIno: 0xffffffff, Peer: uint64(i), Pending: 42})
 	}
+	ino = 1<<32 - 2 // past 32 bits, which no kernel gives now
+	add(Socket{Proto: ProtoUnix, Type: 2})
+	add(Socket{Proto: ProtoUnix, Type: 2})
+	add(Socket{Proto: ProtoUnix, Type: 2})
 	add(Socket{Proto: ProtoNetlink, Family: 9})
 	add(Socket{Proto: ProtoPacket, Type: 3, Family: 0x0003})
 
@@ -40,8 +44,10 @@ func TestTablesKeepSockets(t *testing.T) {
 		s := added[i]
 		tb.addSocket(&s)
 	}
-	dup := Socket{Inode: added[0].Inode, Proto: ProtoUnix}
-	tb.addSocket(&dup)
+	for _, i := range []int{0, len(added) - 3} {
+		dup := Socket{Inode: added[i].Inode, Proto: ProtoNetlink}
+		tb.addSocket(&dup)
+	}
 	for _, want := range added {
 		if got, ok := tb.Lookup(want.Inode); !ok || got != want {
 			t.Fatalf("Lookup(%d) = %+v, %v; want %+v", want.Inode, got, ok, want)
