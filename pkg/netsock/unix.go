@@ -47,8 +47,8 @@ type unixDiag struct {
 	icons  []byte // of a listener: the clients of its pending connections, 32-bit inodes
 }
 
-// unixDump is a sock_diag dump of unix sockets: by inode, and the inodes
-// in the order the kernel gave them.
+// unixDump is a sock_diag dump of unix sockets: by inode, and, for
+// pairing peers, the inodes in the order the kernel gave them.
 type unixDump struct {
 	socks map[uint64]unixDiag
 	order []uint64
@@ -75,12 +75,17 @@ func dumpUnix(nsPath string, peers bool, about int) (*unixDump, error) {
 	ne.PutUint32(req[12:], show)
 	ne.PutUint32(req[16:], 0xffffffff) // no cookie
 	ne.PutUint32(req[20:], 0xffffffff)
-	dump := &unixDump{socks: make(map[uint64]unixDiag, about), order: make([]uint64, 0, about)}
+	dump := &unixDump{socks: make(map[uint64]unixDiag, about)}
+	if peers {
+		dump.order = make([]uint64, 0, about)
+	}
 	err = diagDump(fd, req, sizeofUnixDiagMsg, func(m []byte) {
 		ino, d := parseUnixDiag(m)
 		if ino != 0 {
 			dump.socks[ino] = d
-			dump.order = append(dump.order, ino)
+			if peers {
+				dump.order = append(dump.order, ino)
+			}
 		}
 	})
 	if err != nil {
