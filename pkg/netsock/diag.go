@@ -32,7 +32,7 @@ var errDiagTruncated = errors.New("sock_diag: truncated message")
 // diagInet dumps the sockets of IP protocol ipproto (unix.IPPROTO_UDP,
 // unix.IPPROTO_UDPLITE) and family (IPv6 when v6) of our own network
 // namespace, calling fn with each that has an inode, as the /proc table
-// of proto would describe it.
+// of proto would describe it. The Socket is only valid during the call.
 func diagInet(proto Proto, ipproto uint8, v6 bool, fn func(*Socket)) error {
 	fd, err := diagSocketFD("")
 	if err != nil {
@@ -46,8 +46,9 @@ func diagInet(proto Proto, ipproto uint8, v6 bool, fn func(*Socket)) error {
 	req := make([]byte, sizeofInetDiagReqV2)
 	req[0], req[1] = family, ipproto
 	binary.NativeEndian.PutUint32(req[4:], 0xffffffff) // every state
+	var s Socket                                       // one for every socket: fn does not keep it
 	return diagDump(fd, req, sizeofInetDiagMsg, func(m []byte) {
-		if s := diagSocket(m, proto, v6); s.Inode != 0 {
+		if s = diagSocket(m, proto, v6); s.Inode != 0 {
 			fn(&s)
 		}
 	})
@@ -172,33 +173,15 @@ func diagSocket(m []byte, proto Proto, v6 bool) Socket {
 		Inode:   uint64(ne.Uint32(m[68:])),
 	}
 	sport, dport := binary.BigEndian.Uint16(m[4:]), binary.BigEndian.Uint16(m[6:])
-	s.Local, s.LocalText = diagAddr(m[8:24], sport, v6)
-	s.Remote, s.RemoteText = diagAddr(m[24:40], dport, v6)
+	s.Local = diagAddr(m[8:24], sport, v6)
+	s.Remote = diagAddr(m[24:40], dport, v6)
 	return s
 }
 
-// diagAddr returns an address and port of a sockid, and the text the
-// /proc table shows for them: the address's 32-bit words in host byte
-// order, then the port, all in upper-case hex.
-func diagAddr(raw []byte, port uint16, v6 bool) (netip.AddrPort, string) {
-	var addr netip.Addr
+// diagAddr returns an address and port of a sockid.
+func diagAddr(raw []byte, port uint16, v6 bool) netip.AddrPort {
 	if v6 {
-		addr = netip.AddrFrom16([16]byte(raw[:16]))
-	} else {
-		addr = netip.AddrFrom4([4]byte(raw[:4]))
-		raw = raw[:4]
+		return netip.AddrPortFrom(netip.AddrFrom16([16]byte(raw[:16])), port)
 	}
-	const hexDigits = "0123456789ABCDEF"
-	text := make([]byte, 0, 2*len(raw)+5)
-	for w := 0; w < len(raw); w += 4 {
-		v := binary.NativeEndian.Uint32(raw[w:])
-		for shift := 28; shift >= 0; shift -= 4 {
-			text = append(text, hexDigits[v>>uint(shift)&0xf])
-		}
-	}
-	text = append(text, ':')
-	for shift := 12; shift >= 0; shift -= 4 {
-		text = append(text, hexDigits[port>>uint(shift)&0xf])
-	}
-	return netip.AddrPortFrom(addr, port), string(text)
+	return netip.AddrPortFrom(netip.AddrFrom4([4]byte(raw[:4])), port)
 }

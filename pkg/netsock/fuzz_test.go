@@ -30,8 +30,16 @@ func FuzzParseInetLine(f *testing.F) {
 	f.Fuzz(func(t *testing.T, line []byte) {
 		for _, v6 := range []bool{false, true} {
 			s, err := parseInetLine(line, ProtoTCP, v6)
-			if err == nil && (s.Local.Addr().Is6() != v6 || s.Remote.Addr().Is6() != v6) {
+			if err != nil {
+				continue
+			}
+			if s.Local.Addr().Is6() != v6 || s.Remote.Addr().Is6() != v6 {
 				t.Errorf("%q parsed with the wrong family: %+v", line, s)
+			}
+			// The addresses' text is given back as the line has it.
+			f := fields(line, 3, nil)
+			if got := s.LocalText() + " " + s.RemoteText(); got != string(f[1])+" "+string(f[2]) {
+				t.Errorf("%q: addresses given back as %q", line, got)
 			}
 		}
 	})
@@ -41,8 +49,15 @@ func FuzzParseUnixLine(f *testing.F) {
 	seedTable(f, "unix")
 	f.Fuzz(func(t *testing.T, line []byte) {
 		s, err := parseUnixLine(line)
-		if err == nil && !strings.Contains(string(line), s.Path) {
+		if err != nil {
+			return
+		}
+		if !strings.Contains(string(line), s.Path) {
 			t.Errorf("path %q is not in %q", s.Path, line)
+		}
+		// Num is given back as the line has it.
+		if num, _, _ := strings.Cut(strings.TrimLeft(string(line), " \t"), ":"); s.AddrText() != num {
+			t.Errorf("%q: Num given back as %q", line, s.AddrText())
 		}
 	})
 }
@@ -99,7 +114,7 @@ func FuzzDiagMessages(f *testing.F) {
 			for _, a := range []struct {
 				text string
 				ap   netip.AddrPort
-			}{{s.LocalText, s.Local}, {s.RemoteText, s.Remote}} {
+			}{{s.LocalText(), s.Local}, {s.RemoteText(), s.Remote}} {
 				back, err := parseInetAddr([]byte(a.text), v6)
 				if err != nil || back != a.ap {
 					t.Errorf("%q reads back as %v (%v), want %v", a.text, back, err, a.ap)

@@ -5,6 +5,8 @@ package netsock
 import (
 	"bytes"
 	"cmp"
+	"io"
+	"math"
 	"net/netip"
 	"os"
 	"path/filepath"
@@ -56,16 +58,142 @@ var tables = []table{
 
 // Tables holds the sockets of one network namespace by inode.
 type Tables struct {
-	// socks holds the sockets in chunks of sockChunk, never copied as
-	// they grow; byInode has their index (small values keep the map
-	// cheap to fill).
-	socks   [][]Socket
-	n       int
-	byInode map[uint64]int32
+	// Each kind of socket has a record of its own, so that none pays
+	// for another's fields: Internet (raw and ICMP too) and unix ones,
+	// and Socket itself for the few netlink and packet ones. The tables
+	// are read in that order, which is so Each's. byInode has a record's
+	// kind and index (small values keep the map cheap to fill), by
+	// inode: of 32 bits, all a socket's has (the kernel numbers them
+	// with get_next_ino), but in bigInodes, for a table that says
+	// otherwise.
+	inet      chunks[inetSock]
+	unix      chunks[unixSock]
+	other     chunks[Socket]
+	byInode   map[uint32]sockRef
+	bigInodes map[uint64]sockRef
 	// Files is how many table files were read to build it.
 	Files int
 	// errs holds why table files asked for could not be read, by name.
 	errs map[string]error
+}
+
+// sockRef is a socket's record in Tables: its kind in the top two bits,
+// its index in the rest.
+type sockRef uint32
+
+const (
+	kindInet = iota
+	kindUnix
+	kindOther
+	refKindShift = 30
+)
+
+func (r sockRef) kind() int  { return int(r >> refKindShift) }
+func (r sockRef) index() int { return int(r & (1<<refKindShift - 1)) }
+
+// inetSock is what Tables keep of an Internet socket: the addresses as
+// bytes, not netip's Addr, which holds a pointer (its zone), so that the
+// records have none for the garbage collector to scan; queues of 32
+// bits, all the kernel writes.
+type inetSock struct {
+	inode            uint64
+	local, remote    [16]byte // as As16 gives them
+	lport, rport     uint16
+	txQueue, rxQueue uint32
+	proto            Proto
+	v6               bool
+	state            uint8
+}
+
+func inetSockOf(s *Socket) inetSock {
+	return inetSock{
+		inode: s.Inode, local: s.Local.Addr().As16(), remote: s.Remote.Addr().As16(),
+		lport: s.Local.Port(), rport: s.Remote.Port(), txQueue: uint32(s.TxQueue), rxQueue: uint32(s.RxQueue),
+		proto: s.Proto, v6: s.IPv6, state: s.State,
+	}
+}
+
+func (r *inetSock) socket() Socket {
+	return Socket{
+		Inode: r.inode, Proto: r.proto, IPv6: r.v6, State: r.state,
+		Local:   netip.AddrPortFrom(inetAddr(r.local, r.v6), r.lport),
+		Remote:  netip.AddrPortFrom(inetAddr(r.remote, r.v6), r.rport),
+		TxQueue: uint64(r.txQueue), RxQueue: uint64(r.rxQueue),
+	}
+}
+
+// inetAddr is the address As16 gave raw, of a socket of an IPv6 table
+// or else of an IPv4 one.
+func inetAddr(raw [16]byte, v6 bool) netip.Addr {
+	if v6 {
+		return netip.AddrFrom16(raw)
+	}
+	return netip.AddrFrom16(raw).Unmap()
+}
+
+// unixSock is what Tables keep of a unix socket. The peers' and the
+// bound file's inodes have 32 bits, all sock_diag gives.
+type unixSock struct {
+	inode, addr             uint64
+	path                    string
+	boundDev                uint64
+	boundIno, peer, pending uint32
+	flags                   uint32
+	typ                     uint16
+	state, addrDigits       uint8
+	checked                 bool
+}
+
+func unixSockOf(s *Socket) unixSock {
+	return unixSock{
+		inode: s.Inode, addr: s.Addr, path: s.Path, boundDev: s.BoundDev,
+		boundIno: uint32(s.BoundIno), peer: uint32(s.Peer), pending: uint32(s.Pending),
+		flags: s.Flags, typ: s.Type, state: s.State, addrDigits: s.addrDigits, checked: s.Checked,
+	}
+}
+
+func (r *unixSock) socket() Socket {
+	return Socket{
+		Inode: r.inode, Proto: ProtoUnix, Addr: r.addr, Path: r.path, BoundDev: r.boundDev,
+		BoundIno: uint64(r.boundIno), Peer: uint64(r.peer), Pending: uint64(r.pending),
+		Flags: r.flags, Type: r.typ, State: r.state, addrDigits: r.addrDigits, Checked: r.checked,
+	}
+}
+
+// chunks holds records in chunks of up to chunkLen, never copied once
+// full: only the first grows as a slice does, so that a namespace of few
+// sockets costs little.
+type chunks[T any] struct {
+	c [][]T
+	n int
+}
+
+const chunkLen = 4096
+
+func (c *chunks[T]) add(r T) int {
+	if c.n%chunkLen == 0 {
+		c.c = append(c.c, nil)
+		if c.n > 0 {
+			c.c[len(c.c)-1] = make([]T, 0, chunkLen)
+		}
+	}
+	last := &c.c[len(c.c)-1]
+	if len(*last) == cap(*last) {
+		*last = slices.Grow(*last, min(max(2*len(*last), 16), chunkLen)-len(*last))
+	}
+	*last = append(*last, r)
+	c.n++
+	return c.n - 1
+}
+
+func (c *chunks[T]) at(i int) *T { return &c.c[i/chunkLen][i%chunkLen] }
+
+func (c *chunks[T]) each(fn func(*T)) {
+	for _, chunk := range c.c {
+		for i := range chunk {
+			fn(&chunk[i])
+		}
+	}
 }
 
 // readTables reads the socket tables in dir (a /proc/PID/net
@@ -96,7 +224,7 @@ func readTables(dir string, own, unixPeers bool, protos []Proto) (*Tables, error
 			}
 			continue
 		}
-		b, err := os.ReadFile(filepath.Join(dir, tb.name))
+		b, err := readTable(filepath.Join(dir, tb.name))
 		if err != nil {
 			firstErr = cmp.Or(firstErr, err)
 			t.setErr(tb.name, err)
@@ -109,6 +237,33 @@ func readTables(dir string, own, unixPeers bool, protos []Proto) (*Tables, error
 		return t, firstErr
 	}
 	return t, nil
+}
+
+// readTable returns the text of the table file path. Its size is not
+// known before it is read (stat says 0), and os.ReadFile's buffer grows
+// by a quarter at a time past a few hundred kB, which for a unix table
+// of 26,000 lines (1.6 MB) leaves four times that as garbage; this one
+// doubles.
+func readTable(path string) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	b := make([]byte, 0, 16<<10)
+	for {
+		if len(b) == cap(b) {
+			b = slices.Grow(b, cap(b))
+		}
+		n, err := f.Read(b[len(b):cap(b)])
+		b = b[:len(b)+n]
+		if err == io.EOF {
+			return b, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
 }
 
 func (t *Tables) setErr(name string, err error) {
@@ -126,31 +281,51 @@ func (t *Tables) add(b []byte, parse func([]byte) (Socket, error)) {
 	eachSocket(b, parse, t.addSocket)
 }
 
-const sockChunk = 4096
-
 // addSocket adds s unless a socket of its inode is in already.
 func (t *Tables) addSocket(s *Socket) {
-	if _, dup := t.byInode[s.Inode]; dup {
+	if _, dup := t.ref(s.Inode); dup {
 		return
 	}
-	if t.n%sockChunk == 0 {
-		t.socks = append(t.socks, make([]Socket, 0, sockChunk))
+	var ref sockRef
+	switch {
+	case s.Proto == ProtoUnix:
+		ref = kindUnix<<refKindShift | sockRef(t.unix.add(unixSockOf(s)))
+	case s.Proto.Inet() || s.Proto == ProtoRaw || s.Proto == ProtoICMP:
+		ref = kindInet<<refKindShift | sockRef(t.inet.add(inetSockOf(s)))
+	default:
+		ref = kindOther<<refKindShift | sockRef(t.other.add(*s))
 	}
-	last := &t.socks[len(t.socks)-1]
-	*last = append(*last, *s)
-	t.byInode[s.Inode] = int32(t.n)
-	t.n++
+	if s.Inode > math.MaxUint32 {
+		if t.bigInodes == nil {
+			t.bigInodes = map[uint64]sockRef{}
+		}
+		t.bigInodes[s.Inode] = ref
+		return
+	}
+	t.byInode[uint32(s.Inode)] = ref
+}
+
+// ref returns the record of the socket with the given inode.
+func (t *Tables) ref(inode uint64) (sockRef, bool) {
+	if inode > math.MaxUint32 {
+		ref, ok := t.bigInodes[inode]
+		return ref, ok
+	}
+	ref, ok := t.byInode[uint32(inode)]
+	return ref, ok
 }
 
 // eachSocket calls fn with the socket of each line of a table's text,
 // after the header, leaving out lines that do not parse and sockets with
-// no inode (as in TIME_WAIT).
+// no inode (as in TIME_WAIT). The Socket is only valid during the call.
 func eachSocket(b []byte, parse func([]byte) (Socket, error), fn func(*Socket)) {
 	_, b, _ = bytes.Cut(b, []byte("\n")) // the header
+	var s Socket                         // one for every line: fn does not keep it
 	for len(b) > 0 {
 		var line []byte
+		var err error
 		line, b, _ = bytes.Cut(b, []byte("\n"))
-		s, err := parse(line)
+		s, err = parse(line)
 		if err != nil || s.Inode == 0 {
 			continue
 		}
@@ -160,27 +335,41 @@ func eachSocket(b []byte, parse func([]byte) (Socket, error), fn func(*Socket)) 
 
 // Lookup returns the socket with the given inode.
 func (t *Tables) Lookup(inode uint64) (Socket, bool) {
-	i, ok := t.byInode[inode]
+	ref, ok := t.ref(inode)
 	if !ok {
 		return Socket{}, false
 	}
-	return t.socks[i/sockChunk][i%sockChunk], true
+	switch ref.kind() {
+	case kindInet:
+		return t.inet.at(ref.index()).socket(), true
+	case kindUnix:
+		return t.unix.at(ref.index()).socket(), true
+	}
+	return *t.other.at(ref.index()), true
 }
 
 // Each calls fn with every socket of the tables, in the order of the
-// tables, then of their lines. The socket is the tables' own, not a
-// copy (a copy per socket would escape, an allocation each): fn must
+// tables, then of their lines. fn is given one Socket, filled anew for
+// each (a copy per socket would escape, an allocation each): it must
 // neither change nor keep it.
 func (t *Tables) Each(fn func(*Socket)) {
-	for _, chunk := range t.socks {
-		for i := range chunk {
-			fn(&chunk[i])
-		}
-	}
+	var s Socket
+	t.inet.each(func(r *inetSock) {
+		s = r.socket()
+		fn(&s)
+	})
+	t.unix.each(func(r *unixSock) {
+		s = r.socket()
+		fn(&s)
+	})
+	t.other.each(func(r *Socket) {
+		s = *r
+		fn(&s)
+	})
 }
 
 func newTables() *Tables {
-	return &Tables{byInode: map[uint64]int32{}}
+	return &Tables{byInode: map[uint32]sockRef{}}
 }
 
 // InetPeers pairs the established TCP, UDP and UDPLITE sockets of the

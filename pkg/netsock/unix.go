@@ -5,7 +5,6 @@ package netsock
 import (
 	"bytes"
 	"encoding/binary"
-	"os"
 	"path/filepath"
 	"strings"
 
@@ -38,16 +37,18 @@ const (
 	unixDiagIcons     = 3
 )
 
-// unixDiag is what sock_diag tells of one unix socket.
+// unixDiag is what sock_diag tells of one unix socket. Its inodes have
+// the 32 bits sock_diag gives.
 type unixDiag struct {
-	name           []byte // sun_path as bound; an abstract name starts with NUL
-	vfsDev, vfsIno uint64 // the bound file; 0 for abstract and unbound sockets
-	peer           uint64 // the socket connected to it, 0 for none
-	icons          []byte // of a listener: the clients of its pending connections, 32-bit inodes
+	name   string // sun_path as /proc/net/unix prints it (nameText)
+	vfsDev uint64 // the bound file; 0 for abstract and unbound sockets
+	vfsIno uint32
+	peer   uint32 // the socket connected to it, 0 for none
+	icons  []byte // of a listener: the clients of its pending connections, 32-bit inodes
 }
 
-// unixDump is a sock_diag dump of unix sockets: by inode, and the inodes
-// in the order the kernel gave them.
+// unixDump is a sock_diag dump of unix sockets: by inode, and, for
+// pairing peers, the inodes in the order the kernel gave them.
 type unixDump struct {
 	socks map[uint64]unixDiag
 	order []uint64
@@ -55,8 +56,9 @@ type unixDump struct {
 
 // dumpUnix returns the unix sockets of the network namespace of nsPath
 // (ours for ""), from sock_diag, with their peers and pending
-// connections when peers is set.
-func dumpUnix(nsPath string, peers bool) (*unixDump, error) {
+// connections when peers is set. about is how many there are likely to
+// be, for the dump's room.
+func dumpUnix(nsPath string, peers bool, about int) (*unixDump, error) {
 	fd, err := diagSocketFD(nsPath)
 	if err != nil {
 		return nil, err
@@ -73,12 +75,17 @@ func dumpUnix(nsPath string, peers bool) (*unixDump, error) {
 	ne.PutUint32(req[12:], show)
 	ne.PutUint32(req[16:], 0xffffffff) // no cookie
 	ne.PutUint32(req[20:], 0xffffffff)
-	dump := &unixDump{socks: map[uint64]unixDiag{}}
+	dump := &unixDump{socks: make(map[uint64]unixDiag, about)}
+	if peers {
+		dump.order = make([]uint64, 0, about)
+	}
 	err = diagDump(fd, req, sizeofUnixDiagMsg, func(m []byte) {
 		ino, d := parseUnixDiag(m)
 		if ino != 0 {
 			dump.socks[ino] = d
-			dump.order = append(dump.order, ino)
+			if peers {
+				dump.order = append(dump.order, ino)
+			}
 		}
 	})
 	if err != nil {
@@ -98,7 +105,7 @@ func unixPeers(dump *unixDump, inTable func(uint64) bool) (peer, pending map[uin
 	ne := binary.NativeEndian
 	for _, ino := range dump.order {
 		d := dump.socks[ino]
-		if p := d.peer; p != 0 && inTable(ino) && inTable(p) {
+		if p := uint64(d.peer); p != 0 && inTable(ino) && inTable(p) {
 			if peer[ino] == 0 {
 				peer[ino] = p
 			}
@@ -128,10 +135,10 @@ func parseUnixDiag(m []byte) (uint64, unixDiag) {
 		val := a[unix.SizeofRtAttr:size]
 		switch ne.Uint16(a[2:]) {
 		case unixDiagName:
-			d.name = bytes.Clone(val)
+			d.name = nameText(val)
 		case unixDiagPeer:
 			if len(val) >= 4 {
-				d.peer = uint64(ne.Uint32(val))
+				d.peer = ne.Uint32(val)
 			}
 		case unixDiagIcons:
 			d.icons = bytes.Clone(val)
@@ -140,7 +147,7 @@ func parseUnixDiag(m []byte) (uint64, unixDiag) {
 				// The kernel's dev_t: a 12-bit major above a 20-bit minor.
 				dev := ne.Uint32(val[4:])
 				d.vfsDev = unix.Mkdev(dev>>20, dev&(1<<20-1))
-				d.vfsIno = uint64(ne.Uint32(val[0:]))
+				d.vfsIno = ne.Uint32(val[0:])
 			}
 		}
 		a = a[min(len(a), (size+unix.RTA_ALIGNTO-1)&^(unix.RTA_ALIGNTO-1)):]
@@ -181,7 +188,7 @@ func nameText(name []byte) string {
 func ReadUnix(dir string, own, peers bool, fn func(*Socket)) error {
 	// The table first: a socket in it that is still open by the dump's
 	// time is in the dump.
-	b, err := os.ReadFile(filepath.Join(dir, "unix"))
+	b, err := readTable(filepath.Join(dir, "unix"))
 	if err != nil {
 		return err
 	}
@@ -189,7 +196,7 @@ func ReadUnix(dir string, own, peers bool, fn func(*Socket)) error {
 	if !own {
 		nsPath = filepath.Join(filepath.Dir(dir), "ns", "net")
 	}
-	dump, err := dumpUnix(nsPath, peers)
+	dump, err := dumpUnix(nsPath, peers, bytes.Count(b, []byte("\n")))
 	if err != nil {
 		eachUnchecked(b, fn)
 		return nil
@@ -202,11 +209,12 @@ func ReadUnix(dir string, own, peers bool, fn func(*Socket)) error {
 // confirms, with their peers.
 func eachChecked(b []byte, dump *unixDump, peers bool, fn func(*Socket)) {
 	_, b, _ = bytes.Cut(b, []byte("\n")) // the header
-	var socks []Socket                   // with peers: they are paired after the table
+	var s Socket                         // one for every line: fn does not keep it
+	var socks []unixSock                 // with peers: they are paired after the table
 	for len(b) > 0 {
 		var line []byte
 		line, b, _ = bytes.Cut(b, []byte("\n"))
-		s, err := parseUnixLine(line)
+		path, err := parseUnixFields(line, &s)
 		if err != nil {
 			continue
 		}
@@ -214,19 +222,18 @@ func eachChecked(b []byte, dump *unixDump, peers bool, fn func(*Socket)) {
 		if !ok {
 			continue // closed since, or not a socket's line
 		}
-		name := nameText(d.name)
-		first, _, _ := strings.Cut(name, "\n")
-		if s.Path != first {
+		first, _, _ := strings.Cut(d.name, "\n")
+		if string(path) != first {
 			continue
 		}
 		// The rest of the name is on the following lines.
-		for range strings.Count(name, "\n") {
+		for range strings.Count(d.name, "\n") {
 			_, b, _ = bytes.Cut(b, []byte("\n"))
 		}
-		s.Path, s.Checked = name, true
-		s.BoundDev, s.BoundIno = d.vfsDev, d.vfsIno
+		s.Path, s.Checked = d.name, true
+		s.BoundDev, s.BoundIno = d.vfsDev, uint64(d.vfsIno)
 		if peers {
-			socks = append(socks, s)
+			socks = append(socks, unixSockOf(&s))
 		} else {
 			fn(&s)
 		}
@@ -236,28 +243,30 @@ func eachChecked(b []byte, dump *unixDump, peers bool, fn func(*Socket)) {
 	}
 	listed := make(map[uint64]bool, len(socks))
 	for i := range socks {
-		listed[socks[i].Inode] = true
+		listed[socks[i].inode] = true
 	}
 	peer, pending := unixPeers(dump, func(ino uint64) bool { return listed[ino] })
 	for i := range socks {
-		s := &socks[i]
+		s = socks[i].socket()
 		s.Peer, s.Pending = peer[s.Inode], pending[s.Inode]
-		fn(s)
+		fn(&s)
 	}
 }
 
 // eachUnchecked calls fn with the sockets of table text b whose inode is
 // on one line only.
 func eachUnchecked(b []byte, fn func(*Socket)) {
-	var socks []Socket
+	var socks []unixSock
 	lines := map[uint64]int{}
 	eachSocket(b, parseUnixLine, func(s *Socket) {
-		socks = append(socks, *s)
+		socks = append(socks, unixSockOf(s))
 		lines[s.Inode]++
 	})
+	var s Socket
 	for i := range socks {
-		if lines[socks[i].Inode] == 1 {
-			fn(&socks[i])
+		if lines[socks[i].inode] == 1 {
+			s = socks[i].socket()
+			fn(&s)
 		}
 	}
 }

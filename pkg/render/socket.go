@@ -137,7 +137,7 @@ func SocketColumns(e *join.Entry) Socket {
 		return inetColumns(s, e.Local, e.Remote)
 	case netsock.ProtoRaw, netsock.ProtoICMP:
 		// lsof copies the address fields of these tables as they are.
-		c := Socket{Type: "icmp", Node: strconv.FormatUint(s.Inode, 10), Addr: s.LocalText + "->" + s.RemoteText}
+		c := Socket{Type: "icmp", Node: strconv.FormatUint(s.Inode, 10), Addr: s.LocalText() + "->" + s.RemoteText()}
 		if s.Proto == netsock.ProtoRaw {
 			c.Type = "raw"
 			if s.IPv6 {
@@ -230,7 +230,7 @@ func appendEndpoint(b []byte, ap netip.AddrPort, n join.Names) []byte {
 }
 
 func unixColumns(s *netsock.Socket) Socket {
-	c := Socket{Type: "unix", Node: strconv.FormatUint(s.Inode, 10), Device: "0x" + s.AddrText}
+	c := Socket{Type: "unix", Node: strconv.FormatUint(s.Inode, 10), Device: "0x" + s.AddrText()}
 	var b []byte
 	if s.Path != "" {
 		b = append(append(b, s.Path...), ' ')

@@ -31,16 +31,15 @@ var sockholderSockets = []struct {
 	{22, netsock.Socket{Inode: 198977, Proto: netsock.ProtoUDP, IPv6: true, Local: ap("[::1]:34692"), Remote: ap("[::]:0"), State: 7}},
 	{24, netsock.Socket{Inode: 198979, Proto: netsock.ProtoUDP, Local: ap("0.0.0.0:34413"), Remote: ap("0.0.0.0:0"), State: 7}},
 	// 00000000e49b807a: 00000002 00000000 00010000 0001 01 198980 /tmp/rt14/s/stream.sock
-	{25, netsock.Socket{Inode: 198980, Proto: netsock.ProtoUnix, AddrText: "00000000e49b807a", Type: 1, Flags: 0x10000, State: 1, Path: "/tmp/rt14/s/stream.sock"}},
-	{26, netsock.Socket{Inode: 198981, Proto: netsock.ProtoUnix, AddrText: "00000000c5205e32", Type: 1, State: 3}},
-	{28, netsock.Socket{Inode: 198983, Proto: netsock.ProtoUnix, AddrText: "00000000d2108f9f", Type: 2, State: 1, Path: "/tmp/rt14/s/dgram.sock"}},
-	{29, netsock.Socket{Inode: 198984, Proto: netsock.ProtoUnix, AddrText: "00000000988ac7a5", Type: 5, Flags: 0x10000, State: 1, Path: "/tmp/rt14/s/seqpacket.sock"}},
-	{30, netsock.Socket{Inode: 198985, Proto: netsock.ProtoUnix, AddrText: "00000000b43d3c83", Type: 1, Flags: 0x10000, State: 1, Path: "@sockholder-17832"}},
+	{25, netsock.Socket{Inode: 198980, Proto: netsock.ProtoUnix, Addr: 0xe49b807a, Type: 1, Flags: 0x10000, State: 1, Path: "/tmp/rt14/s/stream.sock"}},
+	{26, netsock.Socket{Inode: 198981, Proto: netsock.ProtoUnix, Addr: 0xc5205e32, Type: 1, State: 3}},
+	{28, netsock.Socket{Inode: 198983, Proto: netsock.ProtoUnix, Addr: 0xd2108f9f, Type: 2, State: 1, Path: "/tmp/rt14/s/dgram.sock"}},
+	{29, netsock.Socket{Inode: 198984, Proto: netsock.ProtoUnix, Addr: 0x988ac7a5, Type: 5, Flags: 0x10000, State: 1, Path: "/tmp/rt14/s/seqpacket.sock"}},
+	{30, netsock.Socket{Inode: 198985, Proto: netsock.ProtoUnix, Addr: 0xb43d3c83, Type: 1, Flags: 0x10000, State: 1, Path: "@sockholder-17832"}},
 	{33, netsock.Socket{Inode: 198988, Proto: netsock.ProtoNetlink, Family: 0}},
 	// 128: 00000000:0001 00000000:0000 07 ...
-	{34, netsock.Socket{Inode: 198989, Proto: netsock.ProtoRaw, Local: ap("0.0.0.0:1"), Remote: ap("0.0.0.0:0"), LocalText: "00000000:0001", RemoteText: "00000000:0000", State: 7}},
-	{35, netsock.Socket{Inode: 198990, Proto: netsock.ProtoRaw, IPv6: true, Local: ap("[::]:58"), Remote: ap("[::]:0"), LocalText: "00000000000000000000000000000000:003A",
-		RemoteText: "00000000000000000000000000000000:0000", State: 7}},
+	{34, netsock.Socket{Inode: 198989, Proto: netsock.ProtoRaw, Local: ap("0.0.0.0:1"), Remote: ap("0.0.0.0:0"), State: 7}},
+	{35, netsock.Socket{Inode: 198990, Proto: netsock.ProtoRaw, IPv6: true, Local: ap("[::]:58"), Remote: ap("[::]:0"), State: 7}},
 	// 0000000069e5b97d 3      3    0003   0     1 213010 0      198991
 	{36, netsock.Socket{Inode: 198991, Proto: netsock.ProtoPacket, Type: 3, Family: 0x0003}},
 }
@@ -151,18 +150,18 @@ func TestOtherSockets(t *testing.T) {
 		s                       netsock.Socket
 		typ, device, node, name string
 	}{
-		{"icmp", netsock.Socket{Inode: 7, Proto: netsock.ProtoICMP, LocalText: "0100007F:0003", RemoteText: "00000000:0000", State: 7},
+		{"icmp", netsock.Socket{Inode: 7, Proto: netsock.ProtoICMP, Local: ap("127.0.0.1:3"), Remote: ap("0.0.0.0:0"), State: 7},
 			"icmp", "", "7", "0100007F:0003->00000000:0000"},
-		{"raw, state in hex", netsock.Socket{Inode: 8, Proto: netsock.ProtoRaw, LocalText: "00000000:00FF", RemoteText: "00000000:0000", State: 10},
+		{"raw, state in hex", netsock.Socket{Inode: 8, Proto: netsock.ProtoRaw, Local: ap("0.0.0.0:255"), Remote: ap("0.0.0.0:0"), State: 10},
 			"raw", "", "8", "00000000:00FF->00000000:0000 st=0A"},
 		{"netlink uevent", netsock.Socket{Inode: 9, Proto: netsock.ProtoNetlink, Family: 15}, "netlink", "", "9", "KOBJECT_UEVENT"},
 		{"netlink unknown", netsock.Socket{Inode: 9, Proto: netsock.ProtoNetlink, Family: 17}, "netlink", "", "9", "unknown protocol: 17"},
 		{"packet IP dgram", netsock.Socket{Inode: 10, Proto: netsock.ProtoPacket, Type: 2, Family: 0x0800}, "pack", "10", "IP", "type=SOCK_DGRAM"},
 		{"packet long name", netsock.Socket{Inode: 10, Proto: netsock.ProtoPacket, Type: 3, Family: 0x0008}, "pack", "10", "PPP MP", "type=SOCK_RAW"},
 		{"packet unknown", netsock.Socket{Inode: 10, Proto: netsock.ProtoPacket, Type: 9, Family: 0x1234}, "pack", "10", "4660", "type=unknown"},
-		{"unix unknown type and state", netsock.Socket{Inode: 11, Proto: netsock.ProtoUnix, AddrText: "0000000000000001", Type: 9, State: 9},
+		{"unix unknown type and state", netsock.Socket{Inode: 11, Proto: netsock.ProtoUnix, Addr: 0x1, Type: 9, State: 9},
 			"unix", "0x0000000000000001", "11", "type=unknown (UNKNOWN)"},
-		{"unix disconnecting", netsock.Socket{Inode: 11, Proto: netsock.ProtoUnix, AddrText: "0000000000000001", Type: 1, State: 4},
+		{"unix disconnecting", netsock.Socket{Inode: 11, Proto: netsock.ProtoUnix, Addr: 0x1, Type: 1, State: 4},
 			"unix", "0x0000000000000001", "11", "type=STREAM (DISCONNECTING)"},
 		{"unknown table", netsock.Socket{Inode: 12}, "sock", "", "12", ""},
 	} {
