@@ -67,10 +67,10 @@ func TestLiveEndpoints(t *testing.T) {
 		t.Fatal(err)
 	}
 	loneW.Close()
-	reader := startWithFiles(t, "sleep", nil, []*os.File{r, r}, sleep, "60")
-	writer := startWithFiles(t, "verylongsleepna", nil, []*os.File{w}, long, "60")
-	other := startWithFiles(t, "sleep", w, nil, append(livetest.AsNobody(t), sleep, "60")...)
-	alone := startWithFiles(t, "sleep", nil, []*os.File{lone}, sleep, "60")
+	reader := startWithFiles(t, "sleep", nil, []*os.File{r, r}, sleep, "3600")
+	writer := startWithFiles(t, "verylongsleepna", nil, []*os.File{w}, long, "3600")
+	other := startWithFiles(t, "sleep", w, nil, append(livetest.AsNobody(t), sleep, "3600")...)
+	alone := startWithFiles(t, "sleep", nil, []*os.File{lone}, sleep, "3600")
 	// The test itself holds no end: only the processes it started.
 	r.Close()
 	w.Close()
@@ -154,9 +154,9 @@ func TestLiveUnixEndpoints(t *testing.T) {
 		}
 		senders = append(senders, s)
 	}
-	a := startWithFiles(t, "sleep", nil, []*os.File{left, listener, client, recv}, sleep, "60")
-	b := startWithFiles(t, "sleep", nil, []*os.File{right, senders[0]}, sleep, "60")
-	c := startWithFiles(t, "sleep", nil, []*os.File{right, right, senders[1]}, sleep, "60")
+	a := startWithFiles(t, "sleep", nil, []*os.File{left, listener, client, recv}, sleep, "3600")
+	b := startWithFiles(t, "sleep", nil, []*os.File{right, senders[0]}, sleep, "3600")
+	c := startWithFiles(t, "sleep", nil, []*os.File{right, right, senders[1]}, sleep, "3600")
 	for _, f := range append([]*os.File{left, right, listener, client, recv}, senders...) {
 		f.Close()
 	}
@@ -259,10 +259,10 @@ func TestLivePtyEventfdEndpoints(t *testing.T) {
 		t.Fatal(err)
 	}
 	loneEvent := os.NewFile(uintptr(efd), "eventfd")
-	a := startWithFiles(t, "sleep", nil, []*os.File{master, master, slaveRO, event}, sleep, "60")
-	b := startWithFiles(t, "sleep", nil, []*os.File{slave, event}, sleep, "60")
-	c := startWithFiles(t, "sleep", slave, nil, append(livetest.AsNobody(t), sleep, "60")...)
-	d := startWithFiles(t, "sleep", nil, []*os.File{lone, loneEvent}, sleep, "60")
+	a := startWithFiles(t, "sleep", nil, []*os.File{master, master, slaveRO, event}, sleep, "3600")
+	b := startWithFiles(t, "sleep", nil, []*os.File{slave, event}, sleep, "3600")
+	c := startWithFiles(t, "sleep", slave, nil, append(livetest.AsNobody(t), sleep, "3600")...)
+	d := startWithFiles(t, "sleep", nil, []*os.File{lone, loneEvent}, sleep, "3600")
 	// The test itself holds no end: only the processes it started.
 	for _, f := range []*os.File{master, slave, slaveRO, lone, event, loneEvent} {
 		f.Close()
@@ -339,9 +339,9 @@ func TestLiveMQueueEndpoints(t *testing.T) {
 	}
 	prefix := "openfiles-ends-" + strconv.Itoa(os.Getpid())
 	shared, own := openMQueue(t, prefix+"-shared"), openMQueue(t, prefix+"-own")
-	a := startWithFiles(t, "sleep", nil, []*os.File{shared, own}, sleep, "60")
-	b := startWithFiles(t, "sleep", nil, []*os.File{shared, shared}, sleep, "60")
-	c := startWithFiles(t, "sleep", shared, nil, append(livetest.AsNobody(t), sleep, "60")...)
+	a := startWithFiles(t, "sleep", nil, []*os.File{shared, own}, sleep, "3600")
+	b := startWithFiles(t, "sleep", nil, []*os.File{shared, shared}, sleep, "3600")
+	c := startWithFiles(t, "sleep", shared, nil, append(livetest.AsNobody(t), sleep, "3600")...)
 	shared.Close()
 	own.Close()
 	ap, bp, cp := strconv.Itoa(a), strconv.Itoa(b), strconv.Itoa(c)
