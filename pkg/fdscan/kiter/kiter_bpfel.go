@@ -66,9 +66,15 @@ type kiterRecord struct {
 }
 
 type kiterScratch struct {
-	_    structs.HostLayout
-	Rec  kiterRecord
-	Path [4096]int8
+	_        structs.HostLayout
+	Rec      kiterRecord
+	Path     [4096]int8
+	Task     uint64
+	RawPid   uint32
+	Pid      uint32
+	CoeTable uint64
+	CoeIndex uint64
+	CoeWord  uint64
 }
 
 type kiterVmaRecord struct {

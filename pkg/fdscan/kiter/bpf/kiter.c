@@ -108,6 +108,17 @@ struct file_id {
 struct scratch {
 	struct record rec;
 	char path[PATH_LEN];
+	// What the last record's task gave, for the next records of it: its
+	// PID in the reader's namespace, and a word of its close-on-exec
+	// bits. A task is told by its address and its PID as the kernel
+	// numbers it, against a task freed meanwhile and another at its
+	// address.
+	__u64 task;
+	__u32 raw_pid;
+	__u32 pid;
+	__u64 coe_table; // the fd table, and the word's index in it
+	__u64 coe_index;
+	__u64 coe_word;
 };
 
 struct {
@@ -213,9 +224,16 @@ static __always_inline int emit(struct bpf_iter__task_file *ctx, bool filter)
 		return 0;
 	struct record *r = &s->rec;
 
-	if (!reader_pid(task, &r->pid))
-		return 0;
-	r->fd = ctx->fd;
+	if (s->task != (__u64)task || s->raw_pid != task->pid) {
+		if (!reader_pid(task, &s->pid))
+			return 0;
+		s->task = (__u64)task;
+		s->raw_pid = task->pid;
+		s->coe_table = 0;
+	}
+	r->pid = s->pid;
+	__u32 fd = ctx->fd;
+	r->fd = fd;
 	r->dev = dev;
 	r->ino = ino;
 	r->rdev = inode->i_rdev;
@@ -233,8 +251,16 @@ static __always_inline int emit(struct bpf_iter__task_file *ctx, bool filter)
 		unsigned long word = 0;
 		if (fdt) {
 			unsigned long *coe = fdt->close_on_exec;
-			bpf_probe_read_kernel(&word, sizeof(word), coe + ctx->fd / (8 * sizeof(word)));
-			if (word & (1UL << (ctx->fd % (8 * sizeof(word)))))
+			__u64 index = fd / (8 * sizeof(word));
+			if (s->coe_table == (__u64)fdt && s->coe_index == index) {
+				word = s->coe_word;
+			} else {
+				bpf_probe_read_kernel(&word, sizeof(word), coe + index);
+				s->coe_table = (__u64)fdt;
+				s->coe_index = index;
+				s->coe_word = word;
+			}
+			if (word & (1UL << (fd % (8 * sizeof(word)))))
 				flags |= O_CLOEXEC_FLAG;
 		}
 	}
