@@ -11,6 +11,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime"
 	"syscall"
 
 	"golang.org/x/sys/unix"
@@ -22,8 +23,11 @@ func main() {
 	case len(os.Args) == 3 && os.Args[1] == "-flags":
 		hold = holdFlags
 		os.Args = os.Args[1:]
+	case len(os.Args) == 3 && os.Args[1] == "-thread":
+		hold = holdThread
+		os.Args = os.Args[1:]
 	case len(os.Args) != 2:
-		fmt.Fprintln(os.Stderr, "usage: holder DIR | holder -flags DIR")
+		fmt.Fprintln(os.Stderr, "usage: holder DIR | holder -flags DIR | holder -thread DIR")
 		os.Exit(2)
 	}
 	dir := os.Args[1]
@@ -169,4 +173,30 @@ func holdFlags(dir string) error {
 		kept = append(kept, fd)
 	}
 	return nil
+}
+
+// holdThread opens a file in DIR, then gives one thread, not the
+// leader, a descriptor table of its own holding one more file: lsof
+// lists that thread's table apart from its process's. A goroutine that
+// lands on the leader keeps it and tries again on another.
+func holdThread(dir string) error {
+	open(create(dir, "process-file", nil), unix.O_RDONLY)
+	done := make(chan error)
+	var unshared func()
+	unshared = func() {
+		runtime.LockOSThread() // never unlocked: the thread stays
+		if unix.Gettid() == unix.Getpid() {
+			go unshared()
+			select {}
+		}
+		if err := unix.Unshare(unix.CLONE_FILES); err != nil {
+			done <- err
+			return
+		}
+		open(create(dir, "thread-only", nil), unix.O_RDONLY)
+		done <- nil
+		select {}
+	}
+	go unshared()
+	return <-done
 }

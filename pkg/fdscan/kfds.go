@@ -19,7 +19,14 @@ import (
 // added nothing, where the walk gave nothing of p or proc would not let
 // us read p's descriptors: then fdEntries reads them, or says why not.
 func (r *reader) kernelEntries(dirfd int, p *Process) bool {
-	if !r.ok || !r.linksReadable(dirfd) {
+	return r.ok && r.kernelEntriesOf(dirfd, p, r.recs)
+}
+
+// kernelEntriesOf adds, as kernelEntries does, an entry for each of recs,
+// the records of the descriptor table of p (a process, or a thread with
+// a table of its own) in directory dirfd.
+func (r *reader) kernelEntriesOf(dirfd int, p *Process, recs []kiter.Record) bool {
+	if !r.linksReadable(dirfd) {
 		return false
 	}
 	// Proc's fd directory has permissions of its own, which a
@@ -32,12 +39,12 @@ func (r *reader) kernelEntries(dirfd int, p *Process) bool {
 	}
 	defer unix.Close(fdDir)
 	if r.s.probe == ProbeFull {
-		p.Files = slices.Grow(p.Files, len(r.recs))
+		p.Files = slices.Grow(p.Files, len(recs))
 	}
 	info := &lazyDir{parent: dirfd, name: "fdinfo", fd: -2}
 	defer info.close()
-	for i := range r.recs {
-		rec := &r.recs[i]
+	for i := range recs {
+		rec := &recs[i]
 		p.Files = append(p.Files, File{Kind: KindFD, FD: rec.FD, EventfdID: -1, TTYIndex: -1})
 		f := &p.Files[len(p.Files)-1]
 		var kept bool
@@ -139,3 +146,35 @@ func (r *reader) linksReadable(dirfd int) bool {
 // devPtmx is the device number of /dev/ptmx, whose descriptors, pty
 // masters, have their slave's index in fdinfo.
 var devPtmx = unix.Mkdev(5, 2)
+
+// threadTable returns, for thread tid of process main (p, in directory
+// dirfd), whose table kcmp could not say it shares (files false), what
+// the kernel's walk says of it: the records of a table of its own, or
+// none where it shares its process's, which the walk skips. None is
+// told from a table of its own that is empty by the thread's fd
+// directory, which then lists its process's descriptors: where it lists
+// none, there is nothing to share, and ok is false for fdEntries to say
+// so. It reports false where the walk cannot tell: it is filtered by a
+// search, did not reach the thread or let its records go, or the thread
+// started since it began; and where proc denies the thread's links,
+// whose entries then say so each by its own path, not its process's.
+func (r *reader) threadTable(dirfd, tid int, main, p *Process, files bool) (recs []kiter.Record, ok bool) {
+	if main == nil || files || r.walk == nil || r.s.search != nil || p.StartTime >= r.walk.Start || !r.linksReadable(dirfd) {
+		return nil, false
+	}
+	recs, ok = r.walk.TakeTask(tid)
+	if ok && len(recs) == 0 && !r.listsAny(dirfd) {
+		return nil, false
+	}
+	return recs, ok
+}
+
+// listsAny reports whether the fd directory in dirfd lists a descriptor.
+func (r *reader) listsAny(dirfd int) bool {
+	fd, err := r.s.kernel.OpenDirAt(dirfd, "fd")
+	if err != nil {
+		return false
+	}
+	defer unix.Close(fd)
+	return len(r.numbers(fd, r.fds[:0])) > 0
+}

@@ -201,6 +201,9 @@ func (r *reader) entityAt(dirfd, tid int, main *Process, p *Process) *Process {
 		return nil
 	}
 	fs, vm, files := r.shares(main, tid, KcmpFS), r.shares(main, tid, KcmpVM), r.shares(main, tid, KcmpFiles)
+	own, ownOK := r.threadTable(dirfd, tid, main, p, files)
+	defer r.walk.GiveBack(own)
+	files = files || ownOK && len(own) == 0
 	if fs && vm && files {
 		// The usual thread: its entries are its process's, not copied.
 		p.Files, p.fdStart, p.NetNS = main.Files, main.fdStart, main.NetNS
@@ -233,7 +236,10 @@ func (r *reader) entityAt(dirfd, tid int, main *Process, p *Process) *Process {
 		p.NetNS = main.NetNS
 		return p
 	}
-	if main != nil || !r.ok || p.StartTime >= r.walk.Start || !r.kernelEntries(dirfd, p) {
+	switch {
+	case main != nil && ownOK && r.kernelEntriesOf(dirfd, p, own):
+	case main == nil && r.ok && p.StartTime < r.walk.Start && r.kernelEntries(dirfd, p):
+	default:
 		r.fdEntries(dirfd, p)
 	}
 	for i := range p.Files {

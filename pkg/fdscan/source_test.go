@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"reflect"
 	"slices"
 	"testing"
@@ -68,7 +69,11 @@ func TestSourcesAgree(t *testing.T) {
 	needKernelSource(t)
 	h := livetest.StartHolder(t)
 	sh, _ := livetest.StartSockHolder(t)
-	pids := []int{h.PID, sh.PID}
+	// A thread with a descriptor table of its own, which the kernel's
+	// walk gives at its TID.
+	dir := t.TempDir()
+	th, _ := livetest.Start(t, livetest.Build(t, "./internal/holder"), dir, nil, "-thread", dir)
+	pids := []int{h.PID, sh.PID, th.PID}
 	all := func(*fdscan.Process, *fdscan.File) bool { return true }
 	// A search: two of the holder's files, and every file of /dev.
 	var search fdscan.Search
@@ -132,6 +137,16 @@ func TestSourcesAgree(t *testing.T) {
 				if !reflect.DeepEqual(p, q) {
 					t.Errorf("%s:\nproc   %+v\nkernel %+v", k, p, q)
 				}
+			}
+			// The thread's own table was among those compared.
+			own := false
+			for k, q := range kern {
+				for _, f := range q.Files {
+					own = own || k != fmt.Sprint(th.PID, "/0") && f.Link == filepath.Join(dir, "thread-only")
+				}
+			}
+			if tc.o.Tasks && !own {
+				t.Errorf("no task of %d lists its own table's file", th.PID)
 			}
 		})
 	}

@@ -20,9 +20,10 @@ import (
 
 // OpenFiles returns the tree's stand-in for the kernel's tables of open
 // files and mappings, which fdscan.SourceKernel walks (the mappings: see
-// Maps): one record for each descriptor
-// link in a process directory's fd directory, in PID and descriptor
-// order, read anew on each walk, as the kernel would hold it:
+// Maps): one record for each descriptor link in the fd directory of a
+// process, or of a thread whose descriptors are not its process's (as
+// Kcmp says), in TID and descriptor order, read anew on each walk, as
+// the kernel would hold it:
 //
 //   - its path is the link's target, whatever the table says of reading
 //     the link: the kernel knows it, where proc may not show it;
@@ -60,14 +61,36 @@ func (t *table) Files(fn func(fdscan.Record) error) error {
 			return err
 		}
 	}
+	// The tables in TID order: each process's, and each thread's whose
+	// descriptors are not its process's (as the fixture's Kcmp says).
+	type table struct{ pid, tid int }
+	var tables []table
 	for _, pid := range pids {
-		dir := filepath.Join(t.k.root, strconv.Itoa(pid))
-		fds, err := numbered(filepath.Join(dir, "fd"))
+		tables = append(tables, table{pid, pid})
+		tids, _ := numbered(filepath.Join(t.k.root, strconv.Itoa(pid), "task"))
+		for _, tid := range tids {
+			rel := strconv.Itoa(pid) + "/task/" + strconv.Itoa(tid)
+			if _, err := os.Stat(filepath.Join(t.k.root, rel, "fd")); tid == pid || err != nil {
+				continue
+			}
+			if same, err := t.k.Kcmp(pid, tid, fdscan.KcmpFiles); err == nil && !same {
+				tables = append(tables, table{pid, tid})
+			}
+		}
+	}
+	slices.SortFunc(tables, func(a, b table) int { return a.tid - b.tid })
+	for _, tb := range tables {
+		rel := strconv.Itoa(tb.pid)
+		if tb.tid != tb.pid {
+			rel += "/task/" + strconv.Itoa(tb.tid)
+		}
+		fds, err := numbered(filepath.Join(t.k.root, rel, "fd"))
 		if err != nil {
 			continue // no descriptor table: a zombie, or none in the tree
 		}
 		for _, fd := range fds {
-			r, ok := t.record(pid, fd)
+			r, ok := t.record(rel, fd)
+			r.PID, r.TID = tb.pid, tb.tid
 			if ok && (t.search == nil || t.wanted(&r, plain)) {
 				if err := fn(r); err != nil {
 					return err
@@ -123,11 +146,11 @@ func (t *table) Maps(fn func(kiter.Mapping) error) error {
 	return nil
 }
 
-// record is the record of descriptor fd of process pid; false for one
-// closed before the walk.
-func (t *table) record(pid, fd int) (fdscan.Record, bool) {
-	rel := strconv.Itoa(pid) + "/fd/" + strconv.Itoa(fd)
-	r := fdscan.Record{PID: pid, FD: fd, MountID: -1}
+// record is the record of descriptor fd of the process or task whose
+// directory is dir; false for one closed before the walk.
+func (t *table) record(dir string, fd int) (fdscan.Record, bool) {
+	rel := dir + "/fd/" + strconv.Itoa(fd)
+	r := fdscan.Record{FD: fd, MountID: -1}
 	path, err := os.Readlink(filepath.Join(t.k.root, rel))
 	e, ok := t.k.stats[rel]
 	if err != nil || !ok || errors.Is(e.Err, unix.ENOENT) {
@@ -138,7 +161,7 @@ func (t *table) record(pid, fd int) (fdscan.Record, bool) {
 		st := &e.Stat
 		r.Dev, r.Ino, r.Rdev, r.Mode, r.Nlink, r.Size = st.Dev, st.Ino, st.Rdev, st.Mode, uint32(st.Nlink), st.Size
 	}
-	info, err := os.ReadFile(filepath.Join(t.k.root, strconv.Itoa(pid), "fdinfo", strconv.Itoa(fd)))
+	info, err := os.ReadFile(filepath.Join(t.k.root, dir, "fdinfo", strconv.Itoa(fd)))
 	if err != nil {
 		return r, true
 	}

@@ -278,9 +278,12 @@ const namesSize = 16384
 const readSize = 64 << 10
 
 // Files walks the kernel's tables once and calls fn with each open file,
-// process by process in PID order and descriptor by descriptor in order,
-// until fn returns an error, which Files then returns. A process that
-// exits during the walk is simply not, or partly, reported.
+// table by table in TID order and descriptor by descriptor in order,
+// until fn returns an error, which Files then returns: a process's table
+// comes at its PID, and a thread's, where it has one of its own (the
+// kernel skips threads sharing their process's), at its TID, with the
+// process's PID. A process that exits during the walk is simply not, or
+// partly, reported.
 func (it *Iter) Files(fn func(Record) error) error {
 	it.filesMu.Lock()
 	defer it.filesMu.Unlock()

@@ -63,6 +63,8 @@ type kiterRecord struct {
 	PathErr  int16
 	NameKind uint16
 	NameId   uint32
+	Tid      uint32
+	Pad      uint32
 }
 
 type kiterScratch struct {
@@ -72,6 +74,8 @@ type kiterScratch struct {
 	Task     uint64
 	RawPid   uint32
 	Pid      uint32
+	Tid      uint32
+	Pad      uint32
 	CoeTable uint64
 	CoeIndex uint64
 	CoeWord  uint64

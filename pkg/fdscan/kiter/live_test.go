@@ -66,7 +66,18 @@ func startFixture(t *testing.T) (h *livetest.Holder, dir, shm string) {
 // keyed by descriptor: stat of the link's target, its fdinfo and the link.
 func fromProc(t *testing.T, pid int) map[int]Record {
 	t.Helper()
-	fdDir := "/proc/" + strconv.Itoa(pid) + "/fd"
+	return fromTask(t, pid, pid)
+}
+
+// fromTask reads what /proc says of each descriptor of task tid of
+// process pid (its own table where tid is not pid), as fromProc does.
+func fromTask(t *testing.T, pid, tid int) map[int]Record {
+	t.Helper()
+	dir := "/proc/" + strconv.Itoa(pid)
+	if tid != pid {
+		dir += "/task/" + strconv.Itoa(tid)
+	}
+	fdDir := dir + "/fd"
 	ents, err := os.ReadDir(fdDir)
 	if err != nil {
 		t.Fatal(err)
@@ -78,7 +89,7 @@ func fromProc(t *testing.T, pid int) map[int]Record {
 			t.Fatalf("%s/%s: not a number", fdDir, e.Name())
 		}
 		link := filepath.Join(fdDir, e.Name())
-		r := Record{PID: pid, FD: fd, MountID: -1}
+		r := Record{PID: pid, TID: tid, FD: fd, MountID: -1}
 		var st unix.Stat_t
 		if err := unix.Stat(link, &st); err != nil {
 			t.Fatalf("stat %s: %v", link, err)
@@ -88,7 +99,7 @@ func fromProc(t *testing.T, pid int) map[int]Record {
 		if r.Path, err = os.Readlink(link); err != nil {
 			t.Fatal(err)
 		}
-		info := "/proc/" + strconv.Itoa(pid) + "/fdinfo/" + e.Name()
+		info := dir + "/fdinfo/" + e.Name()
 		f, err := os.Open(info)
 		if err != nil {
 			t.Fatal(err)
@@ -128,7 +139,7 @@ func ofPID(t *testing.T, it *Iter, pid int) map[int]Record {
 	t.Helper()
 	recs := map[int]Record{}
 	err := it.Files(func(r Record) error {
-		if r.PID != pid {
+		if r.PID != pid || r.TID != pid {
 			return nil
 		}
 		if old, dup := recs[r.FD]; dup {
@@ -195,7 +206,35 @@ func TestLiveFilesMatchProc(t *testing.T) {
 		}
 		kinds[r.Mode&unix.S_IFMT]++
 		if r.Path == filepath.Join(dir, "thread-only") {
-			t.Errorf("fd %d: the file a thread opened in its own table is reported: %+v", r.FD, r)
+			t.Errorf("fd %d: the file a thread opened in its own table is reported as the process's: %+v", r.FD, r)
+		}
+	}
+	// The thread's own table comes at its TID, with its process's PID,
+	// as /proc/PID/task/TID/fd shows it; threads sharing the process's
+	// table do not come at all.
+	threads := map[int]map[int]Record{}
+	if err := it.Files(func(r Record) error {
+		if r.PID == h.PID && r.TID != h.PID {
+			if threads[r.TID] == nil {
+				threads[r.TID] = map[int]Record{}
+			}
+			threads[r.TID][r.FD] = r
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if len(threads) != 1 {
+		t.Fatalf("threads with a table of their own: %d, want 1 (the fixture's)", len(threads))
+	}
+	for tid, recs := range threads {
+		compare(t, tid, fromTask(t, h.PID, tid), recs)
+		found := false
+		for _, r := range recs {
+			found = found || r.Path == filepath.Join(dir, "thread-only")
+		}
+		if !found {
+			t.Errorf("thread %d's own table has no thread-only file: %+v", tid, recs)
 		}
 	}
 	for name, seen := range want {
@@ -268,7 +307,7 @@ func TestLiveWanted(t *testing.T) {
 	fixture := func(it *Iter, keep func(Record) bool) []Record {
 		var out []Record
 		if err := it.Files(func(r Record) error {
-			if r.PID == h.PID && keep(r) {
+			if r.PID == h.PID && r.TID == h.PID && keep(r) {
 				out = append(out, r)
 			}
 			return nil

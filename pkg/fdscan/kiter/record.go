@@ -19,6 +19,7 @@ import (
 // whose inode says S_IFREG).
 type Record struct {
 	PID     int    // the process, numbered as the reader's PID namespace numbers it
+	TID     int    // the task whose table holds it: PID, or a thread with a table of its own
 	FD      int    // the descriptor number
 	Dev     uint64 // the file system's device, as st_dev
 	Ino     uint64 // the inode number, as st_ino
@@ -75,6 +76,7 @@ func decode(b []byte, r *Record, n *name) (pathLen int) {
 		r.PathErr = syscall.Errno(-errno)
 	}
 	n.kind, n.id = e.Uint16(b[58:]), e.Uint32(b[60:])
+	r.TID = int(e.Uint32(b[64:]))
 	return pathLen
 }
 

@@ -35,14 +35,15 @@ func TestRecordLayout(t *testing.T) {
 		{"path_err", unsafe.Offsetof(k.PathErr), 56},
 		{"name_kind", unsafe.Offsetof(k.NameKind), 58},
 		{"name_id", unsafe.Offsetof(k.NameId), 60},
+		{"tid", unsafe.Offsetof(k.Tid), 64},
 	}
 	for _, o := range offsets {
 		if o.got != o.want {
 			t.Errorf("struct record field %s at offset %d, decode reads it at %d", o.name, o.got, o.want)
 		}
 	}
-	if recordSize != 64 {
-		t.Errorf("struct record is %d bytes, decode expects 64", recordSize)
+	if recordSize != 72 {
+		t.Errorf("struct record is %d bytes, decode expects 72", recordSize)
 	}
 }
 
@@ -64,11 +65,12 @@ func TestDecode(t *testing.T) {
 	e.PutUint16(b[56:], uint16(0xffff-uint16(syscall.ENAMETOOLONG)+1))
 	e.PutUint16(b[58:], nameSame)
 	e.PutUint32(b[60:], 70000)
+	e.PutUint32(b[64:], 4343)
 	var r Record
 	var nm name
 	n := decode(b, &r, &nm)
 	want := Record{
-		PID: 4242, FD: 10042, Dev: unix.Mkdev(259, 3), Ino: 123456789012,
+		PID: 4242, TID: 4343, FD: 10042, Dev: unix.Mkdev(259, 3), Ino: 123456789012,
 		Rdev: unix.Mkdev(1, 3), Mode: 0o100644, Nlink: 2, Size: 1 << 40, Pos: 4321,
 		Flags: 02100002, MountID: -1, PathErr: syscall.ENAMETOOLONG,
 	}

@@ -17,7 +17,8 @@ import (
 // the records (R: Record or Mapping) by process, in PID order as the
 // kernel gives them, and hands each process's to the worker that reads
 // the process; it holds no more than a bounded number of records ahead
-// of them.
+// of them. The records of a thread with a descriptor table of its own
+// come at its TID, and are held apart for TakeTask.
 type Walk[R any] struct {
 	// Start is when the walk started, in clock ticks after boot as
 	// stat's starttime: a process started since may have been passed
@@ -33,20 +34,28 @@ type Walk[R any] struct {
 	mu      sync.Mutex
 	cond    sync.Cond
 	batches map[int][]R
-	held    int  // the records in batches
-	walked  int  // every process up to this PID has its records, if any, in batches
-	done    bool // the walk ended, cleanly or not
-	stop    bool // the scan ended: the walk is to stop
-	exited  chan struct{}
+	held    int // the records in batches
+	// tasks holds the records of threads with a table of their own, by
+	// TID: a worker takes them without waiting, or reads proc, so they
+	// hold the walk up for no worker; taskHeld counts them, at most
+	// limit, and tasksLost says some were let go for want of room.
+	tasks     map[int][]R
+	taskHeld  int
+	tasksLost bool
+	walked    int  // every task up to this TID has its records, if any, in batches or tasks
+	done      bool // the walk ended, cleanly or not
+	stop      bool // the scan ended: the walk is to stop
+	exited    chan struct{}
 }
 
 // A Table is what a Walk reads: the kernel's tables, through a loaded
 // Iter, or a stand-in for them (package fdscantest's, made from a fixture
 // proc tree).
 type Table interface {
-	// Files calls fn with each open file, process by process in PID
-	// order and descriptor by descriptor in order, until fn returns an
-	// error, which Files then returns.
+	// Files calls fn with each open file, as Iter.Files does: task by
+	// task in TID order (a process's table at its PID, a thread's own
+	// at its TID) and descriptor by descriptor in order, until fn
+	// returns an error, which Files then returns.
 	Files(fn func(Record) error) error
 	// Maps calls fn with each mapped file, as Iter.Maps does, or fails
 	// at once where the table has no mappings.
@@ -62,25 +71,28 @@ var errWalkStopped = errors.New("walk stopped")
 // holding at most limit records (beyond one process's) that no worker
 // has taken.
 func StartWalk(t Table, pids []int, limit int) *Walk[Record] {
-	return startWalk(t.Files, func(r Record) int { return r.PID }, pids, limit)
+	return startWalk(t.Files, func(r Record) (int, int) { return r.TID, r.PID }, pids, limit)
 }
 
 // StartMapsWalk starts a walk of t's mapped files for the processes
 // pids, as StartWalk does of the open ones.
 func StartMapsWalk(t Table, pids []int, limit int) *Walk[Mapping] {
-	return startWalk(t.Maps, func(m Mapping) int { return m.PID }, pids, limit)
+	return startWalk(t.Maps, func(m Mapping) (int, int) { return m.PID, m.PID }, pids, limit)
 }
 
-func startWalk[R any](each func(func(R) error) error, pidOf func(R) int, pids []int, limit int) *Walk[R] {
+// startWalk starts a walk of the records each gives, in the order of
+// their tasks: taskOf gives a record's task and process, the same but
+// for a thread with a table of its own.
+func startWalk[R any](each func(func(R) error) error, taskOf func(R) (tid, pid int), pids []int, limit int) *Walk[R] {
 	if !slices.IsSorted(pids) {
 		// Workers take processes in the order of pids, and the walk
 		// runs in PID order: it must not wait for them.
 		limit = math.MaxInt
 	}
-	w := &Walk[R]{Start: bootTicks(), limit: limit, batches: map[int][]R{}, walked: -1,
+	w := &Walk[R]{Start: bootTicks(), limit: limit, batches: map[int][]R{}, tasks: map[int][]R{}, walked: -1,
 		want: slices.Sorted(slices.Values(pids)), exited: make(chan struct{}), spare: make(chan []R, 256)}
 	w.cond.L = &w.mu
-	go w.run(each, pidOf)
+	go w.run(each, taskOf)
 	return w
 }
 
@@ -94,19 +106,19 @@ func bootTicks() uint64 {
 	return uint64(ts.Sec)*100 + uint64(ts.Nsec)/10_000_000
 }
 
-func (w *Walk[R]) run(each func(func(R) error) error, pidOf func(R) int) {
+func (w *Walk[R]) run(each func(func(R) error) error, taskOf func(R) (int, int)) {
 	defer close(w.exited)
 	var batch []R
-	pid := -1
+	tid, pid := -1, -1
 	err := each(func(r R) error {
-		if p := pidOf(r); p != pid {
-			if p < pid {
-				return fmt.Errorf("kiter: PID %d after %d", p, pid)
+		if t, p := taskOf(r); t != tid {
+			if t < tid {
+				return fmt.Errorf("kiter: task %d after %d", t, tid)
 			}
-			if err := w.finish(pid, batch, p-1); err != nil {
+			if err := w.finish(tid, pid, batch, t-1); err != nil {
 				return err
 			}
-			pid, batch = p, nil
+			tid, pid, batch = t, p, nil
 			select {
 			case batch = <-w.spare:
 			default:
@@ -118,9 +130,9 @@ func (w *Walk[R]) run(each func(func(R) error) error, pidOf func(R) int) {
 		return nil
 	})
 	if err == nil {
-		// The last process's records are complete too. The walk ends
+		// The last task's records are complete too. The walk ends
 		// either way: the error says only that the scan stopped it.
-		_ = w.finish(pid, batch, math.MaxInt)
+		_ = w.finish(tid, pid, batch, math.MaxInt)
 	}
 	// A walk that failed leaves its last process without records: it
 	// is read from proc, as are those the walk did not reach.
@@ -130,14 +142,22 @@ func (w *Walk[R]) run(each func(func(R) error) error, pidOf func(R) int) {
 	w.mu.Unlock()
 }
 
-// finish hands over the records of process pid and says that every
-// process up to walked has its own, then waits while too many are held.
-func (w *Walk[R]) finish(pid int, batch []R, walked int) error {
+// finish hands over the records of task tid of process pid and says
+// that every task up to walked has its own, then waits while too many
+// are held.
+func (w *Walk[R]) finish(tid, pid int, batch []R, walked int) error {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	if len(batch) > 0 {
+	switch {
+	case len(batch) == 0:
+	case tid == pid:
 		w.batches[pid] = batch
 		w.held += len(batch)
+	case w.taskHeld+len(batch) <= w.limit:
+		w.tasks[tid] = batch
+		w.taskHeld += len(batch)
+	default:
+		w.tasksLost = true
 	}
 	w.walked = walked
 	w.cond.Broadcast()
@@ -167,6 +187,26 @@ func (w *Walk[R]) Take(pid int) ([]R, bool) {
 		w.cond.Broadcast()
 	}
 	return b, ok || w.walked >= pid
+}
+
+// TakeTask returns the records of thread tid, which has a descriptor
+// table of its own, where the walk has passed it, without waiting for
+// it. None, and true, says the kernel gave none of it: the thread shares
+// its process's table, or its own is empty. It reports false where the
+// walk did not reach it (yet), or let its records go: proc is to be
+// read instead.
+func (w *Walk[R]) TakeTask(tid int) ([]R, bool) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.walked < tid {
+		return nil, false
+	}
+	if b, ok := w.tasks[tid]; ok {
+		delete(w.tasks, tid)
+		w.taskHeld -= len(b)
+		return b, true
+	}
+	return nil, !w.tasksLost
 }
 
 // GiveBack makes the records of a process, once read, the walk's to

@@ -38,6 +38,8 @@ struct record {
 	__s16 path_err;  // bpf_d_path's error when path_len is 0, else 0
 	__u16 name_kind; // NAME_*: where the path is
 	__u32 name_id;   // with NAME_NEW and NAME_SAME: the path's number in this walk
+	__u32 tid;       // the task whose table it is: pid, or a thread with a table of its own
+	__u32 _pad;
 };
 
 // Where a record's path is. Most open files share their path with
@@ -116,6 +118,8 @@ struct scratch {
 	__u64 task;
 	__u32 raw_pid;
 	__u32 pid;
+	__u32 tid;
+	__u32 _pad;
 	__u64 coe_table; // the fd table, and the word's index in it
 	__u64 coe_index;
 	__u64 coe_word;
@@ -205,12 +209,9 @@ static __always_inline int emit(struct bpf_iter__task_file *ctx, bool filter)
 	}
 	if (!task || !file)
 		return 0;
-	// /proc/PID/fd shows the thread-group leader's table. The kernel
-	// already skips threads sharing their leader's table; a thread that
-	// unshared its own is not a process's descriptor either.
-	if (task->pid != task->tgid)
-		return 0;
-
+	// The kernel skips threads sharing their leader's table: a thread
+	// visited has one of its own, which /proc/PID/task/TID/fd shows,
+	// and its records carry its TID.
 	struct inode *inode = file->f_inode;
 	if (!inode)
 		return 0;
@@ -225,13 +226,17 @@ static __always_inline int emit(struct bpf_iter__task_file *ctx, bool filter)
 	struct record *r = &s->rec;
 
 	if (s->task != (__u64)task || s->raw_pid != task->pid) {
-		if (!reader_pid(task, &s->pid))
+		if (!reader_pid(task, &s->tid))
+			return 0;
+		s->pid = s->tid;
+		if (task->pid != task->tgid && !reader_pid(task->group_leader, &s->pid))
 			return 0;
 		s->task = (__u64)task;
 		s->raw_pid = task->pid;
 		s->coe_table = 0;
 	}
 	r->pid = s->pid;
+	r->tid = s->tid;
 	__u32 fd = ctx->fd;
 	r->fd = fd;
 	r->dev = dev;
