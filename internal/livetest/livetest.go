@@ -253,7 +253,7 @@ func RawControl(s string) (string, bool) {
 
 // HoldOpen starts a process holding file open for reading on its
 // descriptor 0, waits until it does and has become sleep (the shell
-// opens the file before it execs), and returns its PID. It is killed,
+// opens the file before it execs) and sleeps, and returns its PID. It is killed,
 // by its own PID, when the test ends.
 func HoldOpen(t testing.TB, file string) int {
 	t.Helper()
@@ -264,13 +264,27 @@ func HoldOpen(t testing.TB, file string) int {
 	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
 	dir := "/proc/" + strconv.Itoa(cmd.Process.Pid)
 	for end := time.Now().Add(5 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+		// Asleep, too: until then the loader and setlocale are still
+		// mapping files, and two reads of its maps differ.
 		l, _ := os.Readlink(dir + "/fd/0")
 		comm, _ := os.ReadFile(dir + "/comm")
-		if l == file && string(comm) == "sleep\n" {
+		if l == file && string(comm) == "sleep\n" && Sleeping(cmd.Process.Pid) {
 			return cmd.Process.Pid
 		}
 		if time.Now().After(end) {
 			t.Fatalf("process %d did not open %s", cmd.Process.Pid, file)
 		}
 	}
+}
+
+// Sleeping reports whether process pid is asleep (state S in its stat):
+// a program started that sleeps has then done its start-up, such as the
+// loader's and setlocale's mapping of files.
+func Sleeping(pid int) bool {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		return false
+	}
+	i := bytes.LastIndexByte(b, ')')
+	return i >= 0 && i+2 < len(b) && b[i+2] == 'S'
 }

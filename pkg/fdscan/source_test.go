@@ -153,7 +153,7 @@ func TestSourcesAgree(t *testing.T) {
 }
 
 // runFrom starts program prog holding file open on its descriptor 0,
-// waits until it runs, and returns its PID; it is killed when the test
+// waits until it sleeps, and returns its PID; it is killed when the test
 // ends.
 func runFrom(t *testing.T, prog, file string) int {
 	t.Helper()
@@ -168,9 +168,11 @@ func runFrom(t *testing.T, prog, file string) int {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+	// Ready once it sleeps: before, the loader and setlocale are still
+	// mapping files, and two reads of it differ.
 	exe := fmt.Sprintf("/proc/%d/exe", cmd.Process.Pid)
 	for end := time.Now().Add(5 * time.Second); ; time.Sleep(10 * time.Millisecond) {
-		if l, _ := os.Readlink(exe); l == prog {
+		if l, _ := os.Readlink(exe); l == prog && livetest.Sleeping(cmd.Process.Pid) {
 			return cmd.Process.Pid
 		}
 		if time.Now().After(end) {
