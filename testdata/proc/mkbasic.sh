@@ -42,8 +42,8 @@ ln -s / 2/root
 
 # PID 100: a server with one descriptor of every kind, and a second task.
 proc 100 server S 1 100 1000
-# Two tasks, 100 and 105 (below), in its stat's num_threads.
-sed -i 's/ 20 0 1 0 100 / 20 0 2 0 100 /' 100/stat
+# Three tasks, 100, 105 and 106 (below), in its stat's num_threads.
+sed -i 's/ 20 0 1 0 100 / 20 0 3 0 100 /' 100/stat
 ln -s /srv 100/cwd
 ln -s / 100/root
 ln -s /usr/bin/server 100/exe
@@ -226,4 +226,22 @@ cp -rP 100/ns 100/task/105/
 cp -rP 100/fd 100/fdinfo 100/task/105/
 # The task shares the process's stat results.
 sed -n 's|^100/\([^ ]*\) |100/task/105/\1 |p' ../basic.stat >>../basic.stat.tmp
+cat ../basic.stat.tmp >>../basic.stat && rm ../basic.stat.tmp
+# The third, "loader", unshared its descriptor table (CLONE_FILES): it
+# holds the process's first three descriptors and one file of its own.
+mkdir -p 100/task/106/fd 100/task/106/fdinfo
+sed 's/(server)/(loader)/; s/^100 /106 /' 100/stat >100/task/106/stat
+cp 100/status 100/task/106/status
+cp -P 100/cwd 100/root 100/exe 100/maps 100/task/106/
+cp -rP 100/ns 100/task/106/
+for n in 0 1 2; do
+	cp -P "100/fd/$n" 100/task/106/fd/
+	cp "100/fdinfo/$n" 100/task/106/fdinfo/
+	sed -n "s|^100/fd/$n |100/task/106/fd/$n |p" ../basic.stat >>../basic.stat.tmp
+done
+for f in cwd root exe; do
+	sed -n "s|^100/$f |100/task/106/$f |p" ../basic.stat >>../basic.stat.tmp
+done
+fd 100/task/106 7 /srv/loader.db 0100002 512
+echo '100/task/106/fd/7 mode=0100600 dev=254,0 ino=5012 nlink=1 size=8192' >>../basic.stat.tmp
 cat ../basic.stat.tmp >>../basic.stat && rm ../basic.stat.tmp
