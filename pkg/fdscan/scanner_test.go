@@ -64,7 +64,7 @@ func TestScanOrder(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if want := []string{"1", "2", "100", "100/task/105", "102"}; !slices.Equal(got, want) {
+		if want := []string{"1", "2", "100", "100/task/105", "100/task/106", "102"}; !slices.Equal(got, want) {
 			t.Errorf("%d workers: scanned %v, want %v", workers, got, want)
 		}
 	}
