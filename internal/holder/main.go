@@ -11,9 +11,9 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"runtime"
 	"syscall"
 
+	"github.com/openfiles/openfiles/internal/unshared"
 	"golang.org/x/sys/unix"
 )
 
@@ -177,26 +177,11 @@ func holdFlags(dir string) error {
 
 // holdThread opens a file in DIR, then gives one thread, not the
 // leader, a descriptor table of its own holding one more file: lsof
-// lists that thread's table apart from its process's. A goroutine that
-// lands on the leader keeps it and tries again on another.
+// lists that thread's table apart from its process's.
 func holdThread(dir string) error {
 	open(create(dir, "process-file", nil), unix.O_RDONLY)
-	done := make(chan error)
-	var unshared func()
-	unshared = func() {
-		runtime.LockOSThread() // never unlocked: the thread stays
-		if unix.Gettid() == unix.Getpid() {
-			go unshared()
-			select {}
-		}
-		if err := unix.Unshare(unix.CLONE_FILES); err != nil {
-			done <- err
-			return
-		}
+	return unshared.Thread(func() error {
 		open(create(dir, "thread-only", nil), unix.O_RDONLY)
-		done <- nil
-		select {}
-	}
-	go unshared()
-	return <-done
+		return nil
+	})
 }

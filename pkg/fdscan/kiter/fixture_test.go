@@ -9,9 +9,9 @@ import (
 	"net"
 	"os"
 	"path/filepath"
-	"runtime"
 	"testing"
 
+	"github.com/openfiles/openfiles/internal/unshared"
 	"golang.org/x/sys/unix"
 )
 
@@ -183,29 +183,12 @@ func holdFiles(dir, shm string) error {
 		}
 	}
 
-	// A thread with a table of its own: unshare copies the process's
-	// table, and the file opened after it is in this thread's alone.
-	// It must not be the leader, whose table /proc/PID/fd shows: a
-	// goroutine that lands on the leader keeps it and tries again.
-	done := make(chan error)
-	var unshared func()
-	unshared = func() {
-		runtime.LockOSThread() // never unlocked: the thread stays
-		if unix.Gettid() == unix.Getpid() {
-			go unshared()
-			select {}
-		}
-		if err := unix.Unshare(unix.CLONE_FILES); err != nil {
-			done <- err
-			return
-		}
+	// A thread with a table of its own, holding one more file.
+	return unshared.Thread(func() error {
 		p, err := create("thread-only", 1)
 		if err == nil {
 			_, err = open(p, unix.O_RDONLY|unix.O_CLOEXEC)
 		}
-		done <- err
-		select {}
-	}
-	go unshared()
-	return <-done
+		return err
+	})
 }
