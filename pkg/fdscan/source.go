@@ -11,10 +11,10 @@ import (
 	"github.com/openfiles/openfiles/pkg/fdscan/kiter"
 )
 
-// Source is where a Scanner reads processes' descriptors from, and, for
-// a scan that reads them (ProbeFull, ProbeStat), their mappings. Working and
-// root directories, program text and threads with their own descriptor
-// tables or memory come from proc either way.
+// Source is where a Scanner reads processes' descriptors from (and
+// those of threads with a descriptor table of their own), and, for a
+// scan that reads them (ProbeFull, ProbeStat), their mappings. Working
+// and root directories and program text come from proc either way.
 type Source uint8
 
 // Sources.

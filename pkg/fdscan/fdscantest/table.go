@@ -63,33 +63,32 @@ func (t *table) Files(fn func(fdscan.Record) error) error {
 	}
 	// The tables in TID order: each process's, and each thread's whose
 	// descriptors are not its process's (as the fixture's Kcmp says).
-	type table struct{ pid, tid int }
-	var tables []table
+	type fdTable struct {
+		pid, tid int
+		dir      string // relative to the root
+	}
+	var tables []fdTable
 	for _, pid := range pids {
-		tables = append(tables, table{pid, pid})
-		tids, _ := numbered(filepath.Join(t.k.root, strconv.Itoa(pid), "task"))
+		dir := strconv.Itoa(pid)
+		tables = append(tables, fdTable{pid, pid, dir})
+		tids, _ := numbered(filepath.Join(t.k.root, dir, "task"))
 		for _, tid := range tids {
-			rel := strconv.Itoa(pid) + "/task/" + strconv.Itoa(tid)
-			if _, err := os.Stat(filepath.Join(t.k.root, rel, "fd")); tid == pid || err != nil {
+			if tid == pid {
 				continue
 			}
 			if same, err := t.k.Kcmp(pid, tid, fdscan.KcmpFiles); err == nil && !same {
-				tables = append(tables, table{pid, tid})
+				tables = append(tables, fdTable{pid, tid, dir + "/task/" + strconv.Itoa(tid)})
 			}
 		}
 	}
-	slices.SortFunc(tables, func(a, b table) int { return a.tid - b.tid })
+	slices.SortFunc(tables, func(a, b fdTable) int { return a.tid - b.tid })
 	for _, tb := range tables {
-		rel := strconv.Itoa(tb.pid)
-		if tb.tid != tb.pid {
-			rel += "/task/" + strconv.Itoa(tb.tid)
-		}
-		fds, err := numbered(filepath.Join(t.k.root, rel, "fd"))
+		fds, err := numbered(filepath.Join(t.k.root, tb.dir, "fd"))
 		if err != nil {
 			continue // no descriptor table: a zombie, or none in the tree
 		}
 		for _, fd := range fds {
-			r, ok := t.record(rel, fd)
+			r, ok := t.record(tb.dir, fd)
 			r.PID, r.TID = tb.pid, tb.tid
 			if ok && (t.search == nil || t.wanted(&r, plain)) {
 				if err := fn(r); err != nil {

@@ -307,9 +307,11 @@ static __always_inline int emit(struct bpf_iter__task_file *ctx, bool filter)
 		r->path_err = n;
 	}
 
-	__u32 len = sizeof(struct record) + r->path_len;
-	if (len > sizeof(*s))
-		len = sizeof(*s);
+	// Bounded for the verifier by the record and its path, not the
+	// whole scratch, whose caches follow the path.
+	__u32 len = sizeof(s->rec) + r->path_len;
+	if (len > sizeof(s->rec) + sizeof(s->path))
+		len = sizeof(s->rec) + sizeof(s->path);
 	// A write the seq buffer has no room for fails, and the kernel runs
 	// the program again on this file for the next read: the path is
 	// numbered only once written.
