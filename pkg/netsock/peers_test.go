@@ -19,16 +19,13 @@ func TestUnixPeers(t *testing.T) {
 		}
 		return b
 	}
-	dump := &unixDump{
-		socks: map[uint64]unixDiag{
-			1: {peer: 2}, 2: {peer: 1}, // a connected pair
-			3: {peer: 5}, 4: {peer: 5}, 5: {}, // two senders to one receiver
-			6: {peer: 99},                  // a peer not in the table
-			7: {icons: icons(0, 98, 8, 9)}, // a listener
-			8: {}, 9: {},
-		},
-		order: []uint64{1, 2, 3, 4, 5, 6, 7, 8, 9},
-	}
+	dump := &unixDump{list: []unixEntry{
+		{1, unixDiag{peer: 2}}, {2, unixDiag{peer: 1}}, // a connected pair
+		{3, unixDiag{peer: 5}}, {4, unixDiag{peer: 5}}, {5, unixDiag{}}, // two senders to one receiver
+		{6, unixDiag{peer: 99}},                  // a peer not in the table
+		{7, unixDiag{icons: icons(0, 98, 8, 9)}}, // a listener
+		{8, unixDiag{}}, {9, unixDiag{}},
+	}}
 	table := map[uint64]bool{1: true, 2: true, 3: true, 4: true, 5: true, 6: true, 7: true, 8: true, 9: true}
 	peer, pending := unixPeers(dump, func(i uint64) bool { return table[i] })
 	wantPeer := map[uint64]uint64{1: 2, 2: 1, 3: 5, 5: 3, 4: 5}

@@ -47,11 +47,42 @@ type unixDiag struct {
 	icons  []byte // of a listener: the clients of its pending connections, 32-bit inodes
 }
 
-// unixDump is a sock_diag dump of unix sockets: by inode, and, for
-// pairing peers, the inodes in the order the kernel gave them.
+// unixDump is a sock_diag dump of unix sockets, in the order the kernel
+// gave them.
 type unixDump struct {
-	socks map[uint64]unixDiag
-	order []uint64
+	list  []unixEntry
+	index map[uint64]int // list's positions by inode, made when first needed
+	next  int            // where find looks first
+}
+
+// unixEntry is one socket of a dump.
+type unixEntry struct {
+	ino uint64
+	unixDiag
+}
+
+// find returns the dump's socket ino. The table and sock_diag walk the
+// namespace's hash of unix sockets in the same order, so the socket a
+// line names is most often the one after the last found, and the dump
+// is indexed only when it is not: when sockets came or went between the
+// two reads, or a line is not a socket's.
+func (d *unixDump) find(ino uint64) (*unixDiag, bool) {
+	if d.next < len(d.list) && d.list[d.next].ino == ino {
+		d.next++
+		return &d.list[d.next-1].unixDiag, true
+	}
+	if d.index == nil {
+		d.index = make(map[uint64]int, len(d.list))
+		for i := range d.list {
+			d.index[d.list[i].ino] = i
+		}
+	}
+	i, ok := d.index[ino]
+	if !ok {
+		return nil, false
+	}
+	d.next = i + 1
+	return &d.list[i].unixDiag, true
 }
 
 // dumpUnix returns the unix sockets of the network namespace of nsPath
@@ -75,17 +106,11 @@ func dumpUnix(nsPath string, peers bool, about int) (*unixDump, error) {
 	ne.PutUint32(req[12:], show)
 	ne.PutUint32(req[16:], 0xffffffff) // no cookie
 	ne.PutUint32(req[20:], 0xffffffff)
-	dump := &unixDump{socks: make(map[uint64]unixDiag, about)}
-	if peers {
-		dump.order = make([]uint64, 0, about)
-	}
+	dump := &unixDump{list: make([]unixEntry, 0, about)}
 	err = diagDump(fd, req, sizeofUnixDiagMsg, func(m []byte) {
 		ino, d := parseUnixDiag(m)
 		if ino != 0 {
-			dump.socks[ino] = d
-			if peers {
-				dump.order = append(dump.order, ino)
-			}
+			dump.list = append(dump.list, unixEntry{ino, d})
 		}
 	})
 	if err != nil {
@@ -103,8 +128,8 @@ func dumpUnix(nsPath string, peers bool, about int) (*unixDump, error) {
 func unixPeers(dump *unixDump, inTable func(uint64) bool) (peer, pending map[uint64]uint64) {
 	peer, pending = map[uint64]uint64{}, map[uint64]uint64{}
 	ne := binary.NativeEndian
-	for _, ino := range dump.order {
-		d := dump.socks[ino]
+	for i := range dump.list {
+		ino, d := dump.list[i].ino, &dump.list[i].unixDiag
 		if p := uint64(d.peer); p != 0 && inTable(ino) && inTable(p) {
 			if peer[ino] == 0 {
 				peer[ino] = p
@@ -218,7 +243,7 @@ func eachChecked(b []byte, dump *unixDump, peers bool, fn func(*Socket)) {
 		if err != nil {
 			continue
 		}
-		d, ok := dump.socks[s.Inode]
+		d, ok := dump.find(s.Inode)
 		if !ok {
 			continue // closed since, or not a socket's line
 		}

@@ -137,3 +137,27 @@ func TestNameText(t *testing.T) {
 		}
 	}
 }
+
+// TestUnixDumpFind finds sockets in the dump's order without an index,
+// and out of it, or missing, through one.
+func TestUnixDumpFind(t *testing.T) {
+	dump := &unixDump{list: []unixEntry{{1, unixDiag{name: "a"}}, {2, unixDiag{name: "b"}}, {3, unixDiag{name: "c"}}, {4, unixDiag{name: "d"}}}}
+	for _, ino := range []uint64{1, 2} {
+		if d, ok := dump.find(ino); !ok || d.name != string(rune('a'+ino-1)) {
+			t.Fatalf("find(%d) = %v, %v", ino, d, ok)
+		}
+	}
+	if dump.index != nil {
+		t.Error("the dump was indexed for sockets in its order")
+	}
+	for _, tc := range []struct {
+		ino  uint64
+		name string
+		ok   bool
+	}{{4, "d", true}, {9, "", false}, {3, "c", true}, {4, "d", true}, {1, "a", true}, {2, "b", true}} {
+		d, ok := dump.find(tc.ino)
+		if ok != tc.ok || ok && d.name != tc.name {
+			t.Errorf("find(%d) = %v, %v; want %q, %v", tc.ino, d, ok, tc.name, tc.ok)
+		}
+	}
+}
