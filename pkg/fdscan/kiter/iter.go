@@ -325,6 +325,7 @@ func scan(rd io.Reader, fn func(Record) error) error {
 	var r Record
 	var n name
 	var paths []string // the walk's numbered paths
+	var text [32]byte  // where a socket's or pipe's name is made
 	return decodeStream(rd, recordSize, func(b []byte) int { return decode(b, &r, &n) },
 		func(path []byte) error {
 			switch n.kind {
@@ -340,14 +341,23 @@ func scan(rd io.Reader, fn func(Record) error) error {
 				}
 				r.Path = paths[n.id]
 			case nameSocket:
-				r.Path = "socket:[" + strconv.FormatUint(r.Ino, 10) + "]"
+				r.Path = inodeName(&text, "socket:[", r.Ino)
 			case namePipe:
-				r.Path = "pipe:[" + strconv.FormatUint(r.Ino, 10) + "]"
+				r.Path = inodeName(&text, "pipe:[", r.Ino)
 			default:
 				r.Path = string(path)
 			}
 			return fn(r)
 		})
+}
+
+// inodeName returns kind followed by inode ino and "]", as sockfs and
+// pipefs name their files, made in buf: one allocation where
+// concatenation takes two.
+func inodeName(buf *[32]byte, kind string, ino uint64) string {
+	b := append(buf[:0], kind...)
+	b = strconv.AppendUint(b, ino, 10)
+	return string(append(b, ']'))
 }
 
 // decodeStream decodes a stream of records of headers of size header,
