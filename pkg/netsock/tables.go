@@ -5,14 +5,14 @@ package netsock
 import (
 	"bytes"
 	"cmp"
-	"io"
 	"math"
 	"net/netip"
-	"os"
 	"path/filepath"
 	"slices"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/openfiles/openfiles/internal/rawread"
 )
 
 // table is one file under /proc/PID/net.
@@ -239,31 +239,11 @@ func readTables(dir string, own, unixPeers bool, protos []Proto) (*Tables, error
 	return t, nil
 }
 
-// readTable returns the text of the table file path. Its size is not
-// known before it is read (stat says 0), and os.ReadFile's buffer grows
-// by a quarter at a time past a few hundred kB, which for a unix table
-// of 26,000 lines (1.6 MB) leaves four times that as garbage; this one
-// doubles.
+// readTable returns the text of the table file path. Its read runs in
+// the kernel under the tables' spinlocks and never waits, so it is read
+// with raw reads (package rawread).
 func readTable(path string) ([]byte, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	b := make([]byte, 0, 16<<10)
-	for {
-		if len(b) == cap(b) {
-			b = slices.Grow(b, cap(b))
-		}
-		n, err := f.Read(b[len(b):cap(b)])
-		b = b[:len(b)+n]
-		if err == io.EOF {
-			return b, nil
-		}
-		if err != nil {
-			return nil, err
-		}
-	}
+	return rawread.ReadFile(path)
 }
 
 func (t *Tables) setErr(name string, err error) {

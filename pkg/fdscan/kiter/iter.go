@@ -15,6 +15,8 @@ import (
 	"github.com/cilium/ebpf/btf"
 	"github.com/cilium/ebpf/link"
 	"golang.org/x/sys/unix"
+
+	"github.com/openfiles/openfiles/internal/rawread"
 )
 
 // Iter is a loaded iterator program, attached and ready to walk the
@@ -292,7 +294,21 @@ func (it *Iter) Files(fn func(Record) error) error {
 		return &Error{"open iterator", err}
 	}
 	defer rc.Close()
-	return scan(rc, fn)
+	return scan(filesReader(rc), fn)
+}
+
+// filesReader returns the reader of an iterator's file of open files. A
+// read of this walk never sleeps (the kernel takes only RCU and
+// spinlocks to step through the tables and make paths), so it is a raw
+// one (package rawread). A walk of the mappings can wait for a process's
+// mmap_lock, and is read as usual.
+func filesReader(rc io.Reader) io.Reader {
+	if f, ok := rc.(*os.File); ok {
+		if r, err := rawread.New(f); err == nil {
+			return r
+		}
+	}
+	return rc
 }
 
 // ErrNoMaps is Maps's error where the mappings' program did not load.

@@ -15,6 +15,7 @@ import (
 	"testing"
 
 	"github.com/openfiles/openfiles/internal/livetest"
+	"github.com/openfiles/openfiles/internal/rawread"
 	"golang.org/x/sys/unix"
 )
 
@@ -374,6 +375,20 @@ func TestLiveFilesStops(t *testing.T) {
 	})
 	if err != stop || n != 3 {
 		t.Errorf("Files = %v after %d records; want %v after 3", err, n, stop)
+	}
+}
+
+// TestLiveFilesReadRaw checks that the walk of open files is read with
+// raw reads, which need the iterator's file as an *os.File.
+func TestLiveFilesReadRaw(t *testing.T) {
+	it := openForTest(t, nil)
+	rc, err := it.link.Open()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rc.Close()
+	if r, ok := filesReader(rc).(*rawread.Reader); !ok {
+		t.Fatalf("the iterator's file (%T) is read as %T", rc, r)
 	}
 }
 
