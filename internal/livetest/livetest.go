@@ -268,23 +268,11 @@ func HoldOpen(t testing.TB, file string) int {
 		// mapping files, and two reads of its maps differ.
 		l, _ := os.Readlink(dir + "/fd/0")
 		comm, _ := os.ReadFile(dir + "/comm")
-		if l == file && string(comm) == "sleep\n" && Sleeping(cmd.Process.Pid) {
+		if l == file && string(comm) == "sleep\n" && ProcState(cmd.Process.Pid) == "S" {
 			return cmd.Process.Pid
 		}
 		if time.Now().After(end) {
 			t.Fatalf("process %d did not open %s", cmd.Process.Pid, file)
 		}
 	}
-}
-
-// Sleeping reports whether process pid is asleep (state S in its stat):
-// a program started that sleeps has then done its start-up, such as the
-// loader's and setlocale's mapping of files.
-func Sleeping(pid int) bool {
-	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
-	if err != nil {
-		return false
-	}
-	i := bytes.LastIndexByte(b, ')')
-	return i >= 0 && i+2 < len(b) && b[i+2] == 'S'
 }

@@ -191,7 +191,7 @@ func runFrom(t *testing.T, prog, file string) int {
 	// mapping files, and two reads of it differ.
 	exe := fmt.Sprintf("/proc/%d/exe", cmd.Process.Pid)
 	for end := time.Now().Add(5 * time.Second); ; time.Sleep(10 * time.Millisecond) {
-		if l, _ := os.Readlink(exe); l == prog && livetest.Sleeping(cmd.Process.Pid) {
+		if l, _ := os.Readlink(exe); l == prog && livetest.ProcState(cmd.Process.Pid) == "S" {
 			return cmd.Process.Pid
 		}
 		if time.Now().After(end) {
