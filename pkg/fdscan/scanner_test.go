@@ -3,6 +3,7 @@
 package fdscan_test
 
 import (
+	"cmp"
 	"errors"
 	"reflect"
 	"slices"
@@ -247,4 +248,44 @@ func TestNetNSReadOnce(t *testing.T) {
 			}
 		}
 	}
+}
+
+// TestScanDuplicatePIDs checks that a PID given twice is delivered twice
+// alike, whichever source reads it: the kernel's walk hands a process's
+// records over once, and the second reading must not take that for a
+// process without descriptors.
+func TestScanDuplicatePIDs(t *testing.T) {
+	opts := basicOptions(t)
+	opts.Tasks, opts.Workers = true, 1
+	s := scanner(t, opts)
+	pids := []int{1, 100, 102, 100, 1, 102}
+	var got []fdscan.Process
+	err := s.Scan(pids, func(p *fdscan.Process) error {
+		c := *p
+		c.Files = slices.Clone(p.Files)
+		fdscan.ClearOwnFiles(&c)
+		got = append(got, c)
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got)%2 != 0 {
+		t.Fatalf("%d entries, want each PID's twice", len(got))
+	}
+	first, second := got[:len(got)/2], got[len(got)/2:]
+	// pids is 1, 100, 102 and then 100, 1, 102: the second half, put in
+	// the first's order by PID and TID, must be the first.
+	slices.SortStableFunc(second, func(a, b fdscan.Process) int {
+		return cmp.Compare(slices.Index(pids, a.PID), slices.Index(pids, b.PID))
+	})
+	for i := range first {
+		if !reflect.DeepEqual(first[i], second[i]) {
+			t.Errorf("second reading of %d/%d is\n%+v\nwant\n%+v", second[i].PID, second[i].TID, second[i], first[i])
+		}
+		if n := len(first[i].Files); first[i].PID == 100 && n <= 3 {
+			t.Errorf("process %d/%d has %d entries, want its descriptors too", first[i].PID, first[i].TID, n)
+		}
+	}
+	t.Logf("source %v, %d entries", s.Source(), len(got))
 }

@@ -42,10 +42,14 @@ type Walk[R any] struct {
 	tasks     map[int][]R
 	taskHeld  int
 	tasksLost bool
-	walked    int  // every task up to this TID has its records, if any, in batches or tasks
-	done      bool // the walk ended, cleanly or not
-	stop      bool // the scan ended: the walk is to stop
-	exited    chan struct{}
+	// given holds the processes and threads whose records were taken:
+	// given once, a PID asked for again (pids may repeat one) is read
+	// from proc, not taken for one without descriptors.
+	given  map[int]bool
+	walked int  // every task up to this TID has its records, if any, in batches or tasks
+	done   bool // the walk ended, cleanly or not
+	stop   bool // the scan ended: the walk is to stop
+	exited chan struct{}
 }
 
 // A Table is what a Walk reads: the kernel's tables, through a loaded
@@ -89,7 +93,7 @@ func startWalk[R any](each func(func(R) error) error, taskOf func(R) (tid, pid i
 		// runs in PID order: it must not wait for them.
 		limit = math.MaxInt
 	}
-	w := &Walk[R]{Start: bootTicks(), limit: limit, batches: map[int][]R{}, tasks: map[int][]R{}, walked: -1,
+	w := &Walk[R]{Start: bootTicks(), limit: limit, batches: map[int][]R{}, tasks: map[int][]R{}, given: map[int]bool{}, walked: -1,
 		want: slices.Sorted(slices.Values(pids)), exited: make(chan struct{}), spare: make(chan []R, 256)}
 	w.cond.L = &w.mu
 	go w.run(each, taskOf)
@@ -173,16 +177,20 @@ func (w *Walk[R]) finish(tid, pid int, batch []R, walked int) error {
 // Take returns the records of process pid once the walk has passed it:
 // none where it had no descriptor (or none a search wants), or started
 // after the walk passed. It reports false where the walk failed before
-// it, and proc is to be read instead.
+// it, or its records were taken already, and proc is to be read instead.
 func (w *Walk[R]) Take(pid int) ([]R, bool) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	for !w.done && w.walked < pid {
 		w.cond.Wait()
 	}
+	if w.given[pid] {
+		return nil, false
+	}
 	b, ok := w.batches[pid]
 	if ok {
 		delete(w.batches, pid)
+		w.given[pid] = true
 		w.held -= len(b)
 		w.cond.Broadcast()
 	}
@@ -193,16 +201,17 @@ func (w *Walk[R]) Take(pid int) ([]R, bool) {
 // table of its own, where the walk has passed it, without waiting for
 // it. None, and true, says the kernel gave none of it: the thread shares
 // its process's table, or its own is empty. It reports false where the
-// walk did not reach it (yet), or let its records go: proc is to be
-// read instead.
+// walk did not reach it (yet), let its records go or gave them already:
+// proc is to be read instead.
 func (w *Walk[R]) TakeTask(tid int) ([]R, bool) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	if w.walked < tid {
+	if w.walked < tid || w.given[tid] {
 		return nil, false
 	}
 	if b, ok := w.tasks[tid]; ok {
 		delete(w.tasks, tid)
+		w.given[tid] = true
 		w.taskHeld -= len(b)
 		return b, true
 	}
