@@ -73,3 +73,53 @@ func BenchmarkEscapeName(b *testing.B) {
 		})
 	}
 }
+
+// listingEntries makes the rows of a listing like bench/run.sh's
+// workload: procs processes of one program, each with its cwd, rtd, txt
+// and mem rows, and files descriptors: a file of a shared few at
+// offset 0, a pipe of its own, a file of its own.
+func listingEntries(procs, files int) []*join.Entry {
+	var es []*join.Entry
+	for p := range procs {
+		proc := &fdscan.Process{PID: 10000 + p, Dir: "x", Command: "workload", UID: 1000}
+		add := func(f fdscan.File) { es = append(es, &join.Entry{Process: proc, File: &f, User: "user"}) }
+		dir := fdscan.File{Kind: fdscan.KindCWD, FD: -1, Link: "/tmp/workload-2575896818", Type: fdscan.TypeDir,
+			Dev: unix.Mkdev(254, 1), Inode: 524289, Size: 4096, NLink: 2}
+		add(dir)
+		dir.Kind, dir.Link, dir.Inode = fdscan.KindRoot, "/", 2
+		add(dir)
+		add(fdscan.File{Kind: fdscan.KindText, FD: -1, Link: "/tmp/bb/workload", Type: fdscan.TypeReg,
+			Dev: unix.Mkdev(254, 1), Inode: 131090, Size: 2420736, NLink: 1})
+		for i := range files {
+			f := fdscan.File{Kind: fdscan.KindFD, FD: 3 + i, Mode: fdscan.ModeRead, Type: fdscan.TypeReg,
+				Dev: unix.Mkdev(254, 1), HasPos: true, NLink: 1}
+			switch i % 3 {
+			case 0:
+				f.Link, f.Inode, f.Size = fmt.Sprintf("/tmp/workload-2575896818/f%d", i%70), uint64(600000+i%70), 4096
+			case 1:
+				f.Link, f.Type, f.Inode, f.Dev = fmt.Sprintf("pipe:[%d]", 900000+p*files+i), fdscan.TypeFIFO, uint64(900000+p*files+i), unix.Mkdev(0, 14)
+			default:
+				f.Link, f.Inode, f.Size = fmt.Sprintf("/tmp/workload-2575896818/p%d/own%d", p, i), uint64(700000+p*files+i), 100
+			}
+			add(f)
+		}
+	}
+	return es
+}
+
+// BenchmarkTableListing adds the rows of a listing of 1000 processes x
+// 160 descriptors to a table and writes it: a full listing's work in
+// pkg/render, and the table's memory (B/op).
+func BenchmarkTableListing(b *testing.B) {
+	es := listingEntries(1000, 160)
+	b.ReportAllocs()
+	for b.Loop() {
+		t := NewTable(Escaper{UTF8: true}, TableOptions{})
+		for _, e := range es {
+			t.Add(e)
+		}
+		if _, err := t.WriteTo(io.Discard); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -27,41 +27,24 @@ type TableOptions struct {
 
 // Table collects rows and writes them as lsof's table. Column widths are
 // the widest value in each column over all rows, so nothing is written
-// until every row is in. Rows are kept compactly, their text in large
-// shared chunks, since a full listing holds a million of them; a row
-// holds no pointer, so the garbage collector need not look into them.
+// until every row is in. A full listing holds a million of them: they
+// are kept compactly (rowStore), and hold no pointer, so the garbage
+// collector need not look into them.
 type Table struct {
 	esc     Escaper
 	opts    TableOptions
-	rows    [][]row    // chunks of rowChunk rows, never copied as they grow
-	texts   [][]byte   // chunks of row text; rows name them by index
+	rows    rowStore
 	procs   []procCols // the process columns rows name by index
 	scratch []byte     // the row being made
-	n       int
 	w       widths
 	tasks   bool // some row is a task's: show TID and TASKCMD
 	last    *fdscan.Process
 }
 
-const (
-	rowChunk  = 4096
-	textChunk = 1 << 20
-)
-
 // procCols are the columns a process's rows share, held once.
 type procCols struct {
 	command, pid, tid, taskCmd, ppid, pgid, user string
 	netns, container                             string
-}
-
-// row is one file's row: its columns are consecutive in text chunk
-// chunk from off, size bytes in all, with the lengths in lens, in the
-// order of the col constants; the name is the rest. proc is the index of
-// its process columns.
-type row struct {
-	proc, chunk, off, size uint32
-	lens                   [nCols - 1]uint8
-	mode, lock             byte
 }
 
 // The file columns of a row.
@@ -77,16 +60,6 @@ const (
 	colName
 	nCols
 )
-
-// cols returns the row's column texts.
-func (t *Table) cols(r *row) (c [nCols][]byte) {
-	text := t.texts[r.chunk][r.off : r.off+r.size]
-	for i, n := range r.lens {
-		c[i], text = text[:n], text[n:]
-	}
-	c[colName] = text
-	return c
-}
 
 type widths struct {
 	command, pid, tid, taskCmd, ppid, pgid, user int
@@ -132,7 +105,7 @@ func sizeOffTitle(m SizeOffMode) string {
 }
 
 // Len returns the number of rows added.
-func (t *Table) Len() int { return t.n }
+func (t *Table) Len() int { return t.rows.n }
 
 // Reset empties the table for another listing.
 func (t *Table) Reset() {
@@ -243,35 +216,18 @@ func (t *Table) Add(e *join.Entry) {
 	}
 	ends[colName] = len(b)
 	t.scratch = b
-
-	if len(t.texts) == 0 || len(t.texts[len(t.texts)-1])+len(b) > cap(t.texts[len(t.texts)-1]) {
-		t.texts = append(t.texts, make([]byte, 0, max(textChunk, len(b))))
-	}
-	text := &t.texts[len(t.texts)-1]
-	r := row{proc: t.processCols(e), chunk: uint32(len(t.texts) - 1), off: uint32(len(*text)), size: uint32(len(b)),
-		mode: Mode(f), lock: Lock(f)}
-	*text = append(*text, b...)
 	prev := 0
 	for i, end := range ends {
-		n := end - prev
+		t.w.cols[i] = max(t.w.cols[i], end-prev)
 		prev = end
-		if i < colName {
-			r.lens[i] = uint8(n)
-		}
-		t.w.cols[i] = max(t.w.cols[i], n)
 	}
-	if t.n%rowChunk == 0 {
-		t.rows = append(t.rows, make([]row, 0, rowChunk))
-	}
-	last := &t.rows[len(t.rows)-1]
-	*last = append(*last, r)
-	t.n++
+	t.rows.add(t.processCols(e), Mode(f), Lock(f), b, &ends)
 }
 
 // WriteTo writes the header and every row. It writes nothing when the
 // table is empty.
 func (t *Table) WriteTo(out io.Writer) (int64, error) {
-	if t.n == 0 {
+	if t.rows.n == 0 {
 		return 0, nil
 	}
 	cw := &countWriter{w: out}
@@ -284,16 +240,15 @@ func (t *Table) WriteTo(out io.Writer) (int64, error) {
 	}
 	b := t.appendRow(nil, &header, hcols, 0, 0, true)
 	bw.Write(b)
-	for _, chunk := range t.rows {
-		for i := range chunk {
-			r := &chunk[i]
-			b = t.appendRow(b[:0], &t.procs[r.proc], t.cols(r), r.mode, r.lock, false)
-			if _, err := bw.Write(b); err != nil {
-				return cw.n, err
-			}
-		}
+	err := t.rows.each(func(r *storedRow) error {
+		b = t.appendRow(b[:0], &t.procs[r.proc], r.cols, r.mode, r.lock, false)
+		_, err := bw.Write(b)
+		return err
+	})
+	if err != nil {
+		return cw.n, err
 	}
-	err := bw.Flush()
+	err = bw.Flush()
 	return cw.n, err
 }
 

@@ -383,20 +383,30 @@ func TestTableResetAndEmpty(t *testing.T) {
 	}
 }
 
-// TestTableManyRows fills more than one chunk of rows and of text, and
-// checks that every row comes out, in order.
+// TestTableManyRows fills more than one chunk of the row store, with
+// rows unique and repeated, and checks that every row comes out, in
+// order.
 func TestTableManyRows(t *testing.T) {
 	tab := NewTable(Escaper{}, TableOptions{})
 	long := "/" + strings.Repeat("x", 200)
-	const n = 3*rowChunk + 17 // over textChunk bytes too
+	n := 3*chunkSize/len(long) + 17
 	var procs [4]fdscan.Process
 	for i := range procs {
 		procs[i] = fdscan.Process{PID: 100 + i, Dir: "x", Command: "many"}
 	}
+	nameOf := func(i int) string {
+		if i%3 == 0 {
+			return long // a name shared by many rows
+		}
+		return long + strconv.Itoa(i)
+	}
 	for i := range n {
-		f := fdscan.File{Kind: fdscan.KindFD, FD: i % 10000, Mode: fdscan.ModeRead, Type: fdscan.TypeReg,
-			Link: long, Dev: rootDev, Inode: uint64(i), NLink: 1}
+		f := fdscan.File{Kind: fdscan.KindFD, FD: i % 7, Mode: fdscan.ModeRead, Type: fdscan.TypeReg,
+			Link: nameOf(i), Dev: rootDev, Inode: uint64(i % 5000), NLink: 1}
 		tab.Add(entryOf(&procs[i*len(procs)/n], &f, nil, numericNamer()))
+	}
+	if len(tab.rows.chunks) < 3 {
+		t.Errorf("%d rows in %d chunks, want them over 3", n, len(tab.rows.chunks))
 	}
 	var out bytes.Buffer
 	if _, err := tab.WriteTo(&out); err != nil {
@@ -406,11 +416,11 @@ func TestTableManyRows(t *testing.T) {
 	if len(lines) != n+1 {
 		t.Fatalf("%d lines, want %d rows and a header", len(lines), n)
 	}
-	for _, i := range []int{0, rowChunk - 1, rowChunk, n - 1} {
+	for i := range n {
 		fields := strings.Fields(lines[i+1])
 		p := &procs[i*len(procs)/n]
-		if fields[1] != strconv.Itoa(p.PID) || fields[7] != strconv.Itoa(i) || fields[8] != long {
-			t.Errorf("row %d = %q, want PID %d, NODE %d and the long name", i, lines[i+1], p.PID, i)
+		if fields[1] != strconv.Itoa(p.PID) || fields[3] != strconv.Itoa(i%7)+"r" || fields[7] != strconv.Itoa(i%5000) || fields[8] != nameOf(i) {
+			t.Fatalf("row %d = %q, want PID %d, FD %dr, NODE %d and name %q", i, lines[i+1], p.PID, i%7, i%5000, nameOf(i))
 		}
 	}
 }
