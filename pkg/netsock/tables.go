@@ -5,6 +5,7 @@ package netsock
 import (
 	"bytes"
 	"cmp"
+	"encoding/binary"
 	"math"
 	"net/netip"
 	"path/filepath"
@@ -67,6 +68,7 @@ type Tables struct {
 	// with get_next_ino), but in bigInodes, for a table that says
 	// otherwise.
 	inet      chunks[inetSock]
+	wideAddrs chunks[[2][16]byte] // the addresses of inetSocks with wide
 	unix      chunks[unixSock]
 	other     chunks[Socket]
 	byInode   map[uint32]sockRef
@@ -94,32 +96,52 @@ func (r sockRef) index() int { return int(r & (1<<refKindShift - 1)) }
 // inetSock is what Tables keep of an Internet socket: the addresses as
 // bytes, not netip's Addr, which holds a pointer (its zone), so that the
 // records have none for the garbage collector to scan; queues of 32
-// bits, all the kernel writes.
+// bits, all the kernel writes. An IPv4 socket's addresses are in the
+// record, 32 bytes in all; an IPv6 one's (wide), as As16 gives them, in
+// Tables.wideAddrs, at the index local holds: most sockets are IPv4,
+// and 16 bytes an address would take 56 bytes for each.
 type inetSock struct {
 	inode            uint64
-	local, remote    [16]byte // as As16 gives them
+	local, remote    [4]byte
 	lport, rport     uint16
 	txQueue, rxQueue uint32
 	proto            Proto
-	v6               bool
+	v6, wide         bool
 	state            uint8
 }
 
-func inetSockOf(s *Socket) inetSock {
-	return inetSock{
-		inode: s.Inode, local: s.Local.Addr().As16(), remote: s.Remote.Addr().As16(),
-		lport: s.Local.Port(), rport: s.Remote.Port(), txQueue: uint32(s.TxQueue), rxQueue: uint32(s.RxQueue),
+// inetSockOf returns the record of s, adding its addresses to
+// t.wideAddrs if they are not IPv4 ones.
+func (t *Tables) inetSockOf(s *Socket) inetSock {
+	r := inetSock{
+		inode: s.Inode, lport: s.Local.Port(), rport: s.Remote.Port(),
+		txQueue: uint32(s.TxQueue), rxQueue: uint32(s.RxQueue),
 		proto: s.Proto, v6: s.IPv6, state: s.State,
 	}
+	local, remote := s.Local.Addr(), s.Remote.Addr()
+	if !s.IPv6 && local.Is4() && remote.Is4() {
+		r.local, r.remote = local.As4(), remote.As4()
+		return r
+	}
+	r.wide = true
+	binary.LittleEndian.PutUint32(r.local[:], uint32(t.wideAddrs.add([2][16]byte{local.As16(), remote.As16()})))
+	return r
 }
 
-func (r *inetSock) socket() Socket {
-	return Socket{
+// inetSocket returns the socket of record r.
+func (t *Tables) inetSocket(r *inetSock) Socket {
+	s := Socket{
 		Inode: r.inode, Proto: r.proto, IPv6: r.v6, State: r.state,
-		Local:   netip.AddrPortFrom(inetAddr(r.local, r.v6), r.lport),
-		Remote:  netip.AddrPortFrom(inetAddr(r.remote, r.v6), r.rport),
+		Local:   netip.AddrPortFrom(netip.AddrFrom4(r.local), r.lport),
+		Remote:  netip.AddrPortFrom(netip.AddrFrom4(r.remote), r.rport),
 		TxQueue: uint64(r.txQueue), RxQueue: uint64(r.rxQueue),
 	}
+	if r.wide {
+		a := t.wideAddrs.at(int(binary.LittleEndian.Uint32(r.local[:])))
+		s.Local = netip.AddrPortFrom(inetAddr(a[0], r.v6), r.lport)
+		s.Remote = netip.AddrPortFrom(inetAddr(a[1], r.v6), r.rport)
+	}
+	return s
 }
 
 // inetAddr is the address As16 gave raw, of a socket of an IPv6 table
@@ -271,7 +293,7 @@ func (t *Tables) addSocket(s *Socket) {
 	case s.Proto == ProtoUnix:
 		ref = kindUnix<<refKindShift | sockRef(t.unix.add(unixSockOf(s)))
 	case s.Proto.Inet() || s.Proto == ProtoRaw || s.Proto == ProtoICMP:
-		ref = kindInet<<refKindShift | sockRef(t.inet.add(inetSockOf(s)))
+		ref = kindInet<<refKindShift | sockRef(t.inet.add(t.inetSockOf(s)))
 	default:
 		ref = kindOther<<refKindShift | sockRef(t.other.add(*s))
 	}
@@ -321,7 +343,7 @@ func (t *Tables) Lookup(inode uint64) (Socket, bool) {
 	}
 	switch ref.kind() {
 	case kindInet:
-		return t.inet.at(ref.index()).socket(), true
+		return t.inetSocket(t.inet.at(ref.index())), true
 	case kindUnix:
 		return t.unix.at(ref.index()).socket(), true
 	}
@@ -335,7 +357,7 @@ func (t *Tables) Lookup(inode uint64) (Socket, bool) {
 func (t *Tables) Each(fn func(*Socket)) {
 	var s Socket
 	t.inet.each(func(r *inetSock) {
-		s = r.socket()
+		s = t.inetSocket(r)
 		fn(&s)
 	})
 	t.unix.each(func(r *unixSock) {
