@@ -281,7 +281,7 @@ func (r *reader) fdinfo(info *lazyDir, name string, f *File) bool {
 	if infoDir < 0 {
 		return true
 	}
-	b, err := r.readFile(infoDir, name)
+	b, err := r.readRecord(infoDir, name)
 	switch {
 	case err == nil:
 		parseFdinfo(b, f)

@@ -177,14 +177,14 @@ func (r *reader) entity(pid, tid int, rel string, main *Process) *Process {
 			r.readNetNS(dirfd, p)
 		}
 		if r.s.cgroup {
-			if b, err := r.readFile(dirfd, "cgroup"); err == nil {
+			if b, err := r.readRecord(dirfd, "cgroup"); err == nil {
 				p.Cgroup = string(b)
 			}
 		}
 		if r.s.fdLimits {
 			// Read through the directory the scan opened: the limit is
 			// that process's, whoever has its PID by now.
-			if b, err := r.readFile(dirfd, "limits"); err == nil {
+			if b, err := r.readRecord(dirfd, "limits"); err == nil {
 				p.FDLimit, _, _ = parseFDLimit(b)
 			}
 		}
@@ -397,6 +397,19 @@ func (r *reader) netNS(dirfd int) uint64 {
 // readFile reads a small file relative to dirfd into the worker's buffer,
 // growing it as needed.
 func (r *reader) readFile(dirfd int, name string) ([]byte, error) {
+	return r.readProcFile(dirfd, name, false)
+}
+
+// readRecord is readFile for a file proc makes as one record (stat,
+// fdinfo, cgroup, limits: single_open's files), which a read gets whole
+// if the buffer has room: a read that returns less than asked was at the
+// end, and the read that would return 0 is not made. A file of many
+// records (maps) may come short of the buffer before its end.
+func (r *reader) readRecord(dirfd int, name string) ([]byte, error) {
+	return r.readProcFile(dirfd, name, true)
+}
+
+func (r *reader) readProcFile(dirfd int, name string, oneRecord bool) ([]byte, error) {
 	fd, err := unix.Openat(dirfd, name, unix.O_RDONLY|unix.O_CLOEXEC, 0)
 	if err != nil {
 		return nil, err
@@ -414,8 +427,8 @@ func (r *reader) readFile(dirfd int, name string) ([]byte, error) {
 		if err != nil {
 			return nil, err
 		}
-		if m == 0 {
-			return r.buf[:n], nil
+		if m == 0 || oneRecord && n == 0 && m < len(r.buf) {
+			return r.buf[:n+m], nil
 		}
 		n += m
 	}
@@ -425,7 +438,7 @@ func (r *reader) readFile(dirfd int, name string) ([]byte, error) {
 // command is between the first '(' and the last ')', since it may itself
 // hold parentheses and blanks.
 func (r *reader) readStat(dirfd int, p *Process) bool {
-	b, err := r.readFile(dirfd, "stat")
+	b, err := r.readRecord(dirfd, "stat")
 	if err != nil {
 		return false
 	}
