@@ -29,6 +29,32 @@ func addPlain(s *rowStore, r plainRow) {
 	s.add(r.proc, r.mode, r.lock, text, &ends)
 }
 
+// checkRows requires s to give back the rows of want, in order.
+func checkRows(t *testing.T, s *rowStore, want []plainRow) {
+	t.Helper()
+	i := 0
+	err := s.each(func(r *storedRow) error {
+		if i >= len(want) {
+			return fmt.Errorf("row %d back, of %d added", i, len(want))
+		}
+		got := plainRow{proc: r.proc, mode: r.mode, lock: r.lock}
+		for c := range r.cols {
+			got.cols[c] = string(r.cols[c])
+		}
+		if got != want[i] {
+			return fmt.Errorf("row %d is\n%+v\nwant\n%+v", i, got, want[i])
+		}
+		i++
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if i != len(want) {
+		t.Fatalf("%d rows back, want %d", i, len(want))
+	}
+}
+
 // storeSize is the bytes a store's chunks hold.
 func storeSize(s *rowStore) int {
 	n := 0
@@ -74,24 +100,7 @@ func TestRowStore(t *testing.T) {
 	if s.n != len(want) {
 		t.Fatalf("n = %d, want %d", s.n, len(want))
 	}
-	i := 0
-	err := s.each(func(r *storedRow) error {
-		got := plainRow{proc: r.proc, mode: r.mode, lock: r.lock}
-		for c := range r.cols {
-			got.cols[c] = string(r.cols[c])
-		}
-		if got != want[i] {
-			return fmt.Errorf("row %d is\n%+v\nwant\n%+v", i, got, want[i])
-		}
-		i++
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if i != len(want) {
-		t.Fatalf("%d rows back, want %d", i, len(want))
-	}
+	checkRows(t, &s, want)
 }
 
 // TestRowStoreShares checks that repeated rows and names take a few
@@ -150,23 +159,6 @@ func FuzzRowStore(f *testing.F) {
 				addPlain(&s, r)
 			}
 		}
-		i := 0
-		err := s.each(func(r *storedRow) error {
-			got := plainRow{proc: r.proc, mode: r.mode, lock: r.lock}
-			for c := range r.cols {
-				got.cols[c] = string(r.cols[c])
-			}
-			if got != want[i] {
-				return fmt.Errorf("row %d is %+v, want %+v", i, got, want[i])
-			}
-			i++
-			return nil
-		})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if i != len(want) {
-			t.Fatalf("%d rows back, want %d", i, len(want))
-		}
+		checkRows(t, &s, want)
 	})
 }
