@@ -112,6 +112,11 @@ func (r *reader) kernelEntry(info *lazyDir, rec *kiter.Record, p *Process, f *Fi
 	// record's flags give it, whatever fdinfo says of the others.
 	f.setAccess(rec.Flags)
 	switch {
+	case rec.PidfdPID > 0 && f.Link == "anon_inode:[pidfd]":
+		// All a pidfd's fdinfo would add, the walk gave.
+		f.PidfdPID = rec.PidfdPID
+		f.Pos, f.HasPos = rec.Pos, true
+		f.Flags, f.MntID, f.HasFlags = rec.Flags, rec.MountID, true
 	case needsFdinfo(f) && (f.Type != TypeChr || f.Rdev == devPtmx):
 		// Its details (an eventfd's ID, a pty master's tty index...)
 		// are in fdinfo alone: read it, as proc's source does.

@@ -178,6 +178,12 @@ func (t *table) record(dir string, fd int) (fdscan.Record, bool) {
 			r.Flags = uint32(n)
 		case "mnt_id":
 			r.MountID, _ = strconv.Atoi(v)
+		case "Pid":
+			// The kernel's walk gives a pidfd's process where it lives
+			// (a tree has no process that exited).
+			if n, _ := strconv.Atoi(v); n > 0 {
+				r.PidfdPID = n
+			}
 		}
 	}
 	return r, true

@@ -64,7 +64,7 @@ type kiterRecord struct {
 	NameKind uint16
 	NameId   uint32
 	Tid      uint32
-	Pad      uint32
+	Pidfd    uint32
 }
 
 type kiterScratch struct {

@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -118,6 +119,11 @@ func fromTask(t *testing.T, pid, tid int) map[int]Record {
 				r.Flags = uint32(u)
 			case "mnt_id":
 				r.MountID, err = strconv.Atoi(v)
+			case "Pid":
+				var n int
+				if n, err = strconv.Atoi(v); n > 0 {
+					r.PidfdPID = n
+				}
 			case "ino":
 				var ino uint64
 				if ino, err = strconv.ParseUint(v, 10, 64); err == nil && ino != r.Ino {
@@ -156,7 +162,8 @@ func ofPID(t *testing.T, it *Iter, pid int) map[int]Record {
 }
 
 // compare fails t for every descriptor that /proc and the iterator do
-// not report alike.
+// not report alike. A pidfd's target the iterator may leave to fdinfo
+// (0), but not give otherwise than fdinfo does.
 func compare(t *testing.T, pid int, proc, kern map[int]Record) {
 	t.Helper()
 	var fds []int
@@ -172,6 +179,9 @@ func compare(t *testing.T, pid int, proc, kern map[int]Record) {
 	for _, fd := range fds {
 		p, inProc := proc[fd]
 		k, inKern := kern[fd]
+		if k.PidfdPID == 0 {
+			p.PidfdPID = 0
+		}
 		switch {
 		case !inKern:
 			t.Errorf("pid %d fd %d (%s): in /proc, not reported by the iterator", pid, fd, p.Path)
@@ -498,5 +508,75 @@ func TestLiveMaps(t *testing.T) {
 	}
 	if !slices.Equal(got, want) {
 		t.Errorf("mappings from the kernel:\n%+v\nfrom /proc/%d/maps:\n%+v", got, h.PID, want)
+	}
+}
+
+// TestLivePidfdTarget opens pidfds of a process this test started and
+// requires the walk to give the process's PID, as fdinfo's Pid does,
+// while it lives, and 0 once it was reaped (fdinfo says -1 then, and
+// the reader reads it), and for a pidfd of a thread.
+func TestLivePidfdTarget(t *testing.T) {
+	it := openForTest(t, nil)
+	child := exec.Command("sleep", "1000")
+	if err := child.Start(); err != nil {
+		t.Fatal(err)
+	}
+	pid := child.Process.Pid
+	reaped := false
+	t.Cleanup(func() {
+		if !reaped {
+			child.Process.Kill()
+			child.Wait()
+		}
+	})
+	fd, err := unix.PidfdOpen(pid, 0)
+	if err != nil {
+		t.Skipf("pidfd_open: %v", err)
+	}
+	defer unix.Close(fd)
+	// A pidfd of this test's thread: one the walk leaves to fdinfo
+	// unless the thread leads the process.
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	tid := unix.Gettid()
+	thread, err := unix.PidfdOpen(tid, unix.PIDFD_THREAD)
+	if err == nil {
+		defer unix.Close(thread)
+	} else {
+		thread = -1
+	}
+	fdinfoPid := func(fd int) string {
+		b, err := os.ReadFile(fmt.Sprintf("/proc/self/fdinfo/%d", fd))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for line := range strings.Lines(string(b)) {
+			if v, ok := strings.CutPrefix(line, "Pid:"); ok {
+				return strings.TrimSpace(v)
+			}
+		}
+		return ""
+	}
+
+	recs := ofPID(t, it, os.Getpid())
+	if got, want := recs[fd].PidfdPID, pid; got != want || fdinfoPid(fd) != strconv.Itoa(pid) {
+		t.Errorf("pidfd of a live process: the walk says %d, fdinfo %s, want %d", got, fdinfoPid(fd), want)
+	}
+	if thread >= 0 && tid != os.Getpid() {
+		if got := recs[thread].PidfdPID; got != 0 {
+			t.Errorf("pidfd of a thread: the walk says %d, want 0 (for fdinfo)", got)
+		}
+	}
+	for n, r := range recs {
+		if r.PidfdPID != 0 && strconv.Itoa(r.PidfdPID) != fdinfoPid(n) {
+			t.Errorf("descriptor %d (%s): the walk says pidfd %d, fdinfo %s", n, r.Path, r.PidfdPID, fdinfoPid(n))
+		}
+	}
+
+	child.Process.Kill()
+	child.Wait()
+	reaped = true
+	if got := ofPID(t, it, os.Getpid())[fd].PidfdPID; got != 0 || fdinfoPid(fd) != "-1" {
+		t.Errorf("pidfd of a reaped process: the walk says %d, fdinfo %s, want 0 and -1", got, fdinfoPid(fd))
 	}
 }

@@ -32,6 +32,10 @@ type Record struct {
 	MountID int    // the mount, as fdinfo's mnt_id and mountinfo's first field
 	Path    string // what readlink of /proc/PID/fd/FD returns
 	PathErr error  // why Path is empty (a syscall.Errno), nil when it is not
+	// PidfdPID is, for a pidfd, the process it refers to as its fdinfo's
+	// Pid says it, where the walk could tell: a live process's leader
+	// numbered in the reader's namespace. 0 says to read fdinfo.
+	PidfdPID int
 }
 
 // recordSize is the length of struct record in bpf/kiter.c, which
@@ -77,6 +81,7 @@ func decode(b []byte, r *Record, n *name) (pathLen int) {
 	}
 	n.kind, n.id = e.Uint16(b[58:]), e.Uint32(b[60:])
 	r.TID = int(e.Uint32(b[64:]))
+	r.PidfdPID = int(e.Uint32(b[68:]))
 	return pathLen
 }
 

@@ -39,7 +39,7 @@ struct record {
 	__u16 name_kind; // NAME_*: where the path is
 	__u32 name_id;   // with NAME_NEW and NAME_SAME: the path's number in this walk
 	__u32 tid;       // the task whose table it is: pid, or a thread with a table of its own
-	__u32 _pad;
+	__u32 pidfd;     // a pidfd's live process, as fdinfo's Pid says it; 0 to read fdinfo
 };
 
 // Where a record's path is. Most open files share their path with
@@ -193,6 +193,53 @@ static __always_inline bool reader_pid(struct task_struct *task, __u32 *nr)
 	return true;
 }
 
+#define PID_FS_MAGIC 0x50494446
+
+// The number, in the reader's namespace, of pid: what pid_nr_ns gives for
+// it, 0 where it has none there.
+static __always_inline __u32 reader_nr(struct pid *pid)
+{
+	struct task_struct *reader = bpf_get_current_task_btf();
+	struct pid *rp = reader->thread_pid;
+	if (!rp || !pid)
+		return 0;
+	__u32 level = rp->level;
+	if (BPF_CORE_READ(pid, level) < level)
+		return 0;
+	struct upid mine = {}, up = {};
+	__u32 off = level * bpf_core_type_size(struct upid);
+	bpf_probe_read_kernel(&mine, sizeof(mine), (void *)&rp->numbers[0] + off);
+	bpf_probe_read_kernel(&up, sizeof(up), (void *)&pid->numbers[0] + off);
+	if (up.ns != mine.ns || up.nr <= 0)
+		return 0;
+	return up.nr;
+}
+
+// The process a pidfd (a pidfs file) refers to, as its fdinfo's Pid
+// says it: only where that is a live process's group leader with a
+// number in the reader's namespace, else 0 for the reader to read fdinfo
+// (a process gone, a thread's pidfd, one outside the namespace). Kernels
+// have kept the struct pid in the inode's i_private and in the file's
+// private_data: the one whose stashed dentry is the file's is it.
+static __always_inline __u32 pidfd_target(struct file *file, struct inode *inode)
+{
+	if (!bpf_core_field_exists(struct pid, stashed))
+		return 0;
+	struct dentry *dentry = file->f_path.dentry;
+	struct pid *pid = inode->i_private;
+	if (!pid || BPF_CORE_READ(pid, stashed) != dentry) {
+		pid = file->private_data;
+		if (!pid || BPF_CORE_READ(pid, stashed) != dentry)
+			return 0;
+	}
+	struct hlist_node *task = NULL, *leader = NULL;
+	bpf_core_read(&task, sizeof(task), &pid->tasks[PIDTYPE_PID].first);
+	bpf_core_read(&leader, sizeof(leader), &pid->tasks[PIDTYPE_TGID].first);
+	if (!task || !leader)
+		return 0;
+	return reader_nr(pid);
+}
+
 static __always_inline int emit(struct bpf_iter__task_file *ctx, bool filter)
 {
 	struct seq_file *seq = ctx->meta->seq;
@@ -279,6 +326,7 @@ static __always_inline int emit(struct bpf_iter__task_file *ctx, bool filter)
 	r->path_err = 0;
 	r->name_id = 0;
 	__u32 magic = inode->i_sb->s_magic;
+	r->pidfd = magic == PID_FS_MAGIC ? pidfd_target(file, inode) : 0;
 	if (magic == SOCKFS_MAGIC || magic == PIPEFS_MAGIC) {
 		r->name_kind = magic == SOCKFS_MAGIC ? NAME_SOCKET : NAME_PIPE;
 		bpf_seq_write(seq, r, sizeof(*r));
