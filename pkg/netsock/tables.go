@@ -68,7 +68,7 @@ type Tables struct {
 	// with get_next_ino), but in bigInodes, for a table that says
 	// otherwise.
 	inet      chunks[inetSock]
-	wideAddrs chunks[[2][16]byte] // the addresses of inetSocks with wide
+	addrs6    chunks[[2][16]byte] // the addresses of IPv6 inetSocks
 	unix      chunks[unixSock]
 	other     chunks[Socket]
 	byInode   map[uint32]sockRef
@@ -97,35 +97,43 @@ func (r sockRef) index() int { return int(r & (1<<refKindShift - 1)) }
 // bytes, not netip's Addr, which holds a pointer (its zone), so that the
 // records have none for the garbage collector to scan; queues of 32
 // bits, all the kernel writes. An IPv4 socket's addresses are in the
-// record, 32 bytes in all; an IPv6 one's (wide), as As16 gives them, in
-// Tables.wideAddrs, at the index local holds: most sockets are IPv4,
-// and 16 bytes an address would take 56 bytes for each.
+// record, 32 bytes in all; an IPv6 one's in Tables.addrs6, at the index
+// local holds: most sockets are IPv4, and 16 bytes an address would
+// take 56 bytes for each.
 type inetSock struct {
 	inode            uint64
 	local, remote    [4]byte
 	lport, rport     uint16
 	txQueue, rxQueue uint32
 	proto            Proto
-	v6, wide         bool
+	v6               bool // from an IPv6 table, whose parsers give 16-byte addresses, the others 4
 	state            uint8
 }
 
-// inetSockOf returns the record of s, adding its addresses to
-// t.wideAddrs if they are not IPv4 ones.
+// inetSockOf returns the record of s, adding an IPv6 socket's addresses
+// to t.addrs6.
 func (t *Tables) inetSockOf(s *Socket) inetSock {
 	r := inetSock{
 		inode: s.Inode, lport: s.Local.Port(), rport: s.Remote.Port(),
 		txQueue: uint32(s.TxQueue), rxQueue: uint32(s.RxQueue),
 		proto: s.Proto, v6: s.IPv6, state: s.State,
 	}
-	local, remote := s.Local.Addr(), s.Remote.Addr()
-	if !s.IPv6 && local.Is4() && remote.Is4() {
-		r.local, r.remote = local.As4(), remote.As4()
+	if s.IPv6 {
+		i := t.addrs6.add([2][16]byte{s.Local.Addr().As16(), s.Remote.Addr().As16()})
+		binary.LittleEndian.PutUint32(r.local[:], uint32(i))
 		return r
 	}
-	r.wide = true
-	binary.LittleEndian.PutUint32(r.local[:], uint32(t.wideAddrs.add([2][16]byte{local.As16(), remote.As16()})))
+	r.local, r.remote = addr4(s.Local.Addr()), addr4(s.Remote.Addr())
 	return r
+}
+
+// addr4 is a's four bytes: an IPv4 table's address, which its parsers
+// make of four.
+func addr4(a netip.Addr) [4]byte {
+	if a = a.Unmap(); a.Is4() {
+		return a.As4()
+	}
+	return [4]byte{}
 }
 
 // inetSocket returns the socket of record r.
@@ -136,21 +144,12 @@ func (t *Tables) inetSocket(r *inetSock) Socket {
 		Remote:  netip.AddrPortFrom(netip.AddrFrom4(r.remote), r.rport),
 		TxQueue: uint64(r.txQueue), RxQueue: uint64(r.rxQueue),
 	}
-	if r.wide {
-		a := t.wideAddrs.at(int(binary.LittleEndian.Uint32(r.local[:])))
-		s.Local = netip.AddrPortFrom(inetAddr(a[0], r.v6), r.lport)
-		s.Remote = netip.AddrPortFrom(inetAddr(a[1], r.v6), r.rport)
+	if r.v6 {
+		a := t.addrs6.at(int(binary.LittleEndian.Uint32(r.local[:])))
+		s.Local = netip.AddrPortFrom(netip.AddrFrom16(a[0]), r.lport)
+		s.Remote = netip.AddrPortFrom(netip.AddrFrom16(a[1]), r.rport)
 	}
 	return s
-}
-
-// inetAddr is the address As16 gave raw, of a socket of an IPv6 table
-// or else of an IPv4 one.
-func inetAddr(raw [16]byte, v6 bool) netip.Addr {
-	if v6 {
-		return netip.AddrFrom16(raw)
-	}
-	return netip.AddrFrom16(raw).Unmap()
 }
 
 // unixSock is what Tables keep of a unix socket. The peers' and the
