@@ -171,32 +171,11 @@ static __always_inline bool wanted_file(struct inode *inode, __u32 dev, __u64 in
 	return !bpf_map_lookup_elem(&plain, &magic);
 }
 
-// The iterator walks the tasks of the reader's PID namespace: number them
-// as that namespace does, as its /proc does. The reader is the task whose
-// read(2) runs this program; its namespace's level is its own PID's
-// (NSpid in /proc cannot tell it: it starts at the level of the proc
-// mount's namespace). False for a task that namespace cannot see.
-static __always_inline bool reader_pid(struct task_struct *task, __u32 *nr)
-{
-	struct task_struct *reader = bpf_get_current_task_btf();
-	struct pid *rp = reader->thread_pid;
-	struct pid *tp = task->thread_pid;
-	if (!rp || !tp)
-		return false;
-	__u32 level = rp->level;
-	if (tp->level < level)
-		return false;
-	struct upid up = {};
-	bpf_probe_read_kernel(&up, sizeof(up),
-			      (void *)&tp->numbers[0] + level * bpf_core_type_size(struct upid));
-	*nr = up.nr;
-	return true;
-}
-
-#define PID_FS_MAGIC 0x50494446
-
-// The number, in the reader's namespace, of pid: what pid_nr_ns gives for
-// it, 0 where it has none there.
+// The number of pid in the reader's PID namespace, as pid_nr_ns gives
+// it, 0 where it has none there. The reader is the task whose read(2)
+// runs this program; its namespace's level is its own PID's (NSpid in
+// /proc cannot tell it: it starts at the level of the proc mount's
+// namespace).
 static __always_inline __u32 reader_nr(struct pid *pid)
 {
 	struct task_struct *reader = bpf_get_current_task_btf();
@@ -214,6 +193,17 @@ static __always_inline __u32 reader_nr(struct pid *pid)
 		return 0;
 	return up.nr;
 }
+
+// The iterator walks the tasks of the reader's PID namespace: number them
+// as that namespace does, as its /proc does. False for a task that
+// namespace cannot see.
+static __always_inline bool reader_pid(struct task_struct *task, __u32 *nr)
+{
+	*nr = reader_nr(task->thread_pid);
+	return *nr != 0;
+}
+
+#define PID_FS_MAGIC 0x50494446
 
 // The process a pidfd (a pidfs file) refers to, as its fdinfo's Pid
 // says it: only where that is a live process's group leader with a
