@@ -178,11 +178,16 @@ static __always_inline bool wanted_file(struct inode *inode, __u32 dev, __u64 in
 // namespace).
 static __always_inline __u32 reader_nr(struct pid *pid)
 {
+	// The verifier checks each load of a pointer from a trusted one
+	// (the current task's) against the kernel's lists of trusted
+	// fields, by name, in a linear search of the kernel's BTF, on each
+	// path it explores: through bpf_probe_read_kernel it has nothing to
+	// check. This function is inlined in every program, on many paths.
 	struct task_struct *reader = bpf_get_current_task_btf();
-	struct pid *rp = reader->thread_pid;
+	struct pid *rp = BPF_CORE_READ(reader, thread_pid);
 	if (!rp || !pid)
 		return 0;
-	__u32 level = rp->level;
+	__u32 level = BPF_CORE_READ(rp, level);
 	if (BPF_CORE_READ(pid, level) < level)
 		return 0;
 	struct upid mine = {}, up = {};
