@@ -81,8 +81,14 @@ func (r *reader) trusted(rec *kiter.Record) bool {
 	if r.exempted(path) {
 		return false
 	}
-	m := r.s.cur.mounts.ByID(rec.MountID)
-	return m != nil && m.Dev == rec.Dev && kiter.IsPlain(m.FSType)
+	return r.plainOn(rec.MountID, rec.Dev)
+}
+
+// plainOn reports whether a file of device dev on mount mountID is on a
+// mount of ours of a file system in kiter.Plain.
+func (r *reader) plainOn(mountID int, dev uint64) bool {
+	m := r.s.cur.mounts.ByID(mountID)
+	return m != nil && m.Dev == dev && kiter.IsPlain(m.FSType)
 }
 
 // kernelEntry fills f from record rec of process p, as fdEntry does from

@@ -42,6 +42,11 @@ type reader struct {
 	vmas     []kiter.Mapping
 	vmasOK   bool
 	wanted   []int // indexes in vmas, for eachKernelMapped
+	// tasks is the scan's walk of the kernel's processes, nil when it
+	// reads proc; task is what it says of the process being read, nil
+	// where it said nothing or may be of another process with its PID.
+	tasks *kiter.TaskWalk
+	task  *kiter.Task
 	// links is what reading the process's cwd, root or exe link told
 	// of proc's access check: linksUnknown before one is read.
 	links linkAccess
@@ -143,6 +148,10 @@ func (r *reader) shares(main *Process, tid, kind int) bool {
 // task, main is its process, whose entries it reuses where they share.
 func (r *reader) entity(pid, tid int, rel string, main *Process) *Process {
 	r.links = linksUnknown
+	r.task = nil
+	if main == nil && r.tasks != nil {
+		r.task = r.tasks.Of(pid)
+	}
 	pidfd := -1
 	if r.s.processIDs && main == nil {
 		// Opened first: if the process is alive once read, it held
@@ -199,6 +208,9 @@ func (r *reader) entityAt(dirfd, tid int, main *Process, p *Process) *Process {
 	}
 	if !r.readStat(dirfd, p) || !r.readOwner(dirfd, p) {
 		return nil
+	}
+	if r.task != nil && p.StartTime >= r.tasks.Start {
+		r.task = nil // another process may have had the PID
 	}
 	fs, vm, files := r.shares(main, tid, KcmpFS), r.shares(main, tid, KcmpVM), r.shares(main, tid, KcmpFiles)
 	own, ownOK := r.threadTable(dirfd, tid, main, p, files)
@@ -261,14 +273,7 @@ func (r *reader) probed(dirfd int, p *Process) *Process {
 		r.readNetNS(dirfd, p)
 	case ProbeLinks:
 	default:
-		for _, sp := range [...]struct {
-			name string
-			kind Kind
-		}{{"cwd", KindCWD}, {"root", KindRoot}, {"exe", KindText}} {
-			if f, ok := r.probeSpecial(dirfd, sp.name, sp.kind, p); ok {
-				p.Files = append(p.Files, f)
-			}
-		}
+		r.probeSpecials(dirfd, p)
 		mapStart = len(p.Files)
 		kmaps = r.probeMaps(dirfd, p)
 	}
@@ -287,6 +292,21 @@ func (r *reader) probed(dirfd int, p *Process) *Process {
 		return nil
 	}
 	switch {
+	case r.task != nil && p.StartTime >= r.tasks.Start:
+		// What the walks said may be of another process that had the
+		// PID: all is read again from proc.
+		r.task = nil
+		p.Files = p.Files[:0]
+		if p.netNSRead {
+			p.netNSRead = false
+			r.readNetNS(dirfd, p)
+		}
+		if r.s.probe != ProbeSockets && r.s.probe != ProbeLinks {
+			r.probeSpecials(dirfd, p)
+			r.procMaps(dirfd, p)
+		}
+		p.fdStart = len(p.Files)
+		r.fdEntries(dirfd, p)
 	case kmaps && p.StartTime >= r.mapsWalk.walk.Start:
 		// Another process than the one walked may have its PID now.
 		p.Files = p.Files[:mapStart]
@@ -316,17 +336,35 @@ func (r *reader) keep(p *Process, f *File) bool {
 	return r.s.keep == nil || r.s.keep(p, f)
 }
 
+// probeSpecials adds p's cwd, root and exe where they are kept.
+func (r *reader) probeSpecials(dirfd int, p *Process) {
+	for _, sp := range [...]struct {
+		name string
+		kind Kind
+	}{{"cwd", KindCWD}, {"root", KindRoot}, {"exe", KindText}} {
+		if f, ok := r.probeSpecial(dirfd, sp.name, sp.kind, p); ok {
+			p.Files = append(p.Files, f)
+		}
+	}
+}
+
 // probeSpecial stats cwd, root or exe and, when it is kept, reads its
-// link.
+// link. The stat is the kernel's walk's where it has one to trust, and
+// proc lets us read the process's links: proc's stat of a link checks
+// that, where the walk does not.
 func (r *reader) probeSpecial(dirfd int, name string, kind Kind, p *Process) (File, bool) {
 	f := File{Kind: kind, FD: -1, EventfdID: -1}
-	st, err := r.s.kernel.StatAt(dirfd, name)
-	r.noteLink(err)
-	if err != nil {
-		f.Err = r.failure(p, "stat", name, err)
-		return f, !vanished(err) && r.keep(p, &f)
+	if tf := r.taskFile(kind); tf != nil && r.linksReadable(dirfd) {
+		f.setTaskFile(tf)
+	} else {
+		st, err := r.s.kernel.StatAt(dirfd, name)
+		r.noteLink(err)
+		if err != nil {
+			f.Err = r.failure(p, "stat", name, err)
+			return f, !vanished(err) && r.keep(p, &f)
+		}
+		f.setStat(&st)
 	}
-	f.setStat(&st)
 	if !r.keep(p, &f) {
 		return f, false
 	}
@@ -378,6 +416,12 @@ func (r *reader) readNetNS(dirfd int, p *Process) {
 	// PID/task/TID) can be in another namespace.
 	if ns, ok := r.s.cur.netNS.Load(p.PID); ok && strings.IndexByte(p.Dir, '/') < 0 {
 		p.NetNS = ns.(uint64)
+		return
+	}
+	// The kernel's walk gives the process's (r.task is never a
+	// task's), where proc lets us read its links, as its ns/net link.
+	if r.task != nil && r.task.NetNS != 0 && r.linksReadable(dirfd) {
+		p.NetNS = r.task.NetNS
 		return
 	}
 	p.NetNS = r.netNS(dirfd)
@@ -541,6 +585,10 @@ func (r *reader) special(dirfd int, p *Process, name string, kind Kind) File {
 		f.Exempt = true
 		return f
 	}
+	if tf := r.taskFile(kind); tf != nil {
+		f.setTaskFile(tf)
+		return f
+	}
 	st, err := r.s.kernel.StatAt(dirfd, name)
 	if err != nil {
 		f.Err = r.failure(p, "stat", name, err)
@@ -548,6 +596,37 @@ func (r *reader) special(dirfd int, p *Process, name string, kind Kind) File {
 	}
 	f.setStat(&st)
 	return f
+}
+
+// taskFile returns what the kernel's walk of processes says of the
+// process's cwd, root or exe (kind), where it is what a stat of it
+// would report: on a mount of ours of a file system whose inodes hold
+// what stat reports (trusted's rule). Otherwise it returns nil, and
+// the link is stat'ed.
+func (r *reader) taskFile(kind Kind) *kiter.TaskFile {
+	if r.task == nil {
+		return nil
+	}
+	var tf *kiter.TaskFile
+	switch kind {
+	case KindCWD:
+		tf = &r.task.Files[kiter.TaskCWD]
+	case KindRoot:
+		tf = &r.task.Files[kiter.TaskRoot]
+	case KindText:
+		tf = &r.task.Files[kiter.TaskExe]
+	default:
+		return nil
+	}
+	if !tf.OK || !r.plainOn(tf.MountID, tf.Dev) {
+		return nil
+	}
+	return tf
+}
+
+func (f *File) setTaskFile(tf *kiter.TaskFile) {
+	f.Dev, f.Rdev, f.Inode, f.Size, f.NLink = tf.Dev, tf.Rdev, tf.Ino, tf.Size, uint64(tf.Nlink)
+	f.setType(tf.Mode)
 }
 
 // exempted reports whether the file at link is not to be stat'ed.

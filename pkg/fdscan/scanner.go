@@ -299,16 +299,11 @@ func (s *Scanner) Scan(pids []int, fn func(*Process) error) error {
 		return nil
 	}
 	workers := min(s.workers, len(pids))
-	walk, maps, err := s.walkFor(pids)
+	walks, err := s.walkFor(pids)
 	if err != nil {
 		return err
 	}
-	if walk != nil {
-		defer walk.End()
-	}
-	if maps != nil {
-		defer maps.walk.End()
-	}
+	defer walks.end()
 	// A worker takes a credit before it claims the next process, and
 	// one is given back for each process delivered: workers run no more
 	// than window ahead of delivery, so memory stays bounded however
@@ -323,7 +318,7 @@ func (s *Scanner) Scan(pids []int, fn func(*Process) error) error {
 		go func() {
 			defer wg.Done()
 			r := newReader(s)
-			r.walk, r.mapsWalk = walk, maps
+			r.walk, r.mapsWalk, r.tasks = walks.files, walks.maps, walks.tasks
 			for {
 				select {
 				case d.credit <- struct{}{}:

@@ -13,8 +13,10 @@ import (
 
 // Source is where a Scanner reads processes' descriptors from (and
 // those of threads with a descriptor table of their own), and, for a
-// scan that reads them (ProbeFull, ProbeStat), their mappings. Working
-// and root directories and program text come from proc either way.
+// scan that reads them (ProbeFull, ProbeStat), their mappings. The paths
+// of working and root directories and program text come from proc
+// either way; with SourceKernel their stats, and a process's network
+// namespace, come from the kernel's walk of processes.
 type Source uint8
 
 // Sources.
@@ -121,28 +123,49 @@ func kernelAllowed(root string, k Kernel) bool {
 	return err == nil && self == strconv.Itoa(os.Getpid())
 }
 
-// walkFor returns the kernel walks a scan of pids uses, started, or nil
-// when the scan reads proc: of the descriptors, and of the mappings for
-// a scan that reads them (ProbeFull, ProbeStat). It fails only where
-// SourceKernel was asked for and cannot serve.
-func (s *Scanner) walkFor(pids []int) (*kiter.Walk[kiter.Record], *mapsWalk, error) {
+// kernelWalks are the kernel walks a scan reads beside proc.
+type kernelWalks struct {
+	files *kiter.Walk[kiter.Record]
+	// maps, of the mappings, is nil where the scan does not read them
+	// (a probe but ProbeFull or ProbeStat).
+	maps *mapsWalk
+	// tasks, of the processes' directories and program files, is nil
+	// where the table has none.
+	tasks *kiter.TaskWalk
+}
+
+// walkFor returns the kernel walks a scan of pids uses, started, or
+// none (the zero kernelWalks) when the scan reads proc. It fails only
+// where SourceKernel was asked for and cannot serve.
+func (s *Scanner) walkFor(pids []int) (kernelWalks, error) {
 	s.used = SourceProc
 	if s.source == SourceProc || s.source == SourceAuto && len(pids) < wideScan && !s.narrowToo {
-		return nil, nil, nil
+		return kernelWalks{}, nil
 	}
 	t, err := s.iter.load(s.kernel, s.search)
 	if err != nil {
 		if s.source == SourceKernel {
-			return nil, nil, err
+			return kernelWalks{}, err
 		}
-		return nil, nil, nil
+		return kernelWalks{}, nil
 	}
 	s.used = SourceKernel
-	var maps *mapsWalk
+	w := kernelWalks{tasks: kiter.StartTaskWalk(t)}
 	if s.probe == ProbeFull || s.probe == ProbeStat {
-		maps = &mapsWalk{walk: kiter.StartMapsWalk(t, pids, mapsAhead)}
+		w.maps = &mapsWalk{walk: kiter.StartMapsWalk(t, pids, mapsAhead)}
 	}
-	return kiter.StartWalk(t, pids, walkAhead), maps, nil
+	w.files = kiter.StartWalk(t, pids, walkAhead)
+	return w, nil
+}
+
+// end stops the walks that are still going.
+func (w kernelWalks) end() {
+	if w.files != nil {
+		w.files.End()
+	}
+	if w.maps != nil {
+		w.maps.walk.End()
+	}
 }
 
 // Source reports where the last Scan read descriptors from: SourceProc

@@ -198,25 +198,85 @@ func (t *table) wanted(r *fdscan.Record, plain map[int]bool) bool {
 // plainMounts lists the IDs of the tree's mounts of file systems in
 // kiter.Plain.
 func (t *table) plainMounts() (map[int]bool, error) {
+	ids := map[int]bool{}
+	err := t.eachMount(func(id int, _ uint64, fsType string) {
+		if kiter.IsPlain(fsType) {
+			ids[id] = true
+		}
+	})
+	return ids, err
+}
+
+// eachMount calls fn with each mount of the tree's self/mountinfo: its
+// ID, device and file system type. A tree without one has no mounts.
+func (t *table) eachMount(fn func(id int, dev uint64, fsType string)) error {
 	b, err := os.ReadFile(filepath.Join(t.k.root, "self", "mountinfo"))
 	if errors.Is(err, os.ErrNotExist) {
-		return nil, nil
+		return nil
 	}
 	if err != nil {
-		return nil, err
+		return err
 	}
-	ids := map[int]bool{}
 	for line := range strings.Lines(string(b)) {
 		f := strings.Fields(line)
 		sep := slices.Index(f, "-")
-		if sep < 1 || sep+1 >= len(f) || !kiter.IsPlain(f[sep+1]) {
+		if sep < 3 || sep+1 >= len(f) {
 			continue
 		}
-		if id, err := strconv.Atoi(f[0]); err == nil {
-			ids[id] = true
+		id, err := strconv.Atoi(f[0])
+		var major, minor uint32
+		if _, serr := fmt.Sscanf(f[2], "%d:%d", &major, &minor); err != nil || serr != nil {
+			continue
+		}
+		fn(id, unix.Mkdev(major, minor), f[sep+1])
+	}
+	return nil
+}
+
+// Tasks gives each process directory's cwd, root and exe as the table
+// stats them, on the first mount of their device in the tree's
+// self/mountinfo (or none, -1, where it lists none), and the inode its
+// ns/net link names: what the kernel's walk of processes would give. A
+// link whose stat fails, or that has no entry, has no file, as the
+// kernel's walk has none of a kernel thread's program.
+func (t *table) Tasks(fn func(kiter.Task) error) error {
+	pids, err := numbered(t.k.root)
+	if err != nil {
+		return err
+	}
+	mountOf := map[uint64]int{}
+	if err := t.eachMount(func(id int, dev uint64, _ string) {
+		if _, ok := mountOf[dev]; !ok {
+			mountOf[dev] = id
+		}
+	}); err != nil {
+		return err
+	}
+	for _, pid := range pids {
+		dir := strconv.Itoa(pid)
+		task := kiter.Task{PID: pid}
+		for i, name := range [...]string{kiter.TaskCWD: "cwd", kiter.TaskRoot: "root", kiter.TaskExe: "exe"} {
+			e, ok := t.k.stats[dir+"/"+name]
+			if !ok || e.Err != nil {
+				continue
+			}
+			st := &e.Stat
+			id, ok := mountOf[st.Dev]
+			if !ok {
+				id = -1
+			}
+			task.Files[i] = kiter.TaskFile{Dev: st.Dev, Ino: st.Ino, Rdev: st.Rdev, Size: st.Size,
+				Mode: st.Mode, Nlink: uint32(st.Nlink), MountID: id, OK: true}
+		}
+		if link, err := os.Readlink(filepath.Join(t.k.root, dir, "ns", "net")); err == nil {
+			num, _ := strings.CutPrefix(link, "net:[")
+			task.NetNS, _ = strconv.ParseUint(strings.TrimSuffix(num, "]"), 10, 64)
+		}
+		if err := fn(task); err != nil {
+			return err
 		}
 	}
-	return ids, nil
+	return nil
 }
 
 // numbered lists the names of dir that are numbers, in ascending order.

@@ -26,6 +26,11 @@
 // the verifier does not trust the pointer), the same for every mapping
 // of the file through one dentry and mount.
 //
+// Iter.Tasks walks the processes with a task iterator: one Task for each
+// thread-group leader, with what stat of its cwd, root and exe links
+// would report and its network namespace, but not the links' paths
+// (task->fs's paths are no more trusted than a mapping's file).
+//
 // A Record has what fstat of /proc/PID/fd/N, its fdinfo and its link
 // report: device, inode, device number of a device file, mode, link
 // count, size, position, open flags (close-on-exec included), mount id

@@ -33,6 +33,10 @@ type Iter struct {
 	vmaLink *link.Iter
 	vmaMu   sync.Mutex // the program's last_vma map serves one walk at a time
 	filesMu sync.Mutex // and the files' program's names map
+	// The processes' program, when it loaded: nil where the kernel
+	// refuses it.
+	taskProg *ebpf.Program
+	taskLink *link.Iter
 }
 
 // FileID names a file by what stat returns for it: st_dev and st_ino.
@@ -223,6 +227,7 @@ func open(search *Search) (it *Iter, err error) {
 		return it, &Error{"attach", err}
 	}
 	it.openMaps(spec, opts)
+	it.openTasks(spec, opts)
 	return it, nil
 }
 
@@ -247,15 +252,32 @@ func (it *Iter) openMaps(spec *ebpf.CollectionSpec, opts *ebpf.CollectionOptions
 	it.maps = append(it.maps, objs.Last)
 }
 
+// openTasks loads and attaches the program that reports the processes,
+// when the kernel takes it; Tasks fails otherwise.
+func (it *Iter) openTasks(spec *ebpf.CollectionSpec, opts *ebpf.CollectionOptions) {
+	var objs struct {
+		Prog *ebpf.Program `ebpf:"dump_tasks"`
+	}
+	if err := spec.LoadAndAssign(&objs, opts); err != nil {
+		return
+	}
+	l, err := link.AttachIter(link.IterOptions{Program: objs.Prog})
+	if err != nil {
+		objs.Prog.Close()
+		return
+	}
+	it.taskProg, it.taskLink = objs.Prog, l
+}
+
 // Close releases the program and its maps.
 func (it *Iter) Close() error {
 	var errs []error
-	for _, l := range []*link.Iter{it.link, it.vmaLink} {
+	for _, l := range []*link.Iter{it.link, it.vmaLink, it.taskLink} {
 		if l != nil {
 			errs = append(errs, l.Close())
 		}
 	}
-	for _, p := range []*ebpf.Program{it.prog, it.vmaProg} {
+	for _, p := range []*ebpf.Program{it.prog, it.vmaProg, it.taskProg} {
 		if p != nil {
 			errs = append(errs, p.Close())
 		}

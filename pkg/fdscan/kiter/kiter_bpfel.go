@@ -81,6 +81,24 @@ type kiterScratch struct {
 	CoeWord  uint64
 }
 
+type kiterTaskRecord struct {
+	_     structs.HostLayout
+	Pid   uint32
+	NetNs uint32
+	Files [3]struct {
+		_     structs.HostLayout
+		Ino   uint64
+		Size  int64
+		Dev   uint32
+		Rdev  uint32
+		Nlink uint32
+		MntId int32
+		Mode  uint16
+		Ok    uint16
+		Pad   uint32
+	}
+}
+
 type kiterVmaRecord struct {
 	_      structs.HostLayout
 	Ino    uint64
@@ -96,17 +114,19 @@ type kiterVmaRecord struct {
 //
 // Used for safe lookups in a Collection or CollectionSpec.
 const (
-	kiterMapLastVma         = "last_vma"
-	kiterMapNameState       = "name_state"
-	kiterMapNames           = "names"
-	kiterMapPlain           = "plain"
-	kiterMapScratch         = "scratch"
-	kiterMapWanted          = "wanted"
-	kiterMapWantedDev       = "wanted_dev"
-	kiterProgDumpFiles      = "dump_files"
-	kiterProgDumpMaps       = "dump_maps"
-	kiterProgDumpWanted     = "dump_wanted"
-	kiterVarUnusedVmaRecord = "unused_vma_record"
+	kiterMapLastVma          = "last_vma"
+	kiterMapNameState        = "name_state"
+	kiterMapNames            = "names"
+	kiterMapPlain            = "plain"
+	kiterMapScratch          = "scratch"
+	kiterMapWanted           = "wanted"
+	kiterMapWantedDev        = "wanted_dev"
+	kiterProgDumpFiles       = "dump_files"
+	kiterProgDumpMaps        = "dump_maps"
+	kiterProgDumpTasks       = "dump_tasks"
+	kiterProgDumpWanted      = "dump_wanted"
+	kiterVarUnusedTaskRecord = "unused_task_record"
+	kiterVarUnusedVmaRecord  = "unused_vma_record"
 )
 
 // loadKiter returns the embedded CollectionSpec for kiter.
@@ -153,6 +173,7 @@ type kiterSpecs struct {
 type kiterProgramSpecs struct {
 	DumpFiles  *ebpf.ProgramSpec `ebpf:"dump_files"`
 	DumpMaps   *ebpf.ProgramSpec `ebpf:"dump_maps"`
+	DumpTasks  *ebpf.ProgramSpec `ebpf:"dump_tasks"`
 	DumpWanted *ebpf.ProgramSpec `ebpf:"dump_wanted"`
 }
 
@@ -173,7 +194,8 @@ type kiterMapSpecs struct {
 //
 // It can be passed ebpf.CollectionSpec.Assign.
 type kiterVariableSpecs struct {
-	UnusedVmaRecord *ebpf.VariableSpec `ebpf:"unused_vma_record"`
+	UnusedTaskRecord *ebpf.VariableSpec `ebpf:"unused_task_record"`
+	UnusedVmaRecord  *ebpf.VariableSpec `ebpf:"unused_vma_record"`
 }
 
 // kiterObjects contains all objects after they have been loaded into the kernel.
@@ -221,7 +243,8 @@ func (m *kiterMaps) Close() error {
 //
 // It can be passed to loadKiterObjects or ebpf.CollectionSpec.LoadAndAssign.
 type kiterVariables struct {
-	UnusedVmaRecord *ebpf.Variable `ebpf:"unused_vma_record"`
+	UnusedTaskRecord *ebpf.Variable `ebpf:"unused_task_record"`
+	UnusedVmaRecord  *ebpf.Variable `ebpf:"unused_vma_record"`
 }
 
 // kiterPrograms contains all programs after they have been loaded into the kernel.
@@ -230,6 +253,7 @@ type kiterVariables struct {
 type kiterPrograms struct {
 	DumpFiles  *ebpf.Program `ebpf:"dump_files"`
 	DumpMaps   *ebpf.Program `ebpf:"dump_maps"`
+	DumpTasks  *ebpf.Program `ebpf:"dump_tasks"`
 	DumpWanted *ebpf.Program `ebpf:"dump_wanted"`
 }
 
@@ -237,6 +261,7 @@ func (p *kiterPrograms) Close() error {
 	return _KiterClose(
 		p.DumpFiles,
 		p.DumpMaps,
+		p.DumpTasks,
 		p.DumpWanted,
 	)
 }

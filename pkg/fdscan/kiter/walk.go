@@ -64,6 +64,9 @@ type Table interface {
 	// Maps calls fn with each mapped file, as Iter.Maps does, or fails
 	// at once where the table has no mappings.
 	Maps(fn func(Mapping) error) error
+	// Tasks calls fn with each process, as Iter.Tasks does, or fails at
+	// once where the table has no processes.
+	Tasks(fn func(Task) error) error
 	// Close releases the table.
 	Close() error
 }

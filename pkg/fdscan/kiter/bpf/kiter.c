@@ -459,3 +459,85 @@ int dump_maps(struct bpf_iter__task_vma *ctx)
 	last->dev = r.dev;
 	return 0;
 }
+
+// A process's working directory, root or program file, as stat of its
+// cwd, root or exe link reports it: the fields of struct record. ok is 0
+// where the process has none (a kernel thread's program, a process
+// exiting), and the reader stats the link.
+struct task_path {
+	__u64 ino;
+	__s64 size;
+	__u32 dev;
+	__u32 rdev;
+	__u32 nlink;
+	__s32 mnt_id;
+	__u16 mode;
+	__u16 ok;
+	__u32 _pad;
+};
+
+// One record per process. Its paths cannot come from here: bpf_d_path
+// takes no path the verifier does not trust, and task->fs's are not;
+// the reader reads the links.
+struct task_record {
+	__u32 pid;
+	__u32 net_ns; // the inode of its network namespace, as ns/net names it; 0 where it has none
+	struct task_path files[3]; // cwd, root, exe
+};
+
+// For bpf2go, which makes the Go type from the object's BTF.
+const struct task_record *unused_task_record __attribute__((unused));
+
+// Read through bpf_probe_read_kernel, as reader_nr reads: loads from the
+// trusted task would cost the verifier a search of the kernel's BTF each.
+// It runs once a process, where the probe reads cost little.
+static __always_inline void task_path(struct task_path *tp, struct vfsmount *vm, struct dentry *dentry)
+{
+	if (!vm || !dentry)
+		return;
+	struct inode *inode = BPF_CORE_READ(dentry, d_inode);
+	if (!inode)
+		return;
+	tp->ino = BPF_CORE_READ(inode, i_ino);
+	tp->size = BPF_CORE_READ(inode, i_size);
+	tp->dev = BPF_CORE_READ(inode, i_sb, s_dev);
+	tp->rdev = BPF_CORE_READ(inode, i_rdev);
+	tp->nlink = BPF_CORE_READ(inode, __i_nlink);
+	tp->mode = BPF_CORE_READ(inode, i_mode);
+	struct mount *m = (void *)vm - bpf_core_field_offset(struct mount, mnt);
+	tp->mnt_id = BPF_CORE_READ(m, mnt_id);
+	tp->ok = 1;
+}
+
+// Every process, its leader's working directory, root, program and
+// network namespace: what proc's links of /proc/PID point to. The
+// fields are read without the locks the kernel takes to change them, as
+// a stat through proc would read them an instant later: a process that
+// changes directory during the walk may show either.
+SEC("iter/task")
+int dump_tasks(struct bpf_iter__task *ctx)
+{
+	struct task_struct *task = ctx->task;
+	if (!task)
+		return 0;
+	if (BPF_CORE_READ(task, pid) != BPF_CORE_READ(task, tgid))
+		return 0;
+	struct task_record r = {};
+	r.pid = reader_nr(BPF_CORE_READ(task, thread_pid));
+	if (!r.pid)
+		return 0;
+	struct fs_struct *fs = BPF_CORE_READ(task, fs);
+	if (fs) {
+		struct path pwd = BPF_CORE_READ(fs, pwd), root = BPF_CORE_READ(fs, root);
+		task_path(&r.files[0], pwd.mnt, pwd.dentry);
+		task_path(&r.files[1], root.mnt, root.dentry);
+	}
+	struct file *exe = BPF_CORE_READ(task, mm, exe_file);
+	if (exe) {
+		struct path p = BPF_CORE_READ(exe, f_path);
+		task_path(&r.files[2], p.mnt, p.dentry);
+	}
+	r.net_ns = BPF_CORE_READ(task, nsproxy, net_ns, ns.inum);
+	bpf_seq_write(ctx->meta->seq, &r, sizeof(r));
+	return 0;
+}
