@@ -21,10 +21,13 @@ type kiterFileId struct {
 }
 
 type kiterLastFile struct {
-	_   structs.HostLayout
-	Ino uint64
-	Pid uint32
-	Dev uint32
+	_       structs.HostLayout
+	Ino     uint64
+	Pid     uint32
+	Dev     uint32
+	Task    uint64
+	RawPid  uint32
+	TaskPid uint32
 }
 
 type kiterNameKey struct {

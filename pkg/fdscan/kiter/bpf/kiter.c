@@ -402,11 +402,16 @@ struct vma_record {
 const struct vma_record *unused_vma_record __attribute__((unused));
 
 // The file of the last record written, to leave out the next mappings of
-// it: one walk reads this map at a time, and its first call clears it.
+// it, and the task of the last mapping with its number (reader_nr's probe
+// reads, once a task rather than once a mapping): one walk reads this map
+// at a time, and its first call clears it.
 struct last_file {
 	__u64 ino;
 	__u32 pid;
 	__u32 dev;
+	__u64 task;
+	__u32 raw_pid;  // the task's PID as the kernel numbers it: its memory may be another task's later in the walk
+	__u32 task_pid; // as the reader's namespace numbers it, 0 where it cannot see it
 };
 
 struct {
@@ -438,11 +443,17 @@ int dump_maps(struct bpf_iter__task_vma *ctx)
 	struct inode *inode = file->f_inode;
 	if (!inode)
 		return 0;
+	if (last->task != (__u64)task || last->raw_pid != task->pid) {
+		last->task = (__u64)task;
+		last->raw_pid = task->pid;
+		reader_pid(task, &last->task_pid);
+	}
+	if (!last->task_pid)
+		return 0;
 	struct vma_record r = {};
 	r.dev = inode->i_sb->s_dev;
 	r.ino = inode->i_ino;
-	if (!reader_pid(task, &r.pid))
-		return 0;
+	r.pid = last->task_pid;
 	if (last->pid == r.pid && last->ino == r.ino && last->dev == r.dev)
 		return 0;
 	r.start = vma->vm_start;
