@@ -4,10 +4,13 @@ package netsock
 
 import (
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
+	"testing/iotest"
 
 	"golang.org/x/sys/unix"
 )
@@ -159,5 +162,40 @@ func TestUnixDumpFind(t *testing.T) {
 		if ok != tc.ok || ok && d.name != tc.name {
 			t.Errorf("find(%d) = %v, %v; want %q, %v", tc.ino, d, ok, tc.name, tc.ok)
 		}
+	}
+}
+
+// TestLineReader reads lines through a buffer smaller than some of them,
+// a byte or a half at a time, with and without a last newline, and stops
+// at a read's error with the lines before it.
+func TestLineReader(t *testing.T) {
+	long := strings.Repeat("x", 40)
+	for _, text := range []string{"", "\n", "a\nbb\n" + long + "\n\nccc", "a\nbb\n" + long + "\n\nccc\n"} {
+		want := strings.Split(strings.TrimSuffix(text, "\n"), "\n")
+		if text == "" {
+			want = nil
+		}
+		for name, r := range map[string]io.Reader{
+			"one byte": iotest.OneByteReader(strings.NewReader(text)),
+			"half":     iotest.HalfReader(strings.NewReader(text)),
+		} {
+			l := &lineReader{r: r, buf: make([]byte, 8)}
+			var got []string
+			for line, ok := l.next(); ok; line, ok = l.next() {
+				got = append(got, string(line))
+			}
+			if !slices.Equal(got, want) || l.err != nil {
+				t.Errorf("%q, %s: %q, %v; want %q", text, name, got, l.err, want)
+			}
+		}
+	}
+	failing := io.MultiReader(strings.NewReader("a\nb\nc"), iotest.ErrReader(unix.EIO))
+	l := &lineReader{r: failing, buf: make([]byte, 4)}
+	var got []string
+	for line, ok := l.next(); ok; line, ok = l.next() {
+		got = append(got, string(line))
+	}
+	if !slices.Equal(got, []string{"a", "b", "c"}) || l.err != unix.EIO {
+		t.Errorf("failing read: %q, %v; want a, b, c and EIO", got, l.err)
 	}
 }
