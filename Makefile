@@ -1,6 +1,6 @@
 # Build, install and release lsof and fuser.
 #
-#   make                                  build bin/lsof and bin/fuser
+#   make                                  build bin/lsof and bin/fuser (CGO_ENABLED=0)
 #   make install PREFIX=/usr/local        binaries and man pages (DESTDIR for staging)
 #   make uninstall PREFIX=/usr/local
 #   make static                           dist/linux-{amd64,arm64}/ (CGO_ENABLED=0)
@@ -13,8 +13,10 @@ GO      ?= go
 
 .PHONY: build install uninstall static
 
+# CGO_ENABLED=0: the commands use no cgo, and net's cgo resolver, which
+# links the C library, is never used (netsock asks for Go's resolver).
 build:
-	$(GO) build -o bin/ ./cmd/...
+	CGO_ENABLED=0 $(GO) build -o bin/ ./cmd/...
 
 install: build
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man8

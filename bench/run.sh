@@ -4,6 +4,6 @@
 # files each: bench/run.sh [PROCS [FILES [RUNS]]].
 set -euo pipefail
 cd "$(dirname "$0")/.."
-go build -o bin/ ./cmd/... ./bench/workload ./bench/floor ./bench/kdump
+CGO_ENABLED=0 go build -o bin/ ./cmd/... ./bench/workload ./bench/floor ./bench/kdump
 ulimit -n 65536 2>/dev/null || true
 go run ./bench/compare -procs "${1:-1000}" -files "${2:-160}" -runs "${3:-5}" -bin bin
