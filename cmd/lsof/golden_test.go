@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/openfiles/openfiles/internal/golden"
@@ -96,5 +97,52 @@ func TestGolden(t *testing.T) {
 		t.Run(tc.golden, func(t *testing.T) {
 			checkGolden(t, tc.golden, tc.args, fixtureEnv(t, "basic", tc.utf8))
 		})
+	}
+}
+
+// TestGoldenLateStart lists a copy of the basic fixture whose process
+// 100 started after the kernel's walks, with tables that say of it what
+// another process that had its PID and the same files would have had
+// (every size another): the listings are the basic fixture's, from each
+// source, since all of 100 is then read from proc. The full listings
+// fail where entityAt's guard is removed; -i, -U and the listener show
+// no field the stale tables change, so pkg/fdscan's TestKernelLateStart
+// is what catches the removal of probed's. The copy's root is named as
+// the fixture's in the errors compared.
+func TestGoldenLateStart(t *testing.T) {
+	fixture := filepath.Join(testdata, "proc", "basic")
+	root, err := fdscantest.CopyTree(t.TempDir(), fixture)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := fdscantest.SetStartTime(root, 100, 1<<40); err != nil {
+		t.Fatal(err)
+	}
+	k, err := fdscantest.Load(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		golden string
+		args   []string
+	}{
+		{"lsof-basic-full", nil},
+		{"lsof-basic-p100", []string{"-p", "100"}},
+		{"lsof-basic-i", []string{"-i"}},
+		{"lsof-basic-U", []string{"-U"}},
+		{"lsof-basic-listen", []string{"-a", "-p", "100", "-iTCP", "-sTCP:LISTEN"}},
+	} {
+		for _, src := range []fdscan.Source{fdscan.SourceAuto, fdscan.SourceKernel} {
+			t.Run(tc.golden+"/"+src.String(), func(t *testing.T) {
+				e := fixtureEnv(t, "basic", false)
+				e.procRoot, e.kernel, e.source = root, k.Reused(100), src
+				e.passwd, e.hosts, e.services = root+".passwd", root+".hosts", root+".services"
+				var stdout, stderr bytes.Buffer
+				code := run(tc.args, &stdout, &stderr, e)
+				got := stdout.String() + "--- stderr\n" + stderr.String() + "--- exit " + strconv.Itoa(code) + "\n"
+				got = strings.ReplaceAll(got, root, fixture)
+				golden.Check(t, filepath.Join(testdata, tc.golden+".golden"), fmt.Sprintf("%s %v", "lsof", tc.args), got)
+			})
+		}
 	}
 }
