@@ -43,13 +43,18 @@ func checkGolden(t *testing.T, name string, args []string, e env) {
 	t.Helper()
 	for _, src := range []fdscan.Source{fdscan.SourceAuto, fdscan.SourceKernel} {
 		t.Run(src.String(), func(t *testing.T) {
-			var stdout, stderr bytes.Buffer
 			e.source = src
-			code := run(args, &stdout, &stderr, e)
-			got := stdout.String() + "--- stderr\n" + stderr.String() + "--- exit " + strconv.Itoa(code) + "\n"
-			golden.Check(t, filepath.Join(testdata, name+".golden"), fmt.Sprintf("%s %v", "lsof", args), got)
+			golden.Check(t, filepath.Join(testdata, name+".golden"), fmt.Sprintf("%s %v", "lsof", args), goldenOutput(args, e))
 		})
 	}
+}
+
+// goldenOutput runs lsof with args in e and returns what a golden file
+// holds of the run: stdout, stderr and the exit status.
+func goldenOutput(args []string, e env) string {
+	var stdout, stderr bytes.Buffer
+	code := run(args, &stdout, &stderr, e)
+	return stdout.String() + "--- stderr\n" + stderr.String() + "--- exit " + strconv.Itoa(code) + "\n"
 }
 
 // TestGolden lists the fixture trees and compares stdout, stderr and the
@@ -137,10 +142,7 @@ func TestGoldenLateStart(t *testing.T) {
 				e := fixtureEnv(t, "basic", false)
 				e.procRoot, e.kernel, e.source = root, k.Reused(100), src
 				e.passwd, e.hosts, e.services = root+".passwd", root+".hosts", root+".services"
-				var stdout, stderr bytes.Buffer
-				code := run(tc.args, &stdout, &stderr, e)
-				got := stdout.String() + "--- stderr\n" + stderr.String() + "--- exit " + strconv.Itoa(code) + "\n"
-				got = strings.ReplaceAll(got, root, fixture)
+				got := strings.ReplaceAll(goldenOutput(tc.args, e), root, fixture)
 				golden.Check(t, filepath.Join(testdata, tc.golden+".golden"), fmt.Sprintf("%s %v", "lsof", tc.args), got)
 			})
 		}

@@ -3,6 +3,7 @@
 package fdscan_test
 
 import (
+	"fmt"
 	"reflect"
 	"testing"
 
@@ -12,46 +13,30 @@ import (
 
 // TestKernelLateStart scans the basic fixture from each source, with
 // kernel tables that say of process 100 what another process with its
-// PID and the same files would have had (fdscantest's Reused). Where 100 started after the
-// walks (its stat says so), everything of it is read from proc and both
-// sources agree, with every probe; where it did not, the tables are
-// believed, which shows that they are read at all.
+// PID and the same files would have had (fdscantest's Reused). Where
+// 100 started after the walks (its stat says so), everything of it is
+// read from proc and both sources agree, with every probe; where it did
+// not, the tables are believed, which shows that they are read at all.
 func TestKernelLateStart(t *testing.T) {
 	const pid = 100
+	key := fmt.Sprint(pid, "/", 0) // scanWith's: PID/TID
 	root, err := fdscantest.CopyTree(t.TempDir(), "../../testdata/proc/basic")
 	if err != nil {
 		t.Fatal(err)
 	}
+	k, err := fdscantest.Load(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pids, err := scanner(t, k.Options()).PIDs()
+	if err != nil {
+		t.Fatal(err)
+	}
 	all := func(*fdscan.Process, *fdscan.File) bool { return true }
-	scan := func(src fdscan.Source, o fdscan.Options) map[int]fdscan.Process {
+	scan := func(src fdscan.Source, o fdscan.Options) map[string]fdscan.Process {
 		t.Helper()
-		k, err := fdscantest.Load(root)
-		if err != nil {
-			t.Fatal(err)
-		}
-		o.Root, o.Kernel, o.Source = k.Root(), k.Reused(pid), src
-		s, err := fdscan.New(o)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer s.Close()
-		pids, err := s.PIDs()
-		if err != nil {
-			t.Fatal(err)
-		}
-		got := map[int]fdscan.Process{}
-		if err := s.Scan(pids, func(p *fdscan.Process) error {
-			c := *p
-			c.Files = append([]fdscan.File(nil), p.Files...)
-			got[p.PID] = c
-			return nil
-		}); err != nil {
-			t.Fatal(err)
-		}
-		if s.Source() != src {
-			t.Fatalf("read from %v, not %v", s.Source(), src)
-		}
-		return got
+		o.Root, o.Kernel = k.Root(), k.Reused(pid)
+		return scanWith(t, src, o, pids)
 	}
 	probes := []struct {
 		name string
@@ -63,7 +48,7 @@ func TestKernelLateStart(t *testing.T) {
 	}
 	for _, tc := range probes {
 		proc, kern := scan(fdscan.SourceProc, tc.o), scan(fdscan.SourceKernel, tc.o)
-		if reflect.DeepEqual(proc[pid], kern[pid]) {
+		if reflect.DeepEqual(proc[key], kern[key]) {
 			t.Errorf("%s, started before the walk: the kernel's tables were not read", tc.name)
 		}
 	}
@@ -78,7 +63,7 @@ func TestKernelLateStart(t *testing.T) {
 		}
 		for p := range proc {
 			if !reflect.DeepEqual(proc[p], kern[p]) {
-				t.Errorf("%s, process %d:\nproc   %+v\nkernel %+v", tc.name, p, proc[p], kern[p])
+				t.Errorf("%s, process %s:\nproc   %+v\nkernel %+v", tc.name, p, proc[p], kern[p])
 			}
 		}
 	}
