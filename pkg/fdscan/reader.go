@@ -268,11 +268,13 @@ func (r *reader) entityAt(dirfd, tid int, main *Process, p *Process) *Process {
 func (r *reader) probed(dirfd int, p *Process) *Process {
 	p.Files, p.ownFiles = r.s.files(), true
 	mapStart, kmaps := 0, false // where the mappings' entries start; whether the kernel's walk gave them
+	specials := false           // whether cwd, root, exe and the mappings were probed
 	switch r.s.probe {
 	case ProbeSockets:
 		r.readNetNS(dirfd, p)
 	case ProbeLinks:
 	default:
+		specials = true
 		r.probeSpecials(dirfd, p)
 		mapStart = len(p.Files)
 		kmaps = r.probeMaps(dirfd, p)
@@ -301,7 +303,7 @@ func (r *reader) probed(dirfd int, p *Process) *Process {
 			p.netNSRead = false
 			r.readNetNS(dirfd, p)
 		}
-		if r.s.probe != ProbeSockets && r.s.probe != ProbeLinks {
+		if specials {
 			r.probeSpecials(dirfd, p)
 			r.procMaps(dirfd, p)
 		}

@@ -129,8 +129,8 @@ type kernelWalks struct {
 	// maps, of the mappings, is nil where the scan does not read them
 	// (a probe but ProbeFull or ProbeStat).
 	maps *mapsWalk
-	// tasks, of the processes' directories and program files, is nil
-	// where the table has none.
+	// tasks, of the processes' directories, program files and network
+	// namespaces, is nil where the scan uses none of them (ProbeLinks).
 	tasks *kiter.TaskWalk
 }
 
@@ -150,7 +150,10 @@ func (s *Scanner) walkFor(pids []int) (kernelWalks, error) {
 		return kernelWalks{}, nil
 	}
 	s.used = SourceKernel
-	w := kernelWalks{tasks: kiter.StartTaskWalk(t)}
+	var w kernelWalks
+	if s.probe != ProbeLinks {
+		w.tasks = kiter.StartTaskWalk(t)
+	}
 	if s.probe == ProbeFull || s.probe == ProbeStat {
 		w.maps = &mapsWalk{walk: kiter.StartMapsWalk(t, pids, mapsAhead)}
 	}
